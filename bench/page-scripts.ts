@@ -1,0 +1,70 @@
+// Functions that run inside the benchmark page (serialised by Playwright: no closures over Node values).
+type Lib = typeof import('../src/index.js');
+
+export async function timeLoad(args: { manifest: string; variant: string }): Promise<{ loadMs: number; firstRunMs: number; cache: string }> {
+  const { loadModel } = (await import('/dist/index.js' as string)) as Lib;
+  const started = performance.now();
+  const model = await loadModel(args.manifest, { wasmPaths: '/wasm/', variant: args.variant });
+  const loaded = performance.now();
+  await model.predict(new Float32Array(784));
+  const firstRunMs = performance.now() - loaded;
+  const cache = model.info().cache.status;
+  await model.dispose();
+  return { loadMs: loaded - started, firstRunMs, cache };
+}
+
+/** Interleaves modelship and the minimal worker call by call, so machine noise hits both alike. */
+export async function comparePredict(args: { manifest: string; modelUrl: string; iterations: number; batch: number }) {
+  const { loadModel } = (await import('/dist/index.js' as string)) as Lib;
+  const percentile = (values: number[], p: number): number => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+  };
+  const model = await loadModel(args.manifest, { wasmPaths: '/wasm/', variant: 'fp32', cache: 'memory' });
+  const worker = new Worker('/dist/bench/minimal-worker.js', { type: 'module' });
+  const reply = (): Promise<MessageEvent> => new Promise((resolve) => worker.addEventListener('message', resolve, { once: true }));
+  const bytes = new Uint8Array(await (await fetch(args.modelUrl)).arrayBuffer());
+  worker.postMessage({ type: 'load', bytes, wasmPaths: '/wasm/' }, [bytes.buffer]);
+  await reply();
+  const sample = (): Float32Array => Float32Array.from({ length: 784 }, () => Math.random());
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  const batchInputs = Array.from({ length: args.batch }, sample);
+  for (let i = 0; i < 20; i++) {
+    await model.predict(sample());
+    worker.postMessage({ type: 'run', data: sample(), dims: [1, 1, 28, 28] });
+    await reply();
+  }
+  for (let i = 0; i < args.iterations; i++) {
+    // Inputs are made before the clock starts, for both sides.
+    const input = sample();
+    let t = performance.now();
+    await model.predict(input);
+    ours.push(performance.now() - t);
+    const data = sample();
+    t = performance.now();
+    worker.postMessage({ type: 'run', data, dims: [1, 1, 28, 28] }, [data.buffer]);
+    await reply();
+    theirs.push(performance.now() - t);
+  }
+  const batchTimes: number[] = [];
+  const minimalBatchTimes: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    let t = performance.now();
+    await model.predictBatch(batchInputs);
+    batchTimes.push(performance.now() - t);
+    // The minimal side pays for packing the batch too, as an app would.
+    t = performance.now();
+    const data = new Float32Array(args.batch * 784);
+    batchInputs.forEach((input, row) => data.set(input, row * 784));
+    worker.postMessage({ type: 'run', data, dims: [args.batch, 1, 28, 28] }, [data.buffer]);
+    await reply();
+    minimalBatchTimes.push(performance.now() - t);
+  }
+  worker.terminate();
+  await model.dispose();
+  return {
+    modelship: { p50: percentile(ours, 50), p95: percentile(ours, 95), batchP50: percentile(batchTimes, 50) },
+    minimal: { p50: percentile(theirs, 50), p95: percentile(theirs, 95), batchP50: percentile(minimalBatchTimes, 50) },
+  };
+}

@@ -1,0 +1,54 @@
+// `npm run bench`: a program, not a test. Side by side in one headless Chromium run, so the
+// ratios hold on a noisy machine. Prints a table and one JSON line.
+import { freshProfile, startReferenceServer } from './browser.js';
+import { NETWORKS, measureLoads } from './load.js';
+import { comparePredict } from './page-scripts.js';
+
+const PORT = Number(process.env['BENCH_PORT'] ?? 8392);
+const MANIFEST = '/models/mnist/manifest.json';
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1]!;
+const ms = (value: number): string => `${value.toFixed(value < 10 ? 3 : 0)} ms`;
+
+async function main(): Promise<void> {
+  // Cross-origin isolation gives the page 5 µs timers instead of 100 µs ones; both sides run one thread.
+  const server = await startReferenceServer(PORT, ['--coop-coep']);
+  const rows: [string, string, string][] = [];
+  const json: Record<string, unknown> = { bench: 'modelship-local', rounds: ROUNDS };
+  try {
+    for (const network of NETWORKS) {
+      const loads = await measureLoads(server.url, MANIFEST, network, ROUNDS);
+      const cold = median(loads.cold);
+      const warm = median(loads.warm);
+      rows.push([`cold load → first prediction, ${network.name}`, ms(cold), `median of ${ROUNDS}`]);
+      rows.push([`warm load → first prediction, ${network.name}`, ms(warm), `${((warm / cold) * 100).toFixed(0)}% of cold (target ≤ 50%)`]);
+      rows.push([`model requests on warm loads, ${network.name}`, String(loads.warmModelRequests), 'target 0']);
+      json[network.name] = { coldMs: cold, warmMs: warm, warmOverCold: warm / cold, warmModelRequests: loads.warmModelRequests };
+    }
+    const profile = await freshProfile(server.url);
+    const page = await profile.context.newPage();
+    await page.goto('/empty.html');
+    const compare = await page.evaluate(comparePredict, { manifest: MANIFEST, modelUrl: '/models/mnist/mnist-fp32.onnx', iterations: 1000, batch: 64 });
+    await profile.close();
+    const ratio = compare.modelship.p50 / compare.minimal.p50;
+    rows.push(['predict() p50 / p95, modelship', `${ms(compare.modelship.p50)} / ${ms(compare.modelship.p95)}`, `${ratio.toFixed(2)}× minimal worker (target ≤ 1.2×)`]);
+    rows.push(['predict() p50 / p95, minimal worker', `${ms(compare.minimal.p50)} / ${ms(compare.minimal.p95)}`, 'hand-written worker + session.run']);
+    const ours = 64_000 / compare.modelship.batchP50;
+    const theirs = 64_000 / compare.minimal.batchP50;
+    rows.push(['predictBatch(64), modelship', `${ours.toFixed(0)} inf/s`, `${(ours / theirs).toFixed(2)}× minimal worker`]);
+    rows.push(['batch 64, minimal worker', `${theirs.toFixed(0)} inf/s`, '']);
+    Object.assign(json, { predict: compare, predictP50Ratio: ratio, batch64InferencesPerSecond: ours, minimalBatch64InferencesPerSecond: theirs });
+  } finally {
+    await server.stop();
+  }
+  const width = Math.max(...rows.map((row) => row[0].length));
+  console.log('\nmodelship — headless Chromium, onnxruntime-web wasm (1 thread), fp32 MNIST CNN\n');
+  for (const [name, value, note] of rows) console.log(`${name.padEnd(width)}  ${value.padStart(22)}  ${note}`);
+  console.log(`\n${JSON.stringify(json)}`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

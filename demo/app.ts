@@ -1,0 +1,90 @@
+import { loadModel, type LoadProgress, type Model, type Prediction } from 'modelship';
+import { createPad } from './pad.js';
+
+const byId = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
+const text = (id: string, value: string): void => {
+  byId(id).textContent = value;
+};
+
+function showProgress(event: LoadProgress): void {
+  const bar = byId<HTMLProgressElement>('progress');
+  if (event.type === 'download') {
+    bar.value = event.overall.loaded / event.overall.total;
+    text('status', `downloading ${event.file} (${event.overall.loaded} / ${event.overall.total} bytes)`);
+  } else if (event.type === 'cache-hit') {
+    bar.value = 1;
+    text('status', `loaded ${event.bytes} bytes from the device cache`);
+  } else if (event.type === 'compile') {
+    text('status', `starting ${event.runtime}…`);
+  } else if (event.type === 'ready') {
+    bar.value = 1;
+  }
+}
+
+function showPrediction(model: Model, prediction: Prediction): void {
+  text('label', prediction.label);
+  text('confidence', `${(prediction.scores[prediction.index]! * 100).toFixed(1)}%`);
+  const bars = byId('bars');
+  bars.replaceChildren(
+    ...prediction.scores.map((score, index) => {
+      const item = document.createElement('li');
+      if (index === prediction.index) item.className = 'best';
+      const name = document.createElement('span');
+      name.textContent = model.info().labels[index] ?? String(index);
+      const bar = document.createElement('span');
+      bar.className = 'bar';
+      const fill = document.createElement('span');
+      fill.className = 'fill';
+      fill.style.width = `${(score * 100).toFixed(1)}%`;
+      bar.append(fill);
+      const value = document.createElement('span');
+      value.textContent = `${(score * 100).toFixed(1)}%`;
+      item.append(name, bar, value);
+      return item;
+    }),
+  );
+  text('route', prediction.route);
+  text('runtime', prediction.runtime);
+  text('variant', prediction.variant);
+  text('latency', `${prediction.latencyMs.toFixed(1)} ms`);
+  document.body.dataset['label'] = prediction.label;
+  document.body.dataset['predictions'] = String(Number(document.body.dataset['predictions'] ?? '0') + 1);
+}
+
+async function main(): Promise<void> {
+  const canvas = byId<HTMLCanvasElement>('pad');
+  let model: Model | undefined;
+  let running = Promise.resolve();
+  const pad = createPad(canvas, () => {
+    running = running.then(async () => {
+      if (!model || pad.isEmpty()) return;
+      try {
+        showPrediction(model, await model.predict(canvas));
+      } catch (error) {
+        text('status', `prediction failed: ${(error as Error).message}`);
+      }
+    });
+  });
+  byId('clear').addEventListener('click', () => {
+    pad.clear();
+    text('label', '–');
+    text('confidence', '');
+    byId('bars').replaceChildren();
+  });
+  try {
+    model = await loadModel('/models/mnist/manifest.json', { onProgress: showProgress, wasmPaths: '/wasm/' });
+    const info = model.info();
+    text('model', `${info.name} ${info.version}`);
+    text('runtime', `${info.runtime} (onnxruntime-web ${info.runtimeVersion})`);
+    text('variant', `${info.variant} (${(info.accuracy * 100).toFixed(2)}% held-out accuracy)`);
+    text('route', info.route);
+    text('cache', `${info.cache.status}, ${info.cache.bytes} bytes`);
+    text('status', `ready — ${info.reason}`);
+    document.body.dataset['ready'] = 'true';
+  } catch (error) {
+    text('status', `could not load the model: ${(error as Error).message}`);
+    document.body.dataset['error'] = (error as { code?: string }).code ?? 'ERROR';
+  }
+}
+
+void main();

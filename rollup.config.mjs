@@ -1,0 +1,68 @@
+import nodeResolve from '@rollup/plugin-node-resolve';
+import typescript from '@rollup/plugin-typescript';
+import { dts } from 'rollup-plugin-dts';
+
+const ts = () =>
+  typescript({
+    tsconfig: './tsconfig.json',
+    include: ['src/**/*.ts', 'src/**/*.js'],
+    compilerOptions: { noEmit: false, declaration: false, sourceMap: true, outDir: 'dist', allowJs: true, types: [] },
+  });
+
+export default [
+  {
+    // The library and its worker. The worker is an entry of its own, so that
+    // `new URL('./worker.js', import.meta.url)` in index.js finds it after any bundler copies dist/.
+    input: { index: 'src/index.ts', worker: 'src/worker/entry.ts' },
+    output: {
+      dir: 'dist',
+      format: 'es',
+      sourcemap: true,
+      entryFileNames: '[name].js',
+      chunkFileNames: 'chunks/[name]-[hash].js',
+    },
+    plugins: [nodeResolve({ browser: true }), ts()],
+    onwarn(warning, warn) {
+      // onnxruntime-web's own bundle uses `eval`-free dynamic code paths rollup flags as unresolvable; they are not ours.
+      if (warning.code === 'CIRCULAR_DEPENDENCY' && warning.ids?.some((id) => id.includes('node_modules'))) return;
+      warn(warning);
+    },
+  },
+  {
+    input: 'src/index.ts',
+    output: { file: 'dist/index.d.ts', format: 'es' },
+    plugins: [dts({ tsconfig: './tsconfig.json' })],
+  },
+  {
+    // The demo is an app like any other: it imports the built bundle, never the sources.
+    input: 'demo/app.ts',
+    output: { file: 'dist/demo/app.js', format: 'es', sourcemap: true, paths: { modelship: '/dist/index.js' } },
+    external: ['modelship'],
+    plugins: [
+      typescript({
+        tsconfig: './tsconfig.json',
+        include: ['demo/**/*.ts', 'src/**/*.ts'],
+        compilerOptions: { noEmit: false, declaration: false, sourceMap: true, outDir: 'dist/demo', types: [] },
+      }),
+    ],
+  },
+  {
+    // The benchmark's baseline worker, built from the same onnxruntime-web as ours.
+    input: 'bench/minimal-worker.ts',
+    output: { file: 'dist/bench/minimal-worker.js', format: 'es' },
+    plugins: [
+      nodeResolve({ browser: true }),
+      typescript({
+        tsconfig: './tsconfig.json',
+        include: ['bench/minimal-worker.ts'],
+        compilerOptions: { noEmit: false, declaration: false, sourceMap: false, outDir: 'dist/bench', types: [] },
+      }),
+    ],
+  },
+  {
+    input: { cli: 'src/server/cli.ts' },
+    output: { dir: 'dist', format: 'es', sourcemap: true, entryFileNames: '[name].js', chunkFileNames: 'chunks/server-[name]-[hash].js' },
+    external: (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0'),
+    plugins: [ts()],
+  },
+];

@@ -1,0 +1,30 @@
+// Copies the runtimes' WebAssembly files from the installed packages into wasm/ (served by the app
+// itself: offline, no CDN) and writes wasm/inventory.json with package, version, bytes and sha256.
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'wasm');
+mkdirSync(out, { recursive: true });
+
+const sources = [
+  { pkg: 'onnxruntime-web', files: ['dist/ort-wasm-simd-threaded.wasm', 'dist/ort-wasm-simd-threaded.mjs'] },
+];
+
+const inventory = [];
+for (const { pkg, files } of sources) {
+  // Some packages do not export ./package.json, so locate them on disk as npm lays them out.
+  const pkgDir = join(root, 'node_modules', pkg);
+  const { version } = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
+  for (const file of files) {
+    const from = join(pkgDir, file);
+    const to = join(out, basename(file));
+    copyFileSync(from, to);
+    const bytes = readFileSync(to);
+    inventory.push({ package: pkg, version, file: basename(file), bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
+  }
+}
+writeFileSync(join(out, 'inventory.json'), JSON.stringify({ generatedBy: 'scripts/copy-wasm.mjs', files: inventory }, null, 2) + '\n');
+console.log(`wasm/: ${inventory.length} files, ${inventory.reduce((s, f) => s + f.bytes, 0)} bytes`);

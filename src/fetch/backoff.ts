@@ -1,0 +1,30 @@
+export interface BackoffOptions {
+  /** Attempts in all, the first included. */
+  attempts: number;
+  baseMs: number;
+  capMs: number;
+  random?: () => number;
+}
+
+export const DEFAULT_BACKOFF: BackoffOptions = { attempts: 4, baseMs: 200, capMs: 4000 };
+
+/** Full jitter: a random wait in [0, min(cap, base·2^attempt)), so clients that failed together do not retry together. */
+export function backoffDelay(attempt: number, options: BackoffOptions): number {
+  const random = options.random ?? Math.random;
+  return random() * Math.min(options.capMs, options.baseMs * 2 ** attempt);
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

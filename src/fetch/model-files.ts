@@ -1,0 +1,67 @@
+import { ModelshipError } from '../errors.js';
+import type { Manifest, Variant } from '../manifest/types.js';
+import type { ModelCache } from '../store/model-cache.js';
+import type { CacheStatus, LoadProgress } from '../types.js';
+import type { BackoffOptions } from './backoff.js';
+import { downloadVerified } from './download.js';
+
+export interface ModelFilesRequest {
+  manifest: Manifest;
+  manifestUrl: string;
+  variant: Variant;
+  cache: ModelCache | undefined;
+  fetch?: typeof fetch;
+  signal?: AbortSignal;
+  backoff?: BackoffOptions;
+  onProgress?: (event: LoadProgress) => void;
+  onWarning?: (code: string, message: string, cause: unknown) => void;
+}
+
+export interface ModelFiles {
+  files: Uint8Array[];
+  status: CacheStatus;
+  bytes: number;
+}
+
+/** Cached bytes when the exact version is committed; otherwise downloads, verifies, and commits every file at once. */
+export async function obtainModelFiles(request: ModelFilesRequest): Promise<ModelFiles> {
+  const { manifest, variant, cache } = request;
+  const total = variant.files.reduce((sum, file) => sum + file.bytes, 0);
+  const cached = await cache?.read(manifest.name, manifest.version, variant.id, variant.files).catch(() => undefined);
+  if (cached) {
+    request.onProgress?.({ type: 'cache-hit', variant: variant.id, bytes: total });
+    return { files: cached, status: 'hit', bytes: total };
+  }
+  const done: number[] = variant.files.map(() => 0);
+  const verified = [];
+  for (const [index, file] of variant.files.entries()) {
+    const url = new URL(file.path, request.manifestUrl).href;
+    const bytes = await downloadVerified({
+      url,
+      expectedBytes: file.bytes,
+      sha256: file.sha256,
+      fetch: request.fetch,
+      signal: request.signal,
+      backoff: request.backoff,
+      onBytes: (loaded) => {
+        done[index] = loaded;
+        const overall = { loaded: done.reduce((a, b) => a + b, 0), total };
+        request.onProgress?.({ type: 'download', file: file.path, loaded, total: file.bytes, overall });
+      },
+    });
+    request.onProgress?.({ type: 'verify', file: file.path });
+    verified.push({ file, bytes });
+  }
+  let status: CacheStatus = 'uncached';
+  if (cache) {
+    try {
+      await cache.commit(manifest.name, manifest.version, variant.id, verified);
+      status = 'stored';
+    } catch (cause) {
+      // The model still runs from memory: a full disk must not break the app.
+      const code = cause instanceof ModelshipError ? cause.code : 'CACHE_WRITE_FAILED';
+      request.onWarning?.(code, `Model ${manifest.name}@${manifest.version} runs uncached: ${(cause as Error).message}`, cause);
+    }
+  }
+  return { files: verified.map(({ bytes }) => bytes), status, bytes: total };
+}

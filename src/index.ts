@@ -1,0 +1,18 @@
+export { loadModel } from './load-model.js';
+export type { Model } from './model.js';
+export { ModelshipError, isModelshipError } from './errors.js';
+export type { ModelshipErrorCode, ModelshipErrorOptions } from './errors.js';
+export type {
+  CacheStatus,
+  LoadOptions,
+  LoadProgress,
+  ModelEvents,
+  ModelInfo,
+  ModelInput,
+  PredictOptions,
+  Prediction,
+  TopEntry,
+} from './types.js';
+export type { Manifest, Variant, ModelFile, GoldenVector, Preprocessing } from './manifest/types.js';
+export type { KeyValueStore } from './store/key-value-store.js';
+export { createMemoryStore } from './store/memory-store.js';

@@ -1,0 +1,45 @@
+import type { InferenceSession, Tensor } from 'onnxruntime-web';
+import type { TensorMap } from '../engine.js';
+import type { LoadedSession, RuntimeConfig, RuntimeName } from './types.js';
+
+type OrtModule = typeof import('onnxruntime-web');
+
+/** Shared by the wasm and webgpu builds of onnxruntime-web: they differ only in the module and the EP name. */
+export async function createOnnxSession(
+  ort: OrtModule,
+  runtime: RuntimeName,
+  executionProvider: 'wasm' | 'webgpu',
+  config: RuntimeConfig,
+  files: Uint8Array[],
+): Promise<LoadedSession> {
+  const model = files[0];
+  if (!model) throw new Error('An ONNX variant needs exactly one model file');
+  // Options go into the module's own env object, never a page-wide global of ours.
+  ort.env.wasm.wasmPaths = config.wasmPaths;
+  ort.env.wasm.numThreads = config.numThreads;
+  ort.env.logLevel = 'error';
+  const session = await ort.InferenceSession.create(model, {
+    executionProviders: [executionProvider],
+    graphOptimizationLevel: 'all',
+  });
+  return {
+    runtime,
+    runtimeVersion: ort.env.versions.web ?? 'unknown',
+    run: (feeds) => runSession(ort, session, feeds),
+    dispose: () => session.release(),
+  };
+}
+
+async function runSession(ort: OrtModule, session: InferenceSession, feeds: TensorMap): Promise<TensorMap> {
+  const ortFeeds: Record<string, Tensor> = {};
+  for (const [name, tensor] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor('float32', tensor.data, tensor.dims);
+  const results = await session.run(ortFeeds);
+  const out: TensorMap = {};
+  for (const [name, tensor] of Object.entries(results)) {
+    // CPU outputs are already in JS memory; only GPU-resident ones need the async download.
+    const data = (tensor.location === 'cpu' ? tensor.data : await tensor.getData(true)) as Float32Array;
+    // A fresh, unshared buffer so it can be transferred out of the worker.
+    out[name] = { data: data.buffer instanceof ArrayBuffer ? data : new Float32Array(data), dims: [...tensor.dims] };
+  }
+  return out;
+}

@@ -1,0 +1,125 @@
+import { datatypeFromConfig, type Datatype } from './datatypes.js';
+import { parsePbtxt, type PbMessage, type PbValue } from './pbtxt.js';
+
+/** One model input or output as the config declares it; `dims` exclude the batch dimension. */
+export interface TensorSpec {
+  name: string;
+  datatype: Datatype;
+  dims: number[];
+}
+
+export interface DynamicBatchingConfig {
+  maxQueueDelayMicroseconds: number;
+  preferredBatchSize: number[];
+}
+
+/** The subset of Triton's ModelConfig the server uses. */
+export interface ModelConfig {
+  name: string;
+  platform: string;
+  /** 0: the model takes no batch dimension (Triton's meaning). */
+  maxBatchSize: number;
+  inputs: TensorSpec[];
+  outputs: TensorSpec[];
+  dynamicBatching: DynamicBatchingConfig | undefined;
+  versionPolicy: VersionPolicy;
+  /** Sum of instance_group counts (default 1): concurrent executions per version. */
+  instanceCount: number;
+}
+
+/** Triton's version_policy; without one every version present is served (Triton would serve latest 1). */
+export type VersionPolicy = { kind: 'all' } | { kind: 'latest'; numVersions: number } | { kind: 'specific'; versions: number[] };
+
+function versionPolicy(msg: PbMessage | undefined): VersionPolicy {
+  if (!msg) return { kind: 'all' };
+  const latest = messages(msg, 'latest')[0];
+  if (latest) return { kind: 'latest', numVersions: Math.max(1, int(latest, 'num_versions', 1)) };
+  const specific = messages(msg, 'specific')[0];
+  if (specific) return { kind: 'specific', versions: ints(specific, 'versions') };
+  return { kind: 'all' };
+}
+
+/** The version numbers (ascending) a policy selects from those present. */
+export function selectVersions(policy: VersionPolicy, present: number[]): number[] {
+  const sorted = [...present].sort((a, b) => a - b);
+  if (policy.kind === 'latest') return sorted.slice(-policy.numVersions);
+  if (policy.kind === 'specific') return sorted.filter((v) => policy.versions.includes(v));
+  return sorted;
+}
+
+export class ModelConfigError extends Error {
+  override readonly name = 'ModelConfigError' as const;
+}
+
+const first = (msg: PbMessage, field: string): PbValue | undefined => msg[field]?.[0];
+
+function str(msg: PbMessage, field: string, fallback?: string): string {
+  const v = first(msg, field);
+  if (v === undefined && fallback !== undefined) return fallback;
+  if (typeof v !== 'string') throw new ModelConfigError(`"${field}" must be a string`);
+  return v;
+}
+
+function int(msg: PbMessage, field: string, fallback: number): number {
+  const v = first(msg, field);
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw new ModelConfigError(`"${field}" must be an integer`);
+  return v;
+}
+
+function ints(msg: PbMessage, field: string): number[] {
+  return (msg[field] ?? []).map((v) => {
+    if (typeof v !== 'number' || !Number.isInteger(v)) throw new ModelConfigError(`"${field}" must hold integers`);
+    return v;
+  });
+}
+
+function messages(msg: PbMessage, field: string): PbMessage[] {
+  return (msg[field] ?? []).map((v) => {
+    if (typeof v !== 'object') throw new ModelConfigError(`"${field}" must be a message`);
+    return v;
+  });
+}
+
+function tensor(msg: PbMessage, where: string): TensorSpec {
+  const name = str(msg, 'name');
+  try {
+    const dims = ints(msg, 'dims');
+    if (dims.some((d) => d < -1 || d === 0)) throw new ModelConfigError('dims must be positive or -1');
+    return { name, datatype: datatypeFromConfig(str(msg, 'data_type')), dims };
+  } catch (err) {
+    throw new ModelConfigError(`${where} "${name}": ${(err as Error).message}`);
+  }
+}
+
+export function parseModelConfig(text: string, directoryName: string): ModelConfig {
+  const msg = parsePbtxt(text);
+  const db = messages(msg, 'dynamic_batching')[0];
+  const platform = first(msg, 'platform') ?? first(msg, 'backend') ?? 'onnxruntime_onnx';
+  const config: ModelConfig = {
+    name: str(msg, 'name', directoryName),
+    platform: platform === 'onnxruntime' ? 'onnxruntime_onnx' : String(platform),
+    maxBatchSize: int(msg, 'max_batch_size', 0),
+    inputs: messages(msg, 'input').map((m) => tensor(m, 'input')),
+    outputs: messages(msg, 'output').map((m) => tensor(m, 'output')),
+    dynamicBatching: db && {
+      maxQueueDelayMicroseconds: int(db, 'max_queue_delay_microseconds', 0),
+      preferredBatchSize: ints(db, 'preferred_batch_size'),
+    },
+    versionPolicy: versionPolicy(messages(msg, 'version_policy')[0]),
+    instanceCount: Math.max(1, messages(msg, 'instance_group').reduce((n, g) => n + int(g, 'count', 1), 0)),
+  };
+  if (config.platform !== 'onnxruntime_onnx') {
+    throw new ModelConfigError(`platform "${config.platform}" is not served (only onnxruntime_onnx)`);
+  }
+  if (config.maxBatchSize < 0) throw new ModelConfigError('max_batch_size must be >= 0');
+  if (config.inputs.length === 0 || config.outputs.length === 0) {
+    throw new ModelConfigError('the config must declare at least one input and one output');
+  }
+  return config;
+}
+
+/** The protocol shape of a tensor: `-1` leads for the batch dimension when the model batches. */
+export function protocolShape(config: ModelConfig, spec: TensorSpec): number[] {
+  return config.maxBatchSize > 0 ? [-1, ...spec.dims] : [...spec.dims];
+}

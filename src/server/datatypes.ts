@@ -1,0 +1,121 @@
+import { badRequest } from './errors.js';
+
+/** Open Inference Protocol tensor datatypes the server can carry (BYTES is not supported). */
+export type Datatype =
+  | 'BOOL' | 'UINT8' | 'UINT16' | 'UINT32' | 'UINT64'
+  | 'INT8' | 'INT16' | 'INT32' | 'INT64'
+  | 'FP16' | 'FP32' | 'FP64';
+
+export type TypedArray =
+  | Uint8Array | Uint16Array | Uint32Array | BigUint64Array
+  | Int8Array | Int16Array | Int32Array | BigInt64Array
+  | Float32Array | Float64Array;
+
+/** The onnxruntime tensor type name for each protocol datatype. */
+export type OrtType =
+  | 'bool' | 'uint8' | 'uint16' | 'uint32' | 'uint64'
+  | 'int8' | 'int16' | 'int32' | 'int64' | 'float16' | 'float32' | 'float64';
+
+interface DatatypeInfo {
+  bytes: number;
+  ort: OrtType;
+  create: (length: number) => TypedArray;
+  /** JSON carries FP16 badly (see the spec); it is accepted as binary data only. */
+  json: boolean;
+  bigint: boolean;
+}
+
+const INFO: Record<Datatype, DatatypeInfo> = {
+  BOOL: { bytes: 1, ort: 'bool', create: (n) => new Uint8Array(n), json: true, bigint: false },
+  UINT8: { bytes: 1, ort: 'uint8', create: (n) => new Uint8Array(n), json: true, bigint: false },
+  UINT16: { bytes: 2, ort: 'uint16', create: (n) => new Uint16Array(n), json: true, bigint: false },
+  UINT32: { bytes: 4, ort: 'uint32', create: (n) => new Uint32Array(n), json: true, bigint: false },
+  UINT64: { bytes: 8, ort: 'uint64', create: (n) => new BigUint64Array(n), json: true, bigint: true },
+  INT8: { bytes: 1, ort: 'int8', create: (n) => new Int8Array(n), json: true, bigint: false },
+  INT16: { bytes: 2, ort: 'int16', create: (n) => new Int16Array(n), json: true, bigint: false },
+  INT32: { bytes: 4, ort: 'int32', create: (n) => new Int32Array(n), json: true, bigint: false },
+  INT64: { bytes: 8, ort: 'int64', create: (n) => new BigInt64Array(n), json: true, bigint: true },
+  FP16: { bytes: 2, ort: 'float16', create: (n) => new Uint16Array(n), json: false, bigint: false },
+  FP32: { bytes: 4, ort: 'float32', create: (n) => new Float32Array(n), json: true, bigint: false },
+  FP64: { bytes: 8, ort: 'float64', create: (n) => new Float64Array(n), json: true, bigint: false },
+};
+
+export function isDatatype(value: unknown): value is Datatype {
+  return typeof value === 'string' && Object.hasOwn(INFO, value);
+}
+
+export function datatypeInfo(dt: Datatype): DatatypeInfo {
+  return INFO[dt];
+}
+
+/** Triton config `TYPE_FP32` → protocol `FP32`; `TYPE_STRING` maps to BYTES, which we reject. */
+export function datatypeFromConfig(configType: string): Datatype {
+  const dt = configType.replace(/^TYPE_/, '');
+  if (!isDatatype(dt)) throw new Error(`unsupported data_type ${configType}`);
+  return dt;
+}
+
+export function datatypeFromOrt(type: string): Datatype | undefined {
+  return (Object.keys(INFO) as Datatype[]).find((dt) => INFO[dt].ort === type);
+}
+
+export function elementCount(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/**
+ * Copies JSON tensor data, flat or nested (row-major), into a typed array of `count`
+ * elements. Nested arrays are walked without building an intermediate flat copy.
+ */
+export function fromJson(data: unknown, dt: Datatype, count: number, what: string): TypedArray {
+  const info = INFO[dt];
+  if (!info.json) throw badRequest(`${what}: datatype ${dt} is only accepted as binary data`);
+  if (!Array.isArray(data)) throw badRequest(`${what}: "data" must be an array`);
+  const out = info.create(count);
+  let n = 0;
+  const put = (v: unknown): void => {
+    if (n >= count) throw badRequest(`${what}: more data elements than the shape holds (${count})`);
+    if (dt === 'BOOL') {
+      if (typeof v !== 'boolean') throw badRequest(`${what}: expected boolean elements for BOOL`);
+      out[n++] = v ? 1 : 0;
+    } else if (typeof v !== 'number' || !Number.isFinite(v)) {
+      // JSON has no NaN/Infinity literal; anything else (string, null, object) is wrong for a numeric type.
+      throw badRequest(`${what}: expected numeric elements for ${dt}, got ${v === null ? 'null' : typeof v}`);
+    } else if (info.bigint) {
+      if (!Number.isInteger(v)) throw badRequest(`${what}: expected integer elements for ${dt}`);
+      (out as BigInt64Array)[n++] = BigInt(v);
+    } else {
+      if (dt !== 'FP32' && dt !== 'FP64' && !Number.isInteger(v)) {
+        throw badRequest(`${what}: expected integer elements for ${dt}`);
+      }
+      (out as Float64Array)[n++] = v;
+    }
+  };
+  const walk = (arr: unknown[]): void => {
+    for (const v of arr) {
+      if (Array.isArray(v)) walk(v);
+      else put(v);
+    }
+  };
+  walk(data);
+  if (n !== count) throw badRequest(`${what}: got ${n} data elements, shape needs ${count}`);
+  return out;
+}
+
+/** Typed array → JSON-ready flat array (numbers; BOOL as booleans; 64-bit ints as numbers). */
+export function toJson(data: TypedArray, dt: Datatype): Array<number | boolean> {
+  if (dt === 'BOOL') return Array.from(data as Uint8Array, (v) => v !== 0);
+  if (INFO[dt].bigint) return Array.from(data as BigInt64Array, (v) => Number(v));
+  return Array.from(data as Float32Array);
+}
+
+/** Typed array view over raw little-endian bytes (copied when unaligned). */
+export function fromBytes(bytes: Uint8Array, dt: Datatype, count: number): TypedArray {
+  const out = INFO[dt].create(count);
+  new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(bytes);
+  return out;
+}
+
+export function toBytes(data: TypedArray): Buffer {
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}

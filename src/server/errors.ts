@@ -1,0 +1,50 @@
+/**
+ * HTTP-facing errors of the reference server. The status codes are the ones KServe/Triton use:
+ * InvalidInput 400, Unauthorized 401, ModelNotFound 404, PayloadTooLarge 413,
+ * ModelNotReady 503. The body is always the protocol's `{"error": $string}`.
+ */
+export type HttpErrorKind =
+  | 'BAD_REQUEST'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'RANGE_NOT_SATISFIABLE'
+  | 'INTERNAL'
+  | 'NOT_READY'
+  | 'TIMEOUT';
+
+const STATUS: Record<HttpErrorKind, number> = {
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  PAYLOAD_TOO_LARGE: 413,
+  RANGE_NOT_SATISFIABLE: 416,
+  INTERNAL: 500,
+  NOT_READY: 503,
+  TIMEOUT: 504,
+};
+
+export class HttpError extends Error {
+  override readonly name = 'HttpError' as const;
+  readonly kind: HttpErrorKind;
+  readonly status: number;
+  readonly headers: Record<string, string>;
+
+  constructor(kind: HttpErrorKind, message: string, options: { cause?: unknown; headers?: Record<string, string> } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.kind = kind;
+    this.status = STATUS[kind];
+    this.headers = options.headers ?? {};
+  }
+}
+
+export const badRequest = (message: string): HttpError => new HttpError('BAD_REQUEST', message);
+export const notFound = (message: string): HttpError => new HttpError('NOT_FOUND', message);
+
+export function isHttpError(value: unknown): value is HttpError {
+  return typeof value === 'object' && value !== null && (value as { name?: unknown }).name === 'HttpError';
+}

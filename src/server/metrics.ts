@@ -1,0 +1,82 @@
+import { Counter, Histogram, Registry } from 'prom-client';
+
+type Labels = { model: string; version: string };
+
+/**
+ * Prometheus metrics on a private registry per server instance. The `nv_*` names mean what
+ * Triton's do (docs/user_guide/metrics.md): request counters, inference vs execution counts
+ * (their ratio is the average dynamic batch), and cumulative microsecond latency counters.
+ */
+export class ServerMetrics {
+  readonly registry = new Registry();
+  private readonly success: Counter<'model' | 'version'>;
+  private readonly failure: Counter<'model' | 'version' | 'reason'>;
+  private readonly inferenceCount: Counter<'model' | 'version'>;
+  private readonly execCount: Counter<'model' | 'version'>;
+  private readonly requestUs: Counter<'model' | 'version'>;
+  private readonly queueUs: Counter<'model' | 'version'>;
+  private readonly computeUs: Counter<'model' | 'version'>;
+  private readonly requestSeconds: Histogram<'model' | 'version' | 'status'>;
+  private readonly batchSize: Histogram<'model' | 'version'>;
+  private readonly httpRequests: Counter<'route' | 'status'>;
+
+  constructor() {
+    const registers = [this.registry];
+    const mv = ['model', 'version'] as const;
+    const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> =>
+      new Counter({ name, help, labelNames, registers });
+    this.success = counter('nv_inference_request_success', 'Number of successful inference requests, all batch sizes', mv);
+    this.failure = counter('nv_inference_request_failure', 'Number of failed inference requests, all batch sizes', [...mv, 'reason']);
+    this.inferenceCount = counter('nv_inference_count', 'Number of inferences performed (a batch of n counts n)', mv);
+    this.execCount = counter('nv_inference_exec_count', 'Number of model executions performed (one per session.run)', mv);
+    this.requestUs = counter('nv_inference_request_duration_us', 'Cumulative inference request duration in microseconds', mv);
+    this.queueUs = counter('nv_inference_queue_duration_us', 'Cumulative inference queuing duration in microseconds', mv);
+    this.computeUs = counter('nv_inference_compute_infer_duration_us', 'Cumulative compute inference duration in microseconds', mv);
+    this.requestSeconds = new Histogram({
+      name: 'modelship_request_duration_seconds',
+      help: 'Inference request duration (receive to response), seconds',
+      labelNames: [...mv, 'status'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    });
+    this.batchSize = new Histogram({
+      name: 'modelship_batch_size',
+      help: 'Batch size of each model execution after dynamic batching',
+      labelNames: mv,
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+      registers,
+    });
+    this.httpRequests = counter('modelship_http_requests_total', 'HTTP requests by route kind and status', ['route', 'status']);
+  }
+
+  execution(labels: Labels, batchSize: number): void {
+    this.execCount.inc(labels);
+    this.batchSize.observe(labels, batchSize);
+  }
+
+  succeeded(labels: Labels, r: { batch: number; requestUs: number; queueUs: number; computeUs: number }): void {
+    this.success.inc(labels);
+    this.inferenceCount.inc(labels, r.batch);
+    this.requestUs.inc(labels, r.requestUs);
+    this.queueUs.inc(labels, r.queueUs);
+    this.computeUs.inc(labels, r.computeUs);
+    this.requestSeconds.observe({ ...labels, status: '200' }, r.requestUs / 1e6);
+  }
+
+  failed(labels: Labels, status: number, requestUs: number): void {
+    this.failure.inc({ ...labels, reason: status >= 500 ? 'OTHER' : 'REJECTED' });
+    this.requestSeconds.observe({ ...labels, status: String(status) }, requestUs / 1e6);
+  }
+
+  http(route: string, status: number): void {
+    this.httpRequests.inc({ route, status: String(status) });
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

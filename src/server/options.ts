@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CorsOptions } from './cors.js';
+import { IMMUTABLE, REVALIDATE, type StaticMount } from './static.js';
+
+export interface StaticRoots {
+  /** Served at '/', default `<package>/demo`. */
+  demo?: string;
+  /** Served at '/dist/', default `<package>/dist`. */
+  dist?: string;
+  /** Served at '/models/', default `<package>/models`. */
+  models?: string;
+  /** Served at '/wasm/', default `<package>/wasm`. */
+  wasm?: string;
+}
+
+export interface ServerOptions {
+  /** Triton-layout model repository; default `<package>/models/repository`. */
+  modelRepository?: string;
+  /** Static roots (defaults relative to the package root), or false to serve no files. */
+  static?: StaticRoots | false;
+  /** Bearer token required on /v1 and /v2 (except /v2/health/*, for probes). */
+  token?: string;
+  /** Default: any origin. */
+  cors?: CorsOptions | false;
+  /** Send COOP same-origin + COEP require-corp so the demo can use WASM threads. */
+  crossOriginIsolation?: boolean;
+  /** undefined: per the model's dynamic_batching config; false: one session.run per request. */
+  batching?: boolean;
+  maxBatchSize?: number;
+  maxQueueDelayUs?: number;
+  /** Concurrent session runs per model version when batching (default: config instance_group count, else 1). */
+  instances?: number;
+  intraOpNumThreads?: number;
+  graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** Largest request body; Triton's --http-max-input-size default is 64 MiB. */
+  maxBodyBytes?: number;
+  /** Time allowed to receive a whole request (Node's server.requestTimeout). */
+  requestTimeoutMs?: number;
+  /** Time a request may wait in a batch queue before it is answered 504. */
+  inferTimeoutMs?: number;
+  /** close() waits this long for in-flight requests before cutting connections. */
+  shutdownTimeoutMs?: number;
+  /** Serve /metrics (default true). */
+  metrics?: boolean;
+  log?: (message: string) => void;
+}
+
+export type ResolvedOptions = Required<Omit<ServerOptions, 'static' | 'maxBatchSize' | 'maxQueueDelayUs' | 'instances' | 'intraOpNumThreads' | 'token' | 'batching'>> &
+  Pick<ServerOptions, 'maxBatchSize' | 'maxQueueDelayUs' | 'instances' | 'intraOpNumThreads' | 'token' | 'batching'> & { mounts: StaticMount[] };
+
+/** The folder of modelship's own package.json, found by walking up: sources and bundled chunks sit at different depths. */
+export const PACKAGE_ROOT = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
+
+function findPackageRoot(start: string): string {
+  for (let dir = start; ; dir = dirname(dir)) {
+    try {
+      if (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name === 'modelship') return dir;
+    } catch {
+      // no package.json here
+    }
+    if (dirname(dir) === dir) return resolve(start, '..', '..');
+  }
+}
+
+/** Content-addressed model files never change under one URL; manifests and inventories must revalidate. */
+const modelsCache = (rel: string): string => (rel.endsWith('manifest.json') ? REVALIDATE : IMMUTABLE);
+const wasmCache = (rel: string): string => (rel.endsWith('.json') ? REVALIDATE : IMMUTABLE);
+
+export function resolveOptions(o: ServerOptions): ResolvedOptions {
+  const roots = o.static === false ? undefined : o.static ?? {};
+  const mounts: StaticMount[] = roots
+    ? [
+        { prefix: '/', root: resolve(roots.demo ?? join(PACKAGE_ROOT, 'demo')), cacheControl: () => REVALIDATE },
+        { prefix: '/dist/', root: resolve(roots.dist ?? join(PACKAGE_ROOT, 'dist')), cacheControl: () => REVALIDATE },
+        { prefix: '/models/', root: resolve(roots.models ?? join(PACKAGE_ROOT, 'models')), cacheControl: modelsCache },
+        { prefix: '/wasm/', root: resolve(roots.wasm ?? join(PACKAGE_ROOT, 'wasm')), cacheControl: wasmCache },
+      ]
+    : [];
+  return {
+    modelRepository: resolve(o.modelRepository ?? join(PACKAGE_ROOT, 'models', 'repository')),
+    mounts,
+    token: o.token,
+    cors: o.cors ?? { origins: '*' },
+    crossOriginIsolation: o.crossOriginIsolation ?? false,
+    batching: o.batching,
+    maxBatchSize: o.maxBatchSize,
+    maxQueueDelayUs: o.maxQueueDelayUs,
+    instances: o.instances,
+    intraOpNumThreads: o.intraOpNumThreads,
+    graphOptimizationLevel: o.graphOptimizationLevel ?? 'basic',
+    maxBodyBytes: o.maxBodyBytes ?? 64 * 1024 * 1024,
+    requestTimeoutMs: o.requestTimeoutMs ?? 30_000,
+    inferTimeoutMs: o.inferTimeoutMs ?? 30_000,
+    shutdownTimeoutMs: o.shutdownTimeoutMs ?? 10_000,
+    metrics: o.metrics ?? true,
+    log: o.log ?? (() => undefined),
+  };
+}

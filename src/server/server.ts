@@ -1,0 +1,114 @@
+import { createServer as createHttpServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createBearerAuth } from './auth.js';
+import { InferenceService } from './inference.js';
+import { ServerMetrics } from './metrics.js';
+import { resolveOptions, type ServerOptions } from './options.js';
+import { ModelRepository } from './repository.js';
+import { createRouter } from './router.js';
+import { StaticFiles } from './static.js';
+
+export const SERVER_VERSION = '0.1.0';
+
+export interface ModelshipServer {
+  readonly http: Server;
+  readonly repository: ModelRepository;
+  readonly metrics: ServerMetrics | undefined;
+  /** Settles when every model version has loaded or failed to load. */
+  readonly loaded: Promise<void>;
+  /** Requests received and not yet answered. */
+  readonly inFlight: number;
+  /** Resolves with the base URL, e.g. `http://127.0.0.1:8080`. Port 0 picks a free port. */
+  listen(port?: number, host?: string): Promise<string>;
+  /** Stops accepting, lets in-flight requests finish, then disposes the sessions. */
+  close(): Promise<void>;
+}
+
+export function createServer(options: ServerOptions = {}): ModelshipServer {
+  const o = resolveOptions(options);
+  const repository = new ModelRepository(o.modelRepository, {
+    graphOptimizationLevel: o.graphOptimizationLevel,
+    intraOpNumThreads: o.intraOpNumThreads,
+  });
+  const metrics = o.metrics ? new ServerMetrics() : undefined;
+  // Without /metrics the counters still need a sink; a private registry nobody reads costs little.
+  const service = new InferenceService(repository, metrics ?? new ServerMetrics(), {
+    batching: o.batching,
+    maxBatchSize: o.maxBatchSize,
+    maxQueueDelayUs: o.maxQueueDelayUs,
+    instances: o.instances,
+    inferTimeoutMs: o.inferTimeoutMs,
+  });
+  let isLoaded = false;
+  let closing: Promise<void> | undefined;
+  const loaded = repository.load().then(() => {
+    isLoaded = true;
+    for (const p of repository.problems) o.log(`model ${p.model}: ${p.message}`);
+  });
+
+  const router = createRouter({
+    service,
+    metrics,
+    files: o.mounts.length > 0 ? new StaticFiles(o.mounts) : undefined,
+    cors: o.cors,
+    crossOriginIsolation: o.crossOriginIsolation,
+    authorize: createBearerAuth(o.token),
+    maxBodyBytes: o.maxBodyBytes,
+    version: SERVER_VERSION,
+    isClosing: () => closing !== undefined,
+    isReady: () => isLoaded && closing === undefined && repository.allReady,
+  });
+
+  let inFlight = 0;
+  let onIdle: (() => void) | undefined;
+  const http = createHttpServer({ requestTimeout: o.requestTimeoutMs, headersTimeout: Math.min(o.requestTimeoutMs, 60_000) }, (req, res) => {
+    inFlight++;
+    res.on('close', () => {
+      inFlight--;
+      if (inFlight === 0) onIdle?.();
+    });
+    router(req, res);
+  });
+
+  const listen = (port = 0, host = '127.0.0.1'): Promise<string> =>
+    new Promise((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(port, host, () => {
+        http.off('error', reject);
+        const addr = http.address() as AddressInfo;
+        const shown = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+        resolve(`http://${shown}:${addr.port}`);
+      });
+    });
+
+  const shutdown = async (): Promise<void> => {
+    const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+    http.closeIdleConnections();
+    if (inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, o.shutdownTimeoutMs);
+        onIdle = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    http.closeAllConnections();
+    await closed;
+    await service.close();
+    await loaded;
+    await repository.dispose();
+  };
+
+  return {
+    http,
+    repository,
+    metrics,
+    loaded,
+    get inFlight() {
+      return inFlight;
+    },
+    listen,
+    close: () => (closing ??= shutdown()),
+  };
+}

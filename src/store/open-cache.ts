@@ -1,0 +1,12 @@
+import { ModelCache } from './model-cache.js';
+import { createIdbStore } from './idb-store.js';
+import type { KeyValueStore } from './key-value-store.js';
+import { createMemoryStore } from './memory-store.js';
+
+export function openCache(option: 'indexeddb' | 'memory' | 'none' | KeyValueStore | undefined, dbName?: string): ModelCache | undefined {
+  if (option === 'none') return undefined;
+  if (typeof option === 'object') return new ModelCache(option);
+  const hasIdb = typeof indexedDB !== 'undefined';
+  if (option === 'memory' || (option === undefined && !hasIdb)) return new ModelCache(createMemoryStore());
+  return new ModelCache(createIdbStore(dbName));
+}

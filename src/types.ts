@@ -1,0 +1,87 @@
+import type { ManifestLimits } from './manifest/limits.js';
+import type { KeyValueStore } from './store/key-value-store.js';
+import type { ModelInput } from './preprocess/input.js';
+
+export type { ModelInput };
+
+export type LoadProgress =
+  | { type: 'manifest'; url: string; version: string }
+  | { type: 'cache-hit'; variant: string; bytes: number }
+  | { type: 'download'; file: string; loaded: number; total: number; overall: { loaded: number; total: number } }
+  | { type: 'verify'; file: string }
+  | { type: 'compile'; runtime: string }
+  | { type: 'ready'; runtime: string; variant: string; version: string };
+
+export interface TopEntry {
+  label: string;
+  index: number;
+  score: number;
+}
+
+export interface Prediction {
+  /** The winning label from the manifest. */
+  label: string;
+  index: number;
+  /** Softmax probabilities, one per label. */
+  scores: number[];
+  /** Best three, highest first. */
+  top: TopEntry[];
+  route: 'local' | 'remote';
+  /** Runtime and execution provider that computed it, e.g. `onnx-wasm`. */
+  runtime: string;
+  variant: string;
+  version: string;
+  latencyMs: number;
+}
+
+export type CacheStatus = 'hit' | 'stored' | 'uncached';
+
+export interface ModelInfo {
+  name: string;
+  version: string;
+  variant: string;
+  precision: string;
+  purpose: string;
+  inputFormat: string;
+  labels: string[];
+  route: 'local' | 'remote';
+  runtime: string;
+  runtimeVersion: string;
+  executionProvider: string;
+  /** Why this runtime and variant were chosen. */
+  reason: string;
+  manifestUrl: string;
+  cache: { status: CacheStatus; bytes: number };
+  accuracy: number;
+}
+
+export interface ModelEvents {
+  fallback: { from: string; to: string; reason: string };
+  warning: { code: string; message: string; cause?: unknown };
+}
+
+export interface PredictOptions {
+  signal?: AbortSignal;
+}
+
+export interface LoadOptions {
+  onProgress?: (event: LoadProgress) => void;
+  signal?: AbortSignal;
+  /** A variant id from the manifest, or `auto` (default). */
+  variant?: string;
+  /** URL of the folder that holds the runtime's .wasm/.mjs files. Default: `../wasm/` next to this bundle. */
+  wasmPaths?: string;
+  /** Where verified model files are kept. Default: IndexedDB when present, else memory. */
+  cache?: 'indexeddb' | 'memory' | 'none' | KeyValueStore;
+  /** IndexedDB database name, for apps that run several independent stores. */
+  cacheName?: string;
+  fetch?: typeof fetch;
+  /** Run in a dedicated worker (default where `Worker` exists) or in the current thread. */
+  worker?: boolean;
+  numThreads?: number;
+  loadTimeoutMs?: number;
+  runTimeoutMs?: number;
+  limits?: Partial<ManifestLimits>;
+  onFallback?: (event: ModelEvents['fallback']) => void;
+  onWarning?: (event: ModelEvents['warning']) => void;
+}

@@ -1,0 +1,46 @@
+import { expose } from 'comlink';
+import { serializeError } from '../errors-wire.js';
+import { resolveRuntime } from '../runtimes/registry.js';
+import type { LoadedSession } from '../runtimes/types.js';
+import type { RunReply, RunRequest, WorkerApi, WorkerResult } from './protocol.js';
+import { tensorBuffers } from './transfer.js';
+
+let session: LoadedSession | undefined;
+
+async function settle<T>(work: () => Promise<T>): Promise<WorkerResult<T>> {
+  try {
+    return { ok: true, value: await work() };
+  } catch (error) {
+    return { ok: false, error: serializeError(error) };
+  }
+}
+
+const api: WorkerApi = {
+  load: (config, files) =>
+    settle(async () => {
+      await session?.dispose();
+      session = undefined;
+      const loader = await resolveRuntime(config.runtime);
+      session = await loader(config, files);
+      return { runtime: session.runtime, runtimeVersion: session.runtimeVersion };
+    }),
+  connectRunPort: (port) => {
+    port.onmessage = async (event: MessageEvent<RunRequest>) => {
+      const { id, feeds } = event.data;
+      let reply: RunReply;
+      try {
+        if (!session) throw new Error('No model is loaded in this worker');
+        reply = { ok: true, value: await session.run(feeds), id };
+      } catch (error) {
+        reply = { ok: false, error: serializeError(error), id };
+      }
+      port.postMessage(reply, reply.ok ? tensorBuffers(reply.value) : []);
+    };
+  },
+  dispose: async () => {
+    await session?.dispose();
+    session = undefined;
+  },
+};
+
+expose(api);

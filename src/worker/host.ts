@@ -1,0 +1,112 @@
+import { releaseProxy, transfer, wrap, type Remote } from 'comlink';
+import { RunChannel } from './run-channel.js';
+import type { Engine, RunOptions, TensorMap } from '../engine.js';
+import { ModelshipError } from '../errors.js';
+import { deserializeError } from '../errors-wire.js';
+import type { RuntimeConfig } from '../runtimes/types.js';
+import { withDeadline } from './deadline.js';
+import type { LoadedInfo, WorkerApi, WorkerResult } from './protocol.js';
+
+export interface WorkerEngineOptions {
+  config: RuntimeConfig;
+  /** Called at start and again after a crash or timeout; the bytes are transferred to the worker. */
+  files: () => Promise<Uint8Array[]>;
+  loadTimeoutMs: number;
+  runTimeoutMs: number;
+  createWorker?: () => Worker;
+}
+
+export interface WorkerEngine extends Engine {
+  readonly info: LoadedInfo;
+}
+
+const defaultCreateWorker = (): Worker => new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+
+/**
+ * Runs a model in a dedicated worker. onnxruntime-web cannot cancel a run, so a timeout or crash
+ * terminates the worker, rejects everything in flight, and the next call starts a fresh one.
+ */
+export async function createWorkerEngine(options: WorkerEngineOptions): Promise<WorkerEngine> {
+  const spawn = options.createWorker ?? defaultCreateWorker;
+  let live: { worker: Worker; api: Remote<WorkerApi>; channel: RunChannel; ready: Promise<LoadedInfo> } | undefined;
+  let disposed = false;
+  const inFlight = new Set<(error: Error) => void>();
+
+  const kill = (error: Error): void => {
+    if (!live) return;
+    live.api[releaseProxy]();
+    live.channel.rejectAll(error);
+    live.channel.close();
+    live.worker.terminate();
+    live = undefined;
+    for (const reject of [...inFlight]) reject(error);
+  };
+
+  /** For calls that travel over comlink, which never rejects when the worker dies (comlink#601). */
+  const track = <T>(work: Promise<T>, timeoutMs: number, what: string, signal?: AbortSignal): Promise<T> => {
+    let rejectOnCrash!: (error: Error) => void;
+    const crashed = new Promise<never>((_, reject) => (rejectOnCrash = reject));
+    inFlight.add(rejectOnCrash);
+    const onTimeout = (): void => kill(new ModelshipError('TIMEOUT', `${what} timed out; the worker was restarted`));
+    return withDeadline(Promise.race([work, crashed]), { timeoutMs, signal, what, onTimeout }).finally(() =>
+      inFlight.delete(rejectOnCrash),
+    );
+  };
+
+  const start = (): NonNullable<typeof live> => {
+    const worker = spawn();
+    const api = wrap<WorkerApi>(worker);
+    const onCrash = (event: Event): void => {
+      const message = (event as ErrorEvent).message || 'the worker stopped unexpectedly';
+      kill(new ModelshipError('WORKER_CRASHED', `Inference worker crashed: ${message}`, { details: { type: event.type } }));
+    };
+    worker.addEventListener('error', onCrash);
+    worker.addEventListener('messageerror', onCrash);
+    const { port1, port2 } = new MessageChannel();
+    void api.connectRunPort(transfer(port2, [port2]));
+    const current = { worker, api, channel: new RunChannel(port1), ready: Promise.resolve() as unknown as Promise<LoadedInfo> };
+    live = current;
+    const load = async (): Promise<WorkerResult<LoadedInfo>> => {
+      const files = await options.files();
+      const buffers = [...new Set(files.map((file) => file.buffer as ArrayBuffer))];
+      return (await api.load(options.config, transfer(files, buffers))) as WorkerResult<LoadedInfo>;
+    };
+    current.ready = track(load(), options.loadTimeoutMs, `Loading ${options.config.runtime}`).then(unwrap);
+    current.ready.catch(() => {
+      if (live === current) kill(new ModelshipError('BACKEND_UNAVAILABLE', 'The worker failed to load the model'));
+    });
+    return current;
+  };
+
+  const info = await start().ready;
+
+  return {
+    runtime: info.runtime,
+    info,
+    async run(feeds: TensorMap, runOptions: RunOptions = {}): Promise<TensorMap> {
+      if (disposed) throw new ModelshipError('DISPOSED', 'This model was disposed');
+      const current = live ?? start();
+      await current.ready;
+      // A crash or timeout rejects the channel's pending runs itself (kill → rejectAll).
+      return withDeadline(current.channel.run(feeds), {
+        timeoutMs: options.runTimeoutMs,
+        signal: runOptions.signal,
+        what: 'Inference',
+        onTimeout: () => kill(new ModelshipError('TIMEOUT', 'Inference timed out; the worker was restarted')),
+      });
+    },
+    async dispose(): Promise<void> {
+      if (disposed) return;
+      disposed = true;
+      const current = live;
+      if (!current) return;
+      await withDeadline(current.api.dispose(), { timeoutMs: 2000, what: 'Worker dispose' }).catch(() => undefined);
+      kill(new ModelshipError('DISPOSED', 'This model was disposed'));
+    },
+  };
+}
+
+function unwrap<T>(result: WorkerResult<T>): T {
+  if (result.ok) return result.value;
+  throw deserializeError(result.error);
+}

@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { isModelshipError } from '../../src/errors.js';
+import { loadModel } from '../../src/load-model.js';
+import type { Manifest } from '../../src/manifest/types.js';
+import { decodeGoldenInputs } from '../../src/plan/golden.js';
+import { createMemoryStore } from '../../src/store/memory-store.js';
+import type { LoadProgress } from '../../src/types.js';
+import { serveMnist, WASM_PATHS } from './helpers/static-models.js';
+
+const manifest = JSON.parse(readFileSync('models/mnist/manifest.json', 'utf8')) as Manifest;
+const base = { worker: false, wasmPaths: WASM_PATHS } as const;
+
+describe('loadModel end to end (Node, onnxruntime-web wasm, real HTTP)', () => {
+  it('downloads, verifies, caches, proves and predicts every golden digit; a second load downloads nothing', async () => {
+    const server = await serveMnist();
+    const cache = createMemoryStore();
+    const events: LoadProgress['type'][] = [];
+    try {
+      const url = `${server.url}/models/mnist/manifest.json`;
+      const model = await loadModel(url, { ...base, cache, variant: 'fp32', onProgress: (event) => events.push(event.type) });
+      assert.equal(model.info().cache.status, 'stored');
+      assert.equal(model.info().runtime, 'onnx-wasm');
+      const inputs = decodeGoldenInputs(manifest);
+      const size = 784;
+      const batch = await model.predictBatch(manifest.golden.map((_, i) => inputs.slice(i * size, (i + 1) * size)));
+      assert.deepEqual(batch.map((p) => p.index), manifest.golden.map((g) => g.label));
+      const single = await model.predict(inputs.slice(0, size));
+      assert.equal(single.label, String(manifest.golden[0]!.label));
+      assert.ok(Math.abs(single.scores.reduce((a, b) => a + b, 0) - 1) < 1e-5);
+      assert.equal(single.top.length, 3);
+      assert.equal(single.version, manifest.version);
+      assert.equal(single.variant, 'fp32');
+      await model.dispose();
+      await assert.rejects(model.predict(inputs.slice(0, size)), (error) => isModelshipError(error, 'DISPOSED'));
+      assert.deepEqual([...new Set(events)], ['manifest', 'download', 'verify', 'compile', 'ready']);
+
+      const fp32Path = `/models/mnist/${manifest.variants.find((v) => v.id === 'fp32')!.files[0]!.path}`;
+      const before = server.hits.get(fp32Path);
+      const again = await loadModel(url, { ...base, cache, variant: 'fp32' });
+      assert.equal(again.info().cache.status, 'hit');
+      assert.equal(server.hits.get(fp32Path), before);
+      await again.dispose();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('rejects a variant that fails its golden proof and falls back to the next one, saying why', async () => {
+    const server = await serveMnist((m) => {
+      const fp32 = m.variants.find((v) => v.id === 'fp32')!;
+      fp32.goldenOutputs[0]![0]! += 5;
+    });
+    try {
+      const fallbacks: string[] = [];
+      const model = await loadModel(`${server.url}/models/mnist/manifest.json`, {
+        ...base,
+        cache: 'memory',
+        onFallback: (event) => fallbacks.push(`${event.from} -> ${event.to}: ${event.reason}`),
+      });
+      assert.notEqual(model.info().variant, 'fp32');
+      assert.equal(fallbacks.length, 1);
+      assert.match(fallbacks[0]!, /fp32.*differs from the golden outputs/);
+      await model.dispose();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('fails with BACKEND_UNAVAILABLE listing each attempt when no step passes', async () => {
+    const server = await serveMnist((m) => {
+      for (const variant of m.variants) variant.goldenOutputs[0]![0]! += 5;
+    });
+    try {
+      await assert.rejects(loadModel(`${server.url}/models/mnist/manifest.json`, { ...base, cache: 'memory', variant: 'int8' }), (error) => {
+        assert.ok(isModelshipError(error, 'BACKEND_UNAVAILABLE'));
+        assert.match(error.message, /onnx-wasm\/int8/);
+        return true;
+      });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('names an unknown variant as an options field', async () => {
+    const server = await serveMnist();
+    try {
+      await assert.rejects(loadModel(`${server.url}/models/mnist/manifest.json`, { ...base, variant: 'fp64' }), (error) => {
+        assert.ok(isModelshipError(error, 'INPUT_INVALID'));
+        assert.equal(error.details['field'], 'options.variant');
+        return true;
+      });
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { argmax, digit, jsonInfer, metric, start } from './helpers.js';
+
+const N = 24;
+
+async function fireConcurrently(url: string): Promise<number[]> {
+  const digits = await Promise.all(Array.from({ length: N }, (_, i) => digit(i % 10, Math.floor(i / 10))));
+  const responses = await Promise.all(
+    digits.map((d) => fetch(`${url}/v2/models/mnist/infer`, { method: 'POST', body: jsonInfer([d.pixels], { id: `r${d.label}` }) })),
+  );
+  const labels: number[] = [];
+  for (const [i, res] of responses.entries()) {
+    assert.equal(res.status, 200);
+    const json = await res.json();
+    // Each response carries its own request's id and result after the batch is split back.
+    assert.equal(json.id, `r${digits[i]!.label}`);
+    assert.deepEqual(json.outputs[0].shape, [1, 10]);
+    labels.push(argmax(json.outputs[0].data));
+  }
+  const correct = labels.filter((l, i) => l === digits[i]!.label).length;
+  assert.ok(correct >= N - 2, `only ${correct}/${N} correct`);
+  return labels;
+}
+
+describe('dynamic batching', () => {
+  it('coalesces concurrent requests into fewer session runs', async () => {
+    const s = await start({ batching: true, maxQueueDelayUs: 20_000 });
+    try {
+      await fireConcurrently(s.url);
+      const labels = { model: 'mnist', version: '1' };
+      const count = await metric(s.url, 'nv_inference_count', labels);
+      const execs = await metric(s.url, 'nv_inference_exec_count', labels);
+      assert.equal(count, N);
+      assert.ok(execs < count, `expected fewer executions than inferences, got ${execs} for ${count}`);
+      assert.equal(await metric(s.url, 'nv_inference_request_success', labels), N);
+      assert.ok((await metric(s.url, 'nv_inference_queue_duration_us', labels)) > 0);
+      assert.ok((await metric(s.url, 'nv_inference_compute_infer_duration_us', labels)) > 0);
+      assert.ok((await metric(s.url, 'nv_inference_request_duration_us', labels)) > 0);
+      const text = await (await fetch(`${s.url}/metrics`)).text();
+      assert.match(text, /modelship_request_duration_seconds_bucket\{/);
+      assert.match(text, /# TYPE nv_inference_count counter/);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('runs one session per request when batching is off', async () => {
+    const s = await start({ batching: false });
+    try {
+      await fireConcurrently(s.url);
+      const labels = { model: 'mnist', version: '1' };
+      assert.equal(await metric(s.url, 'nv_inference_exec_count', labels), N);
+      assert.equal(await metric(s.url, 'nv_inference_count', labels), N);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('counts failures per model', async () => {
+    const s = await start();
+    try {
+      const res = await fetch(`${s.url}/v2/models/mnist/infer`, { method: 'POST', body: '{"inputs":[{"name":"input","shape":[1,2],"datatype":"FP32","data":[1,2]}]}' });
+      assert.equal(res.status, 400);
+      assert.equal(await metric(s.url, 'nv_inference_request_failure', { model: 'mnist', version: '1' }), 1);
+    } finally {
+      await s.close();
+    }
+  });
+});
