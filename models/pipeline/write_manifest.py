@@ -71,7 +71,11 @@ def main():
     training.update({k: v for k, v in tm.items() if isinstance(v, (str, int, float, bool))})
     training.update({'prune' + k[0].upper() + k[1:]: (v if isinstance(v, (str, int, float, bool)) else json.dumps(v))
                      for k, v in pm.items()})
-    training['int8'] = 'weight-only QDQ, per-output-channel symmetric int8 weights, zero point 0, fp32 biases'
+    int8 = {'weightonly': 'weight-only QDQ: per-output-channel symmetric int8 weights (zero point 0), fp32 activations',
+            'full': 'QDQ: per-output-channel symmetric 7-bit weights in int8, uint8 activations calibrated (max) on '
+                    'the first 2,000 training digits, int32 biases'}
+    training['int8'] = int8[load('int8_decision.json')['winner']]
+    training['prunedInt8'] = int8['weightonly']
     training['tfjsQuantization'] = 'uint8 affine per tensor (tfjs-converter scheme), input NHWC [N,28,28,1]'
     manifest = {
         'schemaVersion': 1, 'name': 'mnist', 'version': '1.0.0', 'task': 'image-classification',

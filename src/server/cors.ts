@@ -8,7 +8,8 @@ export interface CorsOptions {
 }
 
 const ALLOW_HEADERS = 'Authorization, Content-Type, Inference-Header-Content-Length, Range, If-None-Match, If-Range, Idempotency-Key';
-const EXPOSE_HEADERS = 'Inference-Header-Content-Length, Content-Length, Content-Range, Accept-Ranges, ETag';
+// Retry-After must be exposed, or a browser client cannot honour a 429's or 503's wait.
+const EXPOSE_HEADERS = 'Inference-Header-Content-Length, Content-Length, Content-Range, Accept-Ranges, ETag, Retry-After';
 export const ALLOW_METHODS = 'GET, HEAD, POST, OPTIONS';
 
 function allowedOrigin(cors: CorsOptions, origin: string | undefined): string | undefined {

@@ -47,10 +47,22 @@ describe('loadModel end to end (Node, onnxruntime-web wasm, real HTTP)', () => {
     }
   });
 
+  it('auto picks the smallest download within 0.3 pp of the best accuracy, and says so', async () => {
+    const server = await serveMnist();
+    try {
+      const model = await loadModel(`${server.url}/models/mnist/manifest.json`, { ...base, cache: 'memory' });
+      assert.equal(model.info().variant, 'pruned');
+      assert.match(model.info().reason, /pruned on onnx-wasm: 98\.75% is within 0\.3 pp of the best held-out accuracy/);
+      await model.dispose();
+    } finally {
+      await server.close();
+    }
+  });
+
   it('rejects a variant that fails its golden proof and falls back to the next one, saying why', async () => {
     const server = await serveMnist((m) => {
-      const fp32 = m.variants.find((v) => v.id === 'fp32')!;
-      fp32.goldenOutputs[0]![0]! += 5;
+      const pruned = m.variants.find((v) => v.id === 'pruned')!;
+      pruned.goldenOutputs[0]![0]! += 5;
     });
     try {
       const fallbacks: string[] = [];
@@ -59,9 +71,9 @@ describe('loadModel end to end (Node, onnxruntime-web wasm, real HTTP)', () => {
         cache: 'memory',
         onFallback: (event) => fallbacks.push(`${event.from} -> ${event.to}: ${event.reason}`),
       });
-      assert.notEqual(model.info().variant, 'fp32');
+      assert.notEqual(model.info().variant, 'pruned');
       assert.equal(fallbacks.length, 1);
-      assert.match(fallbacks[0]!, /fp32.*differs from the golden outputs/);
+      assert.match(fallbacks[0]!, /pruned.*differs from the golden outputs/);
       await model.dispose();
     } finally {
       await server.close();

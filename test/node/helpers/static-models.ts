@@ -4,7 +4,7 @@ import type { Manifest } from '../../../src/manifest/types.js';
 import { startServer, type Handler, type TestServer } from './file-server.js';
 
 /** Serves models/mnist over real HTTP, optionally with an edited manifest. */
-export async function serveMnist(edit?: (manifest: Manifest) => void): Promise<TestServer> {
+export async function serveMnist(edit?: (manifest: Manifest) => void, extraFiles: Record<string, Uint8Array> = {}): Promise<TestServer> {
   const dir = 'models/mnist';
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
   edit?.(manifest);
@@ -15,7 +15,7 @@ export async function serveMnist(edit?: (manifest: Manifest) => void): Promise<T
   };
   for (const variant of manifest.variants) {
     for (const file of variant.files) {
-      const body = readFileSync(join(dir, file.path));
+      const body = extraFiles[file.path] ?? readFileSync(join(dir, file.path));
       routes[`/models/mnist/${file.path}`] = (_request, response) => {
         response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length }).end(body);
       };

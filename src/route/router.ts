@@ -1,0 +1,106 @@
+import type { RunOptions, TensorMap } from '../engine.js';
+import type { Emitter } from '../emitter.js';
+import { isModelshipError, type ModelshipErrorCode } from '../errors.js';
+import type { RemoteEngine } from '../remote/types.js';
+import type { ModelEvents } from '../types.js';
+import type { Route } from './route-policy.js';
+import type { Slot } from './slot.js';
+
+/** Failures that say "this place cannot answer now", as opposed to "this question is wrong". */
+const SWITCHABLE: ModelshipErrorCode[] = [
+  'WORKER_CRASHED',
+  'TIMEOUT',
+  'BACKEND_UNAVAILABLE',
+  'REMOTE_UNREACHABLE',
+  'REMOTE_HTTP',
+  'CIRCUIT_OPEN',
+  'PROOF_FAILED',
+];
+
+export interface RouterParts {
+  primary: Slot;
+  /** Loads the other route on first need; undefined when the decision allows no fallback. */
+  loadFallback?: () => Promise<Slot>;
+  events: Emitter<ModelEvents>;
+}
+
+export interface Answer {
+  outputs: TensorMap;
+  slot: Slot;
+}
+
+const label = (slot: Slot): string => `${slot.route}/${slot.engine.runtime}/${slot.variant.id}`;
+
+/**
+ * Sends each run to the primary slot and, when it cannot answer, to the fallback slot, saying why.
+ * A remote whose circuit is open is skipped without a request, so a dead server is not hammered.
+ */
+export class Router {
+  private fallback: Slot | undefined;
+  private fallbackLoading: Promise<Slot> | undefined;
+
+  constructor(private readonly parts: RouterParts) {}
+
+  get primary(): Slot {
+    return this.parts.primary;
+  }
+
+  get secondary(): Slot | undefined {
+    return this.fallback;
+  }
+
+  async run(feeds: TensorMap, options: RunOptions): Promise<Answer> {
+    const { primary } = this.parts;
+    if (this.canFallBack() && isCircuitOpen(primary)) {
+      return this.runFallback(feeds, options, primary, 'the remote circuit is open');
+    }
+    try {
+      // The fallback may need the inputs again: the primary's transfer would detach them.
+      const input = this.canFallBack() ? cloneTensors(feeds) : feeds;
+      return { outputs: await primary.engine.run(input, options), slot: primary };
+    } catch (error) {
+      if (!this.canFallBack() || !isModelshipError(error) || !SWITCHABLE.includes(error.code)) throw error;
+      if (options.signal?.aborted) throw error;
+      return this.runFallback(feeds, options, primary, `${error.code}: ${error.message}`);
+    }
+  }
+
+  async dispose(): Promise<void> {
+    const fallback = this.fallback ?? (await this.fallbackLoading?.catch(() => undefined));
+    await Promise.allSettled([this.parts.primary.engine.dispose(), fallback?.engine.dispose()]);
+  }
+
+  private canFallBack(): boolean {
+    return this.parts.loadFallback !== undefined;
+  }
+
+  private async runFallback(feeds: TensorMap, options: RunOptions, from: Slot, reason: string): Promise<Answer> {
+    const slot = await this.loadFallback();
+    this.parts.events.emit('fallback', { from: label(from), to: label(slot), reason });
+    return { outputs: await slot.engine.run(feeds, options), slot };
+  }
+
+  private loadFallback(): Promise<Slot> {
+    if (this.fallback) return Promise.resolve(this.fallback);
+    this.fallbackLoading ??= this.parts.loadFallback!().then(
+      (slot) => (this.fallback = slot),
+      (error: unknown) => {
+        // A failed load is retried on the next need rather than remembered forever.
+        this.fallbackLoading = undefined;
+        throw error;
+      },
+    );
+    return this.fallbackLoading;
+  }
+}
+
+function isCircuitOpen(slot: Slot): boolean {
+  const remote = slot.engine as Partial<RemoteEngine>;
+  return slot.route === ('remote' satisfies Route) && typeof remote.health === 'function' && remote.health().circuit === 'open';
+}
+
+function cloneTensors(feeds: TensorMap): TensorMap {
+  const out: TensorMap = {};
+  for (const [name, tensor] of Object.entries(feeds)) out[name] = { data: tensor.data.slice(), dims: [...tensor.dims] };
+  return out;
+}

@@ -1,0 +1,15 @@
+import type { Engine } from '../engine.js';
+import type { Variant } from '../manifest/types.js';
+import type { CacheStatus } from '../types.js';
+import type { Route } from './route-policy.js';
+
+/** A loaded, proven place to run the model. */
+export interface Slot {
+  route: Route;
+  engine: Engine;
+  variant: Variant;
+  runtimeVersion: string;
+  /** Why this slot was chosen. */
+  reason: string;
+  cache: { status: CacheStatus; bytes: number };
+}
