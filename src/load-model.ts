@@ -67,7 +67,6 @@ export async function loadModel(manifestUrl: string, options: LoadOptions = {}):
   const loadFallback = fallbackRoute === undefined ? undefined : reserve ? async () => reserve : () => load(fallbackRoute!, `fallback from ${primary.route}`);
   options.onProgress?.({ type: 'ready', runtime: primary.engine.runtime, variant: primary.variant.id, version: manifest.version });
   return new Model({
-    manifest,
     manifestUrl: url,
     router: new Router({ primary, loadFallback, events }),
     device,

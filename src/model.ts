@@ -11,7 +11,6 @@ import { softmax, topK } from './scores.js';
 import type { ModelEvents, ModelInfo, PredictOptions, Prediction } from './types.js';
 
 export interface ModelParts {
-  manifest: Manifest;
   manifestUrl: string;
   router: Router;
   device: DeviceProfile;
@@ -32,7 +31,7 @@ export class Model {
   async predict(input: ModelInput, options: PredictOptions = {}): Promise<Prediction> {
     this.assertLive();
     const started = now();
-    const data = toInputTensor(input, this.parts.manifest);
+    const data = toInputTensor(input, this.parts.router.primary.manifest);
     const [prediction] = await this.runRows(data, 1, started, options);
     return prediction!;
   }
@@ -42,13 +41,14 @@ export class Model {
     this.assertLive();
     const started = now();
     if (Array.isArray(inputs) && inputs.length === 0) return [];
-    const batch = toBatchTensor(inputs, this.parts.manifest);
+    const batch = toBatchTensor(inputs, this.parts.router.primary.manifest);
     return this.runRows(batch.data, inputs.length, started, options);
   }
 
   info(): ModelInfo {
-    const { manifest, router, remote } = this.parts;
+    const { router, remote } = this.parts;
     const slot = router.primary;
+    const manifest = slot.manifest;
     const remoteSlot = [router.primary, router.secondary].find((candidate) => candidate?.route === 'remote');
     const health = (remoteSlot?.engine as RemoteEngine | undefined)?.health?.();
     return {
@@ -85,10 +85,12 @@ export class Model {
   }
 
   private async runRows(data: Float32Array, rows: number, started: number, options: PredictOptions): Promise<Prediction[]> {
-    const { manifest, router } = this.parts;
-    const input = manifest.inputs[0]!;
-    const output = manifest.outputs[0]!;
+    const { router } = this.parts;
+    // Input names and shapes are fixed across versions of one model; labels and version come from the slot that answered.
+    const input = router.primary.manifest.inputs[0]!;
     const { outputs, slot } = await router.run({ [input.name]: { data, dims: [rows, ...input.shape.slice(1)] } }, options);
+    const manifest = slot.manifest;
+    const output = manifest.outputs[0]!;
     const classes = manifest.labels.length;
     const values = outputs[output.name];
     if (!values || values.data.length !== rows * classes) {

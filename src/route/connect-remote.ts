@@ -42,5 +42,5 @@ export async function connectRemote(options: RemoteOptions, manifest: Manifest, 
     await engine.dispose();
     throw error;
   }
-  return { route: 'remote', engine, variant, runtimeVersion: options.protocol, reason, cache: { status: 'uncached', bytes: 0 } };
+  return { route: 'remote', manifest, engine, variant, runtimeVersion: options.protocol, reason, cache: { status: 'uncached', bytes: 0 } };
 }

@@ -92,6 +92,7 @@ async function loadStep(step: PlanStep, context: LocalContext): Promise<Slot> {
   }
   return {
     route: 'local',
+    manifest,
     engine,
     variant: step.variant,
     runtimeVersion: engine.info?.runtimeVersion ?? engine.runtimeVersion ?? 'unknown',

@@ -38,11 +38,25 @@ const label = (slot: Slot): string => `${slot.route}/${slot.engine.runtime}/${sl
 export class Router {
   private fallback: Slot | undefined;
   private fallbackLoading: Promise<Slot> | undefined;
+  private readonly inFlight = new Map<Slot, number>();
+  private readonly retiring = new Set<Slot>();
 
   constructor(private readonly parts: RouterParts) {}
 
   get primary(): Slot {
     return this.parts.primary;
+  }
+
+  /**
+   * Makes `next` the primary in one step: calls already running finish on the old slot, which is
+   * disposed once the last of them settles; every call after this line sees `next` only.
+   */
+  swapPrimary(next: Slot): Slot {
+    const previous = this.parts.primary;
+    this.parts.primary = next;
+    this.retiring.add(previous);
+    this.disposeIfIdle(previous);
+    return previous;
   }
 
   get secondary(): Slot | undefined {
@@ -57,7 +71,7 @@ export class Router {
     try {
       // The fallback may need the inputs again: the primary's transfer would detach them.
       const input = this.canFallBack() ? cloneTensors(feeds) : feeds;
-      return { outputs: await primary.engine.run(input, options), slot: primary };
+      return { outputs: await this.runOn(primary, input, options), slot: primary };
     } catch (error) {
       if (!this.canFallBack() || !isModelshipError(error) || !SWITCHABLE.includes(error.code)) throw error;
       if (options.signal?.aborted) throw error;
@@ -67,7 +81,24 @@ export class Router {
 
   async dispose(): Promise<void> {
     const fallback = this.fallback ?? (await this.fallbackLoading?.catch(() => undefined));
-    await Promise.allSettled([this.parts.primary.engine.dispose(), fallback?.engine.dispose()]);
+    await Promise.allSettled([this.parts.primary.engine.dispose(), fallback?.engine.dispose(), ...[...this.retiring].map((slot) => slot.engine.dispose())]);
+  }
+
+  private async runOn(slot: Slot, feeds: TensorMap, options: RunOptions): Promise<TensorMap> {
+    this.inFlight.set(slot, (this.inFlight.get(slot) ?? 0) + 1);
+    try {
+      return await slot.engine.run(feeds, options);
+    } finally {
+      this.inFlight.set(slot, this.inFlight.get(slot)! - 1);
+      this.disposeIfIdle(slot);
+    }
+  }
+
+  private disposeIfIdle(slot: Slot): void {
+    if (!this.retiring.has(slot) || (this.inFlight.get(slot) ?? 0) > 0) return;
+    this.retiring.delete(slot);
+    this.inFlight.delete(slot);
+    void slot.engine.dispose().catch(() => undefined);
   }
 
   private canFallBack(): boolean {
@@ -77,7 +108,7 @@ export class Router {
   private async runFallback(feeds: TensorMap, options: RunOptions, from: Slot, reason: string): Promise<Answer> {
     const slot = await this.loadFallback();
     this.parts.events.emit('fallback', { from: label(from), to: label(slot), reason });
-    return { outputs: await slot.engine.run(feeds, options), slot };
+    return { outputs: await this.runOn(slot, feeds, options), slot };
   }
 
   private loadFallback(): Promise<Slot> {
