@@ -1,3 +1,4 @@
+import commonjs from '@rollup/plugin-commonjs';
 import nodeResolve from '@rollup/plugin-node-resolve';
 import typescript from '@rollup/plugin-typescript';
 import { dts } from 'rollup-plugin-dts';
@@ -9,6 +10,15 @@ const ts = () =>
     compilerOptions: { noEmit: false, declaration: false, sourceMap: true, outDir: 'dist', allowJs: true, types: [] },
   });
 
+/**
+ * Chunks that hold only TensorFlow.js code are named tfjs-*, so anyone (and the network test) can
+ * see from a file name which runtime it belongs to; rollup would name them after a module inside.
+ */
+function runtimeChunkName(chunk) {
+  const tfjsOnly = chunk.moduleIds.length > 0 && chunk.moduleIds.every((id) => id.includes('/@tensorflow/') || id.includes('/src/runtimes/tfjs'));
+  return tfjsOnly && !chunk.name.startsWith('tfjs') ? 'chunks/tfjs-[name]-[hash].js' : 'chunks/[name]-[hash].js';
+}
+
 export default [
   {
     // The library and its worker. The worker is an entry of its own, so that
@@ -19,12 +29,15 @@ export default [
       format: 'es',
       sourcemap: true,
       entryFileNames: '[name].js',
-      chunkFileNames: 'chunks/[name]-[hash].js',
+      chunkFileNames: runtimeChunkName,
     },
-    plugins: [nodeResolve({ browser: true }), ts()],
+    // commonjs: tfjs-backend-wasm's emscripten glue is CommonJS.
+    plugins: [nodeResolve({ browser: true }), commonjs(), ts()],
     onwarn(warning, warn) {
       // onnxruntime-web's own bundle uses `eval`-free dynamic code paths rollup flags as unresolvable; they are not ours.
       if (warning.code === 'CIRCULAR_DEPENDENCY' && warning.ids?.some((id) => id.includes('node_modules'))) return;
+      // tfjs-layers' tslib helpers read a top-level `this`; undefined is what they expect in a module.
+      if (warning.code === 'THIS_IS_UNDEFINED' && warning.id?.includes('node_modules')) return;
       warn(warning);
     },
   },
@@ -39,6 +52,8 @@ export default [
     output: { file: 'dist/demo/app.js', format: 'es', sourcemap: true, paths: { modelship: '/dist/index.js' } },
     external: ['modelship'],
     plugins: [
+      // workbox-window (service worker registration) is bundled into the demo.
+      nodeResolve({ browser: true }),
       typescript({
         tsconfig: './tsconfig.json',
         include: ['demo/**/*.ts', 'src/**/*.ts'],

@@ -3,6 +3,7 @@
 import { freshProfile, startReferenceServer } from './browser.js';
 import { NETWORKS, measureLoads } from './load.js';
 import { comparePredict } from './page-scripts.js';
+import { benchVariants } from './variants.js';
 
 const PORT = Number(process.env['BENCH_PORT'] ?? 8392);
 const MANIFEST = '/models/mnist/manifest.json';
@@ -46,6 +47,8 @@ async function main(): Promise<void> {
   console.log('\nmodelship — headless Chromium, onnxruntime-web wasm (1 thread), fp32 MNIST CNN\n');
   for (const [name, value, note] of rows) console.log(`${name.padEnd(width)}  ${value.padStart(22)}  ${note}`);
   console.log(`\n${JSON.stringify(json)}`);
+  const variants = await benchVariants();
+  console.log(`\n${variants.table}\n\n${JSON.stringify({ bench: 'modelship-variants', rows: variants.rows })}`);
 }
 
 main().catch((error) => {

@@ -1,5 +1,9 @@
 import { loadModel, type LoadProgress, type Model, type Prediction } from 'modelship';
+import { markClass, showModelCard } from './model-card.js';
 import { createPad } from './pad.js';
+import { describeStorage, startServiceWorker, trackConnectivity } from './pwa.js';
+
+const MANIFEST_URL = '/models/mnist/manifest.json';
 
 const byId = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const text = (id: string, value: string): void => {
@@ -47,11 +51,15 @@ function showPrediction(model: Model, prediction: Prediction): void {
   text('runtime', prediction.runtime);
   text('variant', prediction.variant);
   text('latency', `${prediction.latencyMs.toFixed(1)} ms`);
+  markClass(prediction.label);
   document.body.dataset['label'] = prediction.label;
   document.body.dataset['predictions'] = String(Number(document.body.dataset['predictions'] ?? '0') + 1);
 }
 
 async function main(): Promise<void> {
+  startServiceWorker();
+  trackConnectivity();
+  void showModelCard(new URL('./', new URL(MANIFEST_URL, location.href)).href);
   const canvas = byId<HTMLCanvasElement>('pad');
   let model: Model | undefined;
   let running = Promise.resolve();
@@ -70,15 +78,17 @@ async function main(): Promise<void> {
     text('label', '–');
     text('confidence', '');
     byId('bars').replaceChildren();
+    markClass('');
   });
   try {
-    model = await loadModel('/models/mnist/manifest.json', { onProgress: showProgress, wasmPaths: '/wasm/' });
+    model = await loadModel(MANIFEST_URL, { onProgress: showProgress, wasmPaths: '/wasm/' });
     const info = model.info();
     text('model', `${info.name} ${info.version}`);
     text('runtime', `${info.runtime} (onnxruntime-web ${info.runtimeVersion})`);
     text('variant', `${info.variant} (${(info.accuracy * 100).toFixed(2)}% held-out accuracy)`);
     text('route', info.route);
     text('cache', `${info.cache.status}, ${info.cache.bytes} bytes`);
+    void describeStorage(info.cache.bytes, info.cache.status).then((value) => text('cache', value));
     text('status', `ready — ${info.reason}`);
     document.body.dataset['ready'] = 'true';
   } catch (error) {

@@ -12,6 +12,7 @@ export type ModelshipErrorCode =
   | 'REMOTE_UNREACHABLE'
   | 'CIRCUIT_OPEN'
   | 'QUOTA_EXCEEDED'
+  | 'ROLLBACK_UNAVAILABLE'
   | 'ABORTED'
   | 'DISPOSED';
 

@@ -4,6 +4,8 @@ export { ModelshipError, isModelshipError } from './errors.js';
 export type { ModelshipErrorCode, ModelshipErrorOptions } from './errors.js';
 export type {
   CacheStatus,
+  DeviceOverrides,
+  DeviceProfile,
   LoadOptions,
   LoadProgress,
   ModelEvents,
@@ -11,8 +13,13 @@ export type {
   ModelInput,
   PredictOptions,
   Prediction,
+  RemoteHealth,
+  RemoteOptions,
+  RoutePreference,
+  RuntimeName,
   TopEntry,
 } from './types.js';
-export type { Manifest, Variant, ModelFile, GoldenVector, Preprocessing } from './manifest/types.js';
+export type { UpdateResult } from './update/updater.js';
+export type { Manifest, Variant, ModelFile, GoldenVector, Preprocessing, Channel } from './manifest/types.js';
 export type { KeyValueStore } from './store/key-value-store.js';
 export { createMemoryStore } from './store/memory-store.js';

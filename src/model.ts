@@ -7,12 +7,20 @@ import type { RemoteEngine } from './remote/types.js';
 import type { RemoteOptions } from './route/connect-remote.js';
 import type { Router } from './route/router.js';
 import type { Slot } from './route/slot.js';
+import type { ModelCache } from './store/model-cache.js';
+import { storageEstimate } from './store/persistence.js';
+import type { ResolvedManifest } from './update/resolve-manifest.js';
+import type { UpdateResult, Updater } from './update/updater.js';
 import { softmax, topK } from './scores.js';
 import type { ModelEvents, ModelInfo, PredictOptions, Prediction } from './types.js';
 
 export interface ModelParts {
   manifestUrl: string;
   router: Router;
+  updater: Updater;
+  /** How the first version was resolved: its source and rollout channel. */
+  resolved: ResolvedManifest;
+  cache: ModelCache | undefined;
   device: DeviceProfile;
   planNotes: string[];
   remote: RemoteOptions | undefined;
@@ -24,8 +32,35 @@ const now = (): number => (typeof performance === 'undefined' ? Date.now() : per
 
 export class Model {
   private disposed = false;
+  private storage: ModelInfo['storage'] = { cacheBytes: 0 };
 
-  constructor(private readonly parts: ModelParts) {}
+  constructor(private readonly parts: ModelParts) {
+    const refresh = (): void => void this.refreshStorage();
+    parts.events.on('update', refresh);
+    parts.events.on('rollback', refresh);
+  }
+
+  /** Revalidates the manifest now and, when it names a newer version, installs it and switches atomically. */
+  checkForUpdate(): Promise<UpdateResult> {
+    this.assertLive();
+    return this.parts.updater.checkForUpdate();
+  }
+
+  /**
+   * Goes back to the newest cached version older than the one running, atomically; the version left
+   * is not installed again on this device. Rejects with ROLLBACK_UNAVAILABLE when none is cached.
+   */
+  rollback(): Promise<UpdateResult> {
+    this.assertLive();
+    return this.parts.updater.rollback();
+  }
+
+  /** Re-reads cache usage and the origin's storage estimate into `info().storage`. */
+  async refreshStorage(): Promise<ModelInfo['storage']> {
+    const [cacheBytes, estimate] = await Promise.all([this.parts.cache?.usageBytes().catch(() => 0) ?? 0, storageEstimate()]);
+    this.storage = { cacheBytes, usage: estimate.usage, quota: estimate.quota, persisted: estimate.persisted };
+    return this.storage;
+  }
 
   /** Classifies one input: preprocessed values, ImageData, a canvas or an ImageBitmap. */
   async predict(input: ModelInput, options: PredictOptions = {}): Promise<Prediction> {
@@ -71,6 +106,9 @@ export class Model {
       planNotes: [...this.parts.planNotes],
       remote: remote ? { url: remote.url, protocol: remote.protocol, health } : undefined,
       fallbackRoute: this.parts.fallbackRoute,
+      channel: channelInfo(this.parts.resolved),
+      manifestSource: this.parts.resolved.source,
+      storage: { ...this.storage },
     };
   }
 
@@ -103,6 +141,12 @@ export class Model {
   private assertLive(): void {
     if (this.disposed) throw new ModelshipError('DISPOSED', 'This model was disposed; call loadModel again');
   }
+}
+
+function channelInfo(resolved: ResolvedManifest): ModelInfo['channel'] {
+  const choice = resolved.channel;
+  if (!choice?.channel) return undefined;
+  return { name: choice.channel.name, version: choice.version ?? resolved.manifest.version, reason: choice.reason };
 }
 
 function toPrediction(raw: Float32Array, slot: Slot, manifest: Manifest, latencyMs: number): Prediction {

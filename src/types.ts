@@ -63,6 +63,12 @@ export interface ModelInfo {
   remote?: { url: string; protocol: string; health?: RemoteHealth };
   /** The route that answers when the primary cannot, if one is allowed. */
   fallbackRoute?: 'local' | 'remote';
+  /** The rollout channel this installation is on, and why. */
+  channel?: { name: string; version: string; reason: string };
+  /** Where the manifest came from on this load. */
+  manifestSource: 'network' | 'not-modified' | 'offline';
+  /** Bytes of model versions cached, and the origin's storage as the browser reports it. */
+  storage: { cacheBytes: number; usage?: number; quota?: number; persisted?: boolean };
   manifestUrl: string;
   cache: { status: CacheStatus; bytes: number };
   accuracy: number;
@@ -70,6 +76,10 @@ export interface ModelInfo {
 
 export interface ModelEvents {
   fallback: { from: string; to: string; reason: string };
+  /** A newer version was downloaded, proven and switched to atomically. */
+  update: { from: string; to: string; reason: string };
+  /** The model went back to an earlier version: asked for, or the new one failed its proof. */
+  rollback: { from: string; to: string; reason: string };
   warning: { code: string; message: string; cause?: unknown };
 }
 
@@ -100,6 +110,14 @@ export interface LoadOptions {
   cache?: 'indexeddb' | 'memory' | 'none' | KeyValueStore;
   /** IndexedDB database name, for apps that run several independent stores. */
   cacheName?: string;
+  /** Byte budget for cached versions; least recently used ones are evicted to stay under it. */
+  cacheMaxBytes?: number;
+  /** Ask the browser to keep this origin's storage under pressure (`navigator.storage.persist()`). */
+  persistStorage?: boolean;
+  /** Install a newer version in the background when the manifest names one (default true). */
+  autoUpdate?: boolean;
+  /** Force a rollout channel by name instead of this installation's random bucket. */
+  channel?: string;
   fetch?: typeof fetch;
   /** Run in a dedicated worker (default where `Worker` exists) or in the current thread. */
   worker?: boolean;

@@ -20,7 +20,8 @@ export interface ProbeEnvironment {
 // i32.const 0; i8x16.splat; i8x16.popcnt — a function returning v128 (wasm-feature-detect's SIMD probe).
 const SIMD_MODULE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
 
-export function detectWasmSimd(wasm: Pick<typeof WebAssembly, 'validate'> | undefined = globalThis.WebAssembly): boolean {
+/** `wasm` is the host's WebAssembly, passed in so an environment without one (or a test) can say so. */
+export function detectWasmSimd(wasm: Pick<typeof WebAssembly, 'validate'> | undefined): boolean {
   try {
     return wasm?.validate(SIMD_MODULE) ?? false;
   } catch {
@@ -48,7 +49,6 @@ export async function probeDevice(overrides?: DeviceOverrides, environment: Prob
   // An explicit `webgpu.available: false` skips the adapter request: it can take seconds on some machines.
   const skipGpu = overrides?.webgpu !== undefined && (overrides.webgpu as { available?: boolean }).available === false;
   const webgpu = await probeWebGpu(skipGpu ? undefined : nav?.gpu, environment.adapterTimeoutMs ?? 2000);
-  const memory = nav?.deviceMemory;
   const profile: DeviceProfile = {
     webgpu,
     wasm: {
@@ -57,7 +57,7 @@ export async function probeDevice(overrides?: DeviceOverrides, environment: Prob
     },
     crossOriginIsolated: isolated,
     hardwareConcurrency: positive(nav?.hardwareConcurrency) ?? 1,
-    deviceMemoryGb: positive(memory),
+    deviceMemoryGb: positive(nav?.deviceMemory),
     saveData: nav?.connection?.saveData === true,
     online: nav?.onLine ?? true,
   };

@@ -8,6 +8,10 @@ import { downloadVerified } from './download.js';
 export interface ModelFilesRequest {
   manifest: Manifest;
   manifestUrl: string;
+  /** The manifest response's ETag, kept with the version for If-None-Match on later visits. */
+  manifestEtag?: string | null;
+  /** The URL the app asked for, which offline loads look versions up by; default `manifestUrl`. */
+  cacheUrl?: string;
   variant: Variant;
   cache: ModelCache | undefined;
   fetch?: typeof fetch;
@@ -43,6 +47,8 @@ export async function obtainModelFiles(request: ModelFilesRequest): Promise<Mode
       fetch: request.fetch,
       signal: request.signal,
       backoff: request.backoff,
+      // Resume points live in the same store, under `partial:` keys the cache never reads as a version.
+      resume: cache?.partials,
       onBytes: (loaded) => {
         done[index] = loaded;
         const overall = { loaded: done.reduce((a, b) => a + b, 0), total };
@@ -55,7 +61,12 @@ export async function obtainModelFiles(request: ModelFilesRequest): Promise<Mode
   let status: CacheStatus = 'uncached';
   if (cache) {
     try {
-      await cache.commit(manifest.name, manifest.version, variant.id, verified);
+      await cache.commit(manifest.name, manifest.version, variant.id, verified, {
+        manifest,
+        etag: request.manifestEtag,
+        manifestUrl: request.cacheUrl ?? request.manifestUrl,
+        filesUrl: request.manifestUrl,
+      });
       status = 'stored';
     } catch (cause) {
       // The model still runs from memory: a full disk must not break the app.

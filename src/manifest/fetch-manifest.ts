@@ -9,6 +9,14 @@ export interface LoadedManifest {
   /** Absolute URL; model file paths resolve against it. */
   url: string;
   etag: string | null;
+  notModified?: false;
+}
+
+/** The server confirmed (304) that the manifest with the ETag the caller sent is still current. */
+export interface NotModified {
+  notModified: true;
+  url: string;
+  etag: string;
 }
 
 export interface FetchManifestOptions {
@@ -16,11 +24,28 @@ export interface FetchManifestOptions {
   signal?: AbortSignal;
   limits?: ManifestLimits;
   backoff?: BackoffOptions;
+  /** The ETag of a manifest already held (e.g. `CachedVersion.etag`): sent as If-None-Match. */
+  etag?: string;
 }
 
-export async function fetchManifest(manifestUrl: string, options: FetchManifestOptions = {}): Promise<LoadedManifest> {
-  const base = typeof location === 'undefined' ? undefined : location.href;
-  const url = new URL(manifestUrl, base).href;
+/** The absolute URL a manifest is fetched from and cached under; offline lookups must use the same. */
+export function resolveManifestUrl(manifestUrl: string): string {
+  return new URL(manifestUrl, typeof location === 'undefined' ? undefined : location.href).href;
+}
+
+/**
+ * Fetches, size-limits and validates a manifest, retrying transient failures. With `etag`, a 304
+ * resolves `{ notModified: true }` and transfers no body. A failure without any HTTP answer
+ * (offline, DNS, refused) rejects NETWORK with `details.unreachable: true`, the cue to run the
+ * newest cached version instead.
+ */
+export function fetchManifest(manifestUrl: string, options?: Omit<FetchManifestOptions, 'etag'>): Promise<LoadedManifest>;
+export function fetchManifest(manifestUrl: string, options: FetchManifestOptions): Promise<LoadedManifest | NotModified>;
+export async function fetchManifest(manifestUrl: string, options: FetchManifestOptions = {}): Promise<LoadedManifest | NotModified> {
+  const url = resolveManifestUrl(manifestUrl);
+  const headers: Record<string, string> = { accept: 'application/json' };
+  // A request with If-None-Match bypasses the HTTP cache (fetch spec), so a 304 reaches us as it is.
+  if (options.etag) headers['if-none-match'] = options.etag;
   const limits = options.limits ?? DEFAULT_LIMITS;
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
@@ -29,7 +54,8 @@ export async function fetchManifest(manifestUrl: string, options: FetchManifestO
     let response: Response | undefined;
     let failure: ModelshipError;
     try {
-      response = await doFetch(url, { signal: options.signal, cache: 'no-cache', headers: { accept: 'application/json' } });
+      response = await doFetch(url, { signal: options.signal, cache: 'no-cache', headers });
+      if (response.status === 304 && options.etag) return { notModified: true, url, etag: response.headers.get('etag') ?? options.etag };
       if (response.ok) return parse(url, response, await readText(response, limits.maxManifestBytes, url), limits);
       failure = new ModelshipError('NETWORK', `Fetching the manifest ${url} failed with HTTP ${response.status}`, {
         details: { url, status: response.status },
@@ -37,10 +63,12 @@ export async function fetchManifest(manifestUrl: string, options: FetchManifestO
     } catch (cause) {
       if (options.signal?.aborted) throw abortError(options.signal);
       if (cause instanceof ModelshipError) throw cause;
-      failure = new ModelshipError('NETWORK', `Could not fetch the manifest ${url}`, { cause, details: { url } });
+      failure = new ModelshipError('NETWORK', `Could not fetch the manifest ${url}`, { cause, details: { url, unreachable: true } });
     }
     const transient = !response || response.status >= 500 || response.status === 408 || response.status === 429;
-    if (!transient || attempt + 1 >= backoff.attempts) throw failure;
+    // The browser knows it is offline: retrying only delays the fallback to the cached version.
+    const offline = !response && typeof navigator !== 'undefined' && navigator.onLine === false;
+    if (!transient || offline || attempt + 1 >= backoff.attempts) throw failure;
     try {
       await sleep(backoffDelay(attempt, backoff), options.signal);
     } catch {

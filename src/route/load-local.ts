@@ -16,7 +16,11 @@ export const DEFAULT_RUN_TIMEOUT_MS = 30_000;
 
 export interface LocalContext {
   manifest: Manifest;
+  /** Where the files resolve from. */
   manifestUrl: string;
+  /** The URL the app asked for, kept with the cached version for offline loads and rollback. */
+  cacheUrl?: string;
+  manifestEtag?: string | null;
   cache: ModelCache | undefined;
   options: LoadOptions;
   events: Emitter<ModelEvents>;
@@ -56,6 +60,8 @@ async function loadStep(step: PlanStep, context: LocalContext): Promise<Slot> {
     obtainModelFiles({
       manifest,
       manifestUrl: context.manifestUrl,
+      cacheUrl: context.cacheUrl,
+      manifestEtag: context.manifestEtag,
       variant: step.variant,
       cache: context.cache,
       fetch: options.fetch,
@@ -65,7 +71,13 @@ async function loadStep(step: PlanStep, context: LocalContext): Promise<Slot> {
     });
   const first = await getFiles();
   options.onProgress?.({ type: 'compile', runtime: step.runtime });
-  const config = { runtime: step.runtime, wasmPaths: resolveWasmPaths(options.wasmPaths), numThreads: options.numThreads ?? defaultThreads() };
+  const config = {
+    runtime: step.runtime,
+    wasmPaths: resolveWasmPaths(options.wasmPaths),
+    numThreads: options.numThreads ?? defaultThreads(),
+    // tfjs names tensors after its layers; the adapter maps them to the manifest's names by position.
+    io: { inputs: manifest.inputs.map((tensor) => tensor.name), outputs: manifest.outputs.map((tensor) => tensor.name) },
+  };
   const runTimeoutMs = options.runTimeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
   let pending: Uint8Array[] | undefined = first.files;
   let engine: Engine & { info?: { runtimeVersion: string }; runtimeVersion?: string };

@@ -4,7 +4,7 @@ import { isModelshipError, type ModelshipErrorCode } from '../errors.js';
 import type { RemoteEngine } from '../remote/types.js';
 import type { ModelEvents } from '../types.js';
 import type { Route } from './route-policy.js';
-import type { Slot } from './slot.js';
+import { disposeSlot, type Slot } from './slot.js';
 
 /** Failures that say "this place cannot answer now", as opposed to "this question is wrong". */
 const SWITCHABLE: ModelshipErrorCode[] = [
@@ -81,7 +81,8 @@ export class Router {
 
   async dispose(): Promise<void> {
     const fallback = this.fallback ?? (await this.fallbackLoading?.catch(() => undefined));
-    await Promise.allSettled([this.parts.primary.engine.dispose(), fallback?.engine.dispose(), ...[...this.retiring].map((slot) => slot.engine.dispose())]);
+    const slots = [this.parts.primary, fallback, ...this.retiring].filter((slot): slot is Slot => slot !== undefined);
+    await Promise.allSettled(slots.map(disposeSlot));
   }
 
   private async runOn(slot: Slot, feeds: TensorMap, options: RunOptions): Promise<TensorMap> {
@@ -98,7 +99,7 @@ export class Router {
     if (!this.retiring.has(slot) || (this.inFlight.get(slot) ?? 0) > 0) return;
     this.retiring.delete(slot);
     this.inFlight.delete(slot);
-    void slot.engine.dispose().catch(() => undefined);
+    void disposeSlot(slot).catch(() => undefined);
   }
 
   private canFallBack(): boolean {

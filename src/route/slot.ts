@@ -11,7 +11,19 @@ export interface Slot {
   engine: Engine;
   variant: Variant;
   runtimeVersion: string;
+  /** The manifest URL the app asked for: the cache key across versions and channels. */
+  cacheUrl?: string;
   /** Why this slot was chosen. */
   reason: string;
   cache: { status: CacheStatus; bytes: number };
+  /** Called once the slot's engine is disposed, e.g. to unpin its cached version. */
+  release?: () => void;
+}
+
+export async function disposeSlot(slot: Slot): Promise<void> {
+  try {
+    await slot.engine.dispose();
+  } finally {
+    slot.release?.();
+  }
 }

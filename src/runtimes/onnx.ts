@@ -21,6 +21,8 @@ export async function createOnnxSession(
   const session = await ort.InferenceSession.create(model, {
     executionProviders: [executionProvider],
     graphOptimizationLevel: 'all',
+    // The session logs apart from env.logLevel; at its default a WebGPU session prints node-placement warnings to the app's console.
+    logSeverityLevel: 3,
   });
   return {
     runtime,

@@ -7,6 +7,11 @@ export interface RuntimeConfig {
   /** Absolute URL of the folder holding the runtime's .wasm/.mjs files. */
   wasmPaths: string;
   numThreads: number;
+  /**
+   * The manifest's tensor names, in order. Runtimes whose model files name their tensors
+   * differently (a tfjs layers model calls its output after its last layer) map them by position.
+   */
+  io?: { inputs: string[]; outputs: string[] };
 }
 
 /** A model loaded into one runtime; lives wherever the runtime lives (worker or current thread). */

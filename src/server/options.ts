@@ -13,6 +13,12 @@ export interface StaticRoots {
   models?: string;
   /** Served at '/wasm/', default `<package>/wasm`. */
   wasm?: string;
+  /**
+   * Its `sw.js` is served at '/sw.js', default `<package>/dist/sw` (built by scripts/build-sw.mjs).
+   * A service worker controls only URLs under its own path, so the demo's must sit at the root;
+   * a mapping keeps build output out of demo/.
+   */
+  serviceWorker?: string;
 }
 
 export interface ServerOptions {
@@ -73,6 +79,7 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
   const mounts: StaticMount[] = roots
     ? [
         { prefix: '/', root: resolve(roots.demo ?? join(PACKAGE_ROOT, 'demo')), cacheControl: () => REVALIDATE },
+        { prefix: '/', root: resolve(roots.serviceWorker ?? join(PACKAGE_ROOT, 'dist', 'sw')), cacheControl: () => REVALIDATE, only: ['sw.js'] },
         { prefix: '/dist/', root: resolve(roots.dist ?? join(PACKAGE_ROOT, 'dist')), cacheControl: () => REVALIDATE },
         { prefix: '/models/', root: resolve(roots.models ?? join(PACKAGE_ROOT, 'models')), cacheControl: modelsCache },
         { prefix: '/wasm/', root: resolve(roots.wasm ?? join(PACKAGE_ROOT, 'wasm')), cacheControl: wasmCache },

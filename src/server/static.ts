@@ -19,6 +19,8 @@ export interface StaticMount {
   root: string;
   /** Cache-Control for a file, given its path relative to the mount ('/'-separated). */
   cacheControl: (relPath: string) => string;
+  /** When set, the mount serves only these paths under the prefix (e.g. '/sw.js'); others go to the next mount. */
+  only?: string[];
 }
 
 export const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -56,12 +58,14 @@ export class StaticFiles {
   private readonly etags = new Map<string, Validator>();
 
   constructor(private readonly mounts: StaticMount[]) {
-    // Longest prefix first so '/models/' wins over '/'.
-    this.mounts = [...mounts].sort((a, b) => b.prefix.length - a.prefix.length);
+    // Longest prefix first so '/models/' wins over '/'; a single-file mapping wins over its prefix.
+    this.mounts = [...mounts].sort((a, b) => b.prefix.length - a.prefix.length || Number(!!b.only) - Number(!!a.only));
   }
 
   match(pathname: string): StaticMount | undefined {
-    return this.mounts.find((m) => pathname.startsWith(m.prefix) || pathname === m.prefix.slice(0, -1));
+    return this.mounts.find((m) =>
+      m.only ? m.only.some((rel) => pathname === m.prefix + rel) : pathname.startsWith(m.prefix) || pathname === m.prefix.slice(0, -1),
+    );
   }
 
   async serve(req: IncomingMessage, res: ServerResponse, mount: StaticMount, rawPath: string): Promise<void> {

@@ -1,0 +1,20 @@
+// The native WebGPU EP build (asyncify wasm), never the JSEP bundles (`onnxruntime-web`,
+// `onnxruntime-web/all`): those computed wrong numbers for int8 QDQ models on this project's machines.
+import * as ort from 'onnxruntime-web/webgpu';
+import { ModelshipError } from '../errors.js';
+import { guardDeviceLoss } from './device-loss.js';
+import { createOnnxSession } from './onnx.js';
+import type { RuntimeLoader } from './types.js';
+
+export const loadOnnxWebGpu: RuntimeLoader = async (config, files) => {
+  if (typeof navigator === 'undefined' || !('gpu' in navigator)) {
+    throw new ModelshipError('BACKEND_UNAVAILABLE', 'onnx-webgpu needs WebGPU (navigator.gpu), which this context lacks', {
+      details: { runtime: 'onnx-webgpu', reason: 'no-webgpu' },
+    });
+  }
+  const session = await createOnnxSession(ort as never, 'onnx-webgpu', 'webgpu', config, files);
+  // Published during session creation: a plain GPUDevice in this build, a promise of one in the
+  // JSEP build (as typed); awaiting covers both.
+  const device: unknown = await Promise.resolve(ort.env.webgpu.device).catch(() => undefined);
+  return guardDeviceLoss(session, device);
+};
