@@ -44,6 +44,16 @@ async function serveBrokenFp32() {
   }, { 'broken.onnx': garbage });
 }
 
+/** A reference server for inference and a model host, both closed whatever the test does. */
+async function withServerAndModels(work: (server: { url: string }, manifestUrl: string) => Promise<void>, broken = false): Promise<void> {
+  const server = await referenceServer();
+  try {
+    await withModels((url) => work(server, url), broken);
+  } finally {
+    await server.close();
+  }
+}
+
 const base = (extra: LoadOptions): LoadOptions => ({ worker: false, wasmPaths: WASM_PATHS, cache: 'memory', ...extra });
 
 describe('route policy', () => {
@@ -64,65 +74,50 @@ describe('route policy', () => {
 
 describe('remote fallback against the real reference server', () => {
   it('a weak device goes remote in auto and gets the same labels as local, with the same result shape', async () => {
-    const server = await referenceServer();
-    try {
-      await withModels(async (url) => {
-        const remote = await loadModel(url, base({ device: WEAK, remote: { url: server.url, protocol: 'v2' } }));
-        const local = await loadModel(url, base({ variant: 'fp32' }));
-        assert.equal(remote.info().route, 'remote');
-        assert.match(remote.info().reason, /no WebGPU and no WebAssembly SIMD/);
-        for (let i = 0; i < manifest.golden.length; i++) {
-          const [a, b] = [await remote.predict(digit(i)), await local.predict(digit(i))];
-          assert.equal(a.route, 'remote');
-          assert.equal(a.runtime, 'remote-v2');
-          assert.equal(a.label, b.label);
-          assert.ok(a.scores.every((score, k) => Math.abs(score - b.scores[k]!) < 1e-3));
-          assert.deepEqual(Object.keys(a).sort(), Object.keys(b).sort());
-        }
-        const batch = await remote.predictBatch([digit(0), digit(1)]);
-        assert.deepEqual(batch.map((p) => p.index), [manifest.golden[0]!.label, manifest.golden[1]!.label]);
-        await Promise.all([remote.dispose(), local.dispose()]);
-      });
-    } finally {
-      await server.close();
-    }
+    await withServerAndModels(async (server, url) => {
+      const remote = await loadModel(url, base({ device: WEAK, remote: { url: server.url, protocol: 'v2' } }));
+      const local = await loadModel(url, base({ variant: 'fp32' }));
+      assert.equal(remote.info().route, 'remote');
+      assert.match(remote.info().reason, /no WebGPU and no WebAssembly SIMD/);
+      for (let i = 0; i < manifest.golden.length; i++) {
+        const [a, b] = [await remote.predict(digit(i)), await local.predict(digit(i))];
+        assert.equal(a.route, 'remote');
+        assert.equal(a.runtime, 'remote-v2');
+        assert.equal(a.label, b.label);
+        assert.ok(a.scores.every((score, k) => Math.abs(score - b.scores[k]!) < 1e-3));
+        assert.deepEqual(Object.keys(a).sort(), Object.keys(b).sort());
+      }
+      const batch = await remote.predictBatch([digit(0), digit(1)]);
+      assert.deepEqual(batch.map((p) => p.index), [manifest.golden[0]!.label, manifest.golden[1]!.label]);
+      await Promise.all([remote.dispose(), local.dispose()]);
+    });
   });
 
   it('TF Serving REST answers the same way', async () => {
-    const server = await referenceServer();
-    try {
-      await withModels(async (url) => {
-        const model = await loadModel(url, base({ route: 'remote', remote: { url: server.url, protocol: 'tfserving' } }));
-        assert.equal((await model.predict(digit(2))).index, manifest.golden[2]!.label);
-        assert.equal(model.info().runtime, 'remote-tfserving');
-        await model.dispose();
-      });
-    } finally {
-      await server.close();
-    }
+    await withServerAndModels(async (server, url) => {
+      const model = await loadModel(url, base({ route: 'remote', remote: { url: server.url, protocol: 'tfserving' } }));
+      assert.equal((await model.predict(digit(2))).index, manifest.golden[2]!.label);
+      assert.equal(model.info().runtime, 'remote-tfserving');
+      await model.dispose();
+    });
   });
 
   it('a broken local backend falls back to the remote, saying why', async () => {
-    const server = await referenceServer();
-    try {
-      await withModels(async (url) => {
-        const fallbacks: string[] = [];
-        const model = await loadModel(
-          url,
-          base({
-            remote: { url: server.url, protocol: 'v2' },
-            variant: 'fp32',
-            onFallback: (event) => fallbacks.push(`${event.from} -> ${event.to}: ${event.reason}`),
-          }),
-        );
-        assert.equal(model.info().route, 'remote');
-        assert.ok(fallbacks.some((line) => line.startsWith('local -> remote')), fallbacks.join('\n'));
-        assert.equal((await model.predict(digit(3))).route, 'remote');
-        await model.dispose();
-      }, true);
-    } finally {
-      await server.close();
-    }
+    await withServerAndModels(async (server, url) => {
+      const fallbacks: string[] = [];
+      const model = await loadModel(
+        url,
+        base({
+          remote: { url: server.url, protocol: 'v2' },
+          variant: 'fp32',
+          onFallback: (event) => fallbacks.push(`${event.from} -> ${event.to}: ${event.reason}`),
+        }),
+      );
+      assert.equal(model.info().route, 'remote');
+      assert.ok(fallbacks.some((line) => line.startsWith('local -> remote')), fallbacks.join('\n'));
+      assert.equal((await model.predict(digit(3))).route, 'remote');
+      await model.dispose();
+    }, true);
   });
 
   it('a server stopped mid-session sends predictions to local; the circuit opens, then closes when it is back', async () => {
@@ -162,18 +157,13 @@ describe('remote fallback against the real reference server', () => {
   });
 
   it('a measured local latency over the budget sends auto to the remote and keeps local as the fallback', async () => {
-    const server = await referenceServer();
-    try {
-      await withModels(async (url) => {
-        const model = await loadModel(url, base({ remote: { url: server.url, protocol: 'v2' }, latencyBudgetMs: 0.000001 }));
-        assert.equal(model.info().route, 'remote');
-        assert.match(model.info().reason, /over the 0.000001 ms budget/);
-        assert.equal(model.info().fallbackRoute, 'local');
-        await model.dispose();
-      });
-    } finally {
-      await server.close();
-    }
+    await withServerAndModels(async (server, url) => {
+      const model = await loadModel(url, base({ remote: { url: server.url, protocol: 'v2' }, latencyBudgetMs: 0.000001 }));
+      assert.equal(model.info().route, 'remote');
+      assert.match(model.info().reason, /over the 0.000001 ms budget/);
+      assert.equal(model.info().fallbackRoute, 'local');
+      await model.dispose();
+    });
   });
 
   it('nothing leaves the device without a configured endpoint, even when the manifest names one', async () => {
