@@ -1,10 +1,10 @@
+import { benchmarkEngine } from './device/benchmark.js';
 import { probeDevice } from './device/probe.js';
 import { Emitter } from './emitter.js';
 import { DEFAULT_LIMITS } from './manifest/limits.js';
 import { validateManifest } from './manifest/validate.js';
 import { Model } from './model.js';
 import { connectRemote, resolveRemote } from './route/connect-remote.js';
-import { measureLocalLatency } from './route/latency.js';
 import { decideRoute, type Route } from './route/route-policy.js';
 import { Router } from './route/router.js';
 import type { Slot } from './route/slot.js';
@@ -65,9 +65,9 @@ export async function loadModel(manifestUrl: string, options: LoadOptions = {}):
   }
   let standby: Slot | undefined;
   if (primary.route === 'local' && remote && options.latencyBudgetMs !== undefined && (options.route ?? 'auto') === 'auto') {
-    const medianMs = await measureLocalLatency(primary.engine, manifest);
-    if (medianMs > options.latencyBudgetMs) {
-      const reason = `auto: local predict takes ${medianMs.toFixed(2)} ms, over the ${options.latencyBudgetMs} ms budget`;
+    const { meanMs } = await benchmarkEngine(primary.engine, manifest);
+    if (meanMs > options.latencyBudgetMs) {
+      const reason = `auto: local predict takes ${meanMs.toFixed(2)} ms, over the ${options.latencyBudgetMs} ms budget`;
       standby = primary;
       primary = await connect(reason);
       events.emit('fallback', { from: `local/${standby.engine.runtime}/${standby.variant.id}`, to: `remote/${primary.engine.runtime}`, reason });

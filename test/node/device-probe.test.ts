@@ -114,7 +114,7 @@ describe('detectWasmSimd', () => {
 });
 
 describe('benchmarkEngine', () => {
-  it('times warm batch-1 runs of the first golden digit, each with its own buffer', async () => {
+  it('times warm batch-1 runs of the first golden digit over a window, each with its own buffer', async () => {
     const manifest = JSON.parse(readFileSync('models/mnist/manifest.json', 'utf8')) as Manifest;
     const seen: TensorMap[] = [];
     const engine: Engine = {
@@ -122,11 +122,26 @@ describe('benchmarkEngine', () => {
       run: async (feeds) => (seen.push(feeds), { logits: { data: new Float32Array(10), dims: [1, 10] } }),
       dispose: async () => undefined,
     };
-    const result = await benchmarkEngine(engine, manifest, 5);
+    const result = await benchmarkEngine(engine, manifest, { windowMs: 1000, maxRuns: 5 });
     assert.equal(result.runs, 5);
-    assert.ok(result.medianMs >= 0);
+    assert.ok(result.meanMs >= 0);
     assert.equal(seen.length, 7, 'two untimed warm-up runs first');
     assert.deepEqual(seen[0]!['input']!.dims, [1, 1, 28, 28]);
     assert.notEqual(seen[0]!['input']!.data.buffer, seen[1]!['input']!.data.buffer);
+  });
+
+  it('stops at the window and reports the sustained mean of a slow engine', async () => {
+    const manifest = JSON.parse(readFileSync('models/mnist/manifest.json', 'utf8')) as Manifest;
+    const engine: Engine = {
+      runtime: 'slow',
+      run: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return { logits: { data: new Float32Array(10), dims: [1, 10] } };
+      },
+      dispose: async () => undefined,
+    };
+    const result = await benchmarkEngine(engine, manifest, { windowMs: 100, maxRuns: 200 });
+    assert.ok(result.runs >= 3 && result.runs <= 7, `runs ${result.runs}`);
+    assert.ok(result.meanMs >= 19 && result.meanMs < 60, `mean ${result.meanMs}`);
   });
 });
