@@ -110,7 +110,8 @@ async function chooseInitial(
   const { manifest } = resolved;
   const fromCache = (record: CachedVersion): ResolvedManifest => ({
     ...resolved,
-    manifest: validateManifest(record.manifest),
+    // The newest cached record was validated when the manifest was resolved; older ones are validated here.
+    manifest: record === resolved.cached && resolved.cachedManifest ? resolved.cachedManifest : validateManifest(record.manifest),
     filesUrl: record.filesUrl ?? record.manifestUrl ?? resolved.cacheUrl,
     etag: record.etag ?? null,
     cached: record,

@@ -1,6 +1,6 @@
 import { ModelshipError, abortError } from '../errors.js';
 import type { ResumeStore } from '../store/partial-store.js';
-import { DEFAULT_BACKOFF, backoffDelay, sleep, type BackoffOptions } from './backoff.js';
+import { DEFAULT_BACKOFF, backoffDelay, isRetryableStatus, sleep, type BackoffOptions } from './backoff.js';
 import { resumeHeaders, startOf, strongEtag, type Resume } from './range.js';
 import { sha256Hex } from './sha256.js';
 
@@ -89,7 +89,7 @@ async function fetchInto(request: DownloadRequest, state: State): Promise<void> 
     throw new ModelshipError('NETWORK', `Could not fetch ${request.url}`, { cause, details: { url: request.url, transient: true } });
   }
   if (!response.ok) {
-    const transient = response.status >= 500 || response.status === 408 || response.status === 429 || response.status === 416;
+    const transient = isRetryableStatus(response.status) || response.status === 416;
     if (response.status === 416) restart(state);
     throw new ModelshipError('NETWORK', `Fetching ${request.url} failed with HTTP ${response.status}`, {
       details: { url: request.url, status: response.status, transient },

@@ -1,5 +1,5 @@
 import { ModelshipError, abortError } from '../errors.js';
-import { DEFAULT_BACKOFF, backoffDelay, sleep, type BackoffOptions } from '../fetch/backoff.js';
+import { DEFAULT_BACKOFF, backoffDelay, isRetryableStatus, sleep, type BackoffOptions } from '../fetch/backoff.js';
 import { DEFAULT_LIMITS, type ManifestLimits } from './limits.js';
 import type { Manifest } from './types.js';
 import { validateManifest } from './validate.js';
@@ -65,7 +65,7 @@ export async function fetchManifest(manifestUrl: string, options: FetchManifestO
       if (cause instanceof ModelshipError) throw cause;
       failure = new ModelshipError('NETWORK', `Could not fetch the manifest ${url}`, { cause, details: { url, unreachable: true } });
     }
-    const transient = !response || response.status >= 500 || response.status === 408 || response.status === 429;
+    const transient = !response || isRetryableStatus(response.status);
     // The browser knows it is offline: retrying only delays the fallback to the cached version.
     const offline = !response && typeof navigator !== 'undefined' && navigator.onLine === false;
     if (!transient || offline || attempt + 1 >= backoff.attempts) throw failure;

@@ -18,6 +18,8 @@ export interface ResolvedManifest {
   channel?: ChannelChoice;
   /** The newest complete version already on the device for this URL, if any. */
   cached?: CachedVersion;
+  /** `cached.manifest`, validated. */
+  cachedManifest?: Manifest;
 }
 
 export interface ResolveContext {
@@ -43,12 +45,12 @@ export async function resolveManifest(manifestUrl: string, context: ResolveConte
   try {
     const answer = await fetchManifest(cacheUrl, { ...context.fetchOptions, etag: cachedManifest ? cached?.etag : undefined });
     resolved = answer.notModified
-      ? { manifest: cachedManifest!, cacheUrl, filesUrl: cached?.filesUrl ?? cached?.manifestUrl ?? cacheUrl, etag: answer.etag, source: 'not-modified', cached }
-      : { manifest: answer.manifest, cacheUrl, filesUrl: cacheUrl, etag: answer.etag, source: 'network', cached };
+      ? { manifest: cachedManifest!, cacheUrl, filesUrl: cached?.filesUrl ?? cached?.manifestUrl ?? cacheUrl, etag: answer.etag, source: 'not-modified', cached, cachedManifest }
+      : { manifest: answer.manifest, cacheUrl, filesUrl: cacheUrl, etag: answer.etag, source: 'network', cached, cachedManifest };
   } catch (error) {
     if (!cachedManifest || !isModelshipError(error, 'NETWORK')) throw error;
     context.warn('OFFLINE', `The manifest could not be fetched; running cached ${cachedManifest.name}@${cachedManifest.version}`, error);
-    return { manifest: cachedManifest, cacheUrl, filesUrl: cacheUrl, etag: cached?.etag ?? null, source: 'offline', cached };
+    return { manifest: cachedManifest, cacheUrl, filesUrl: cacheUrl, etag: cached?.etag ?? null, source: 'offline', cached, cachedManifest };
   }
   return followChannel(resolved, context);
 }
