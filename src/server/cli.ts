@@ -7,6 +7,7 @@ import type { ServerOptions } from './options.js';
 
 const USAGE = `usage: modelship serve [models-dir] [--port N] [--host H] [--token T] [--no-batching]
                        [--max-batch N] [--max-queue-delay-us N] [--coop-coep] [--threads N] [--instances N]
+                       [--graph-optimization disabled|basic|extended|all]
   models-dir   Triton-layout model repository (default: <package>/models/repository)
   --port       default $PORT or 8080      --host   default 127.0.0.1
   --token      bearer token for /v1 and /v2 (default $MODELSHIP_TOKEN)`;
@@ -27,6 +28,9 @@ function int(value: string | undefined, flag: string): number | undefined {
   return Number(value);
 }
 
+const GRAPH_LEVELS = ['disabled', 'basic', 'extended', 'all'] as const;
+const isGraphLevel = (v: string): v is (typeof GRAPH_LEVELS)[number] => (GRAPH_LEVELS as readonly string[]).includes(v);
+
 export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): CliConfig {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -41,6 +45,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
       'coop-coep': { type: 'boolean' },
       threads: { type: 'string' },
       instances: { type: 'string' },
+      'graph-optimization': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -65,6 +70,11 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
   if (instances !== undefined) options.instances = Math.max(1, instances);
   const threads = int(values.threads, '--threads');
   if (threads !== undefined) options.intraOpNumThreads = threads;
+  const level = values['graph-optimization'];
+  if (level !== undefined) {
+    if (!isGraphLevel(level)) throw new CliUsageError(`--graph-optimization must be disabled, basic, extended or all, got ${JSON.stringify(level)}`);
+    options.graphOptimizationLevel = level;
+  }
   return { port, host: values.host ?? '127.0.0.1', options };
 }
 

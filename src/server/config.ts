@@ -25,6 +25,21 @@ export interface ModelConfig {
   versionPolicy: VersionPolicy;
   /** Sum of instance_group counts (default 1): concurrent executions per version. */
   instanceCount: number;
+  /** Triton's `optimization { graph { level } }`; undefined: all optimisations (Triton's and ORT's default). */
+  graphOptimizationLevel: GraphOptimizationLevel | undefined;
+}
+
+export type GraphOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
+
+/** Triton's onnxruntime backend: -1 basic, 1 basic + extended, 2 disabled; no level → all. */
+function graphLevel(msg: PbMessage | undefined): GraphOptimizationLevel | undefined {
+  const graph = msg && messages(msg, 'graph')[0];
+  if (!graph || first(graph, 'level') === undefined) return undefined;
+  const level = int(graph, 'level', 0);
+  const byLevel: Record<number, GraphOptimizationLevel> = { [-1]: 'basic', 0: 'all', 1: 'extended', 2: 'disabled' };
+  const found = byLevel[level];
+  if (!found) throw new ModelConfigError(`optimization.graph.level must be -1, 0, 1 or 2, got ${level}`);
+  return found;
 }
 
 /** Triton's version_policy; without one every version present is served (Triton would serve latest 1). */
@@ -108,6 +123,7 @@ export function parseModelConfig(text: string, directoryName: string): ModelConf
     },
     versionPolicy: versionPolicy(messages(msg, 'version_policy')[0]),
     instanceCount: Math.max(1, messages(msg, 'instance_group').reduce((n, g) => n + int(g, 'count', 1), 0)),
+    graphOptimizationLevel: graphLevel(messages(msg, 'optimization')[0]),
   };
   if (config.platform !== 'onnxruntime_onnx') {
     throw new ModelConfigError(`platform "${config.platform}" is not served (only onnxruntime_onnx)`);

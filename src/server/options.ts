@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { GraphOptimizationLevel } from './config.js';
 import type { CorsOptions } from './cors.js';
 import { IMMUTABLE, REVALIDATE, type StaticMount } from './static.js';
 
@@ -36,10 +37,11 @@ export interface ServerOptions {
   batching?: boolean;
   maxBatchSize?: number;
   maxQueueDelayUs?: number;
-  /** Concurrent session runs per model version when batching (default: config instance_group count, else 1). */
+  /** Batches in flight per model version (default: config instance_group count, else 1); onnxruntime-node still computes one at a time on the JS thread. */
   instances?: number;
   intraOpNumThreads?: number;
-  graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** Overrides every model's `optimization { graph { level } }`; default per model, else 'all' as in Triton and the browser runtime. */
+  graphOptimizationLevel?: GraphOptimizationLevel;
   /** Largest request body; Triton's --http-max-input-size default is 64 MiB. */
   maxBodyBytes?: number;
   /** Time allowed to receive a whole request (Node's server.requestTimeout). */
@@ -53,8 +55,8 @@ export interface ServerOptions {
   log?: (message: string) => void;
 }
 
-export type ResolvedOptions = Required<Omit<ServerOptions, 'static' | 'maxBatchSize' | 'maxQueueDelayUs' | 'instances' | 'intraOpNumThreads' | 'token' | 'batching'>> &
-  Pick<ServerOptions, 'maxBatchSize' | 'maxQueueDelayUs' | 'instances' | 'intraOpNumThreads' | 'token' | 'batching'> & { mounts: StaticMount[] };
+export type ResolvedOptions = Required<Omit<ServerOptions, 'static' | 'maxBatchSize' | 'maxQueueDelayUs' | 'instances' | 'intraOpNumThreads' | 'token' | 'batching' | 'graphOptimizationLevel'>> &
+  Pick<ServerOptions, 'maxBatchSize' | 'maxQueueDelayUs' | 'instances' | 'intraOpNumThreads' | 'token' | 'batching' | 'graphOptimizationLevel'> & { mounts: StaticMount[] };
 
 /** The folder of modelship's own package.json, found by walking up: sources and bundled chunks sit at different depths. */
 export const PACKAGE_ROOT = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
@@ -96,7 +98,7 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
     maxQueueDelayUs: o.maxQueueDelayUs,
     instances: o.instances,
     intraOpNumThreads: o.intraOpNumThreads,
-    graphOptimizationLevel: o.graphOptimizationLevel ?? 'basic',
+    graphOptimizationLevel: o.graphOptimizationLevel,
     maxBodyBytes: o.maxBodyBytes ?? 64 * 1024 * 1024,
     requestTimeoutMs: o.requestTimeoutMs ?? 30_000,
     inferTimeoutMs: o.inferTimeoutMs ?? 30_000,

@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { parseModelConfig, selectVersions, type ModelConfig } from './config.js';
+import { parseModelConfig, selectVersions, type GraphOptimizationLevel, type ModelConfig } from './config.js';
 import { HttpError, notFound } from './errors.js';
 
 export type VersionState = 'loading' | 'ready' | 'failed' | 'unloaded';
@@ -24,8 +24,8 @@ export interface LoadedModel {
 }
 
 export interface SessionSettings {
-  /** onnxruntime graph optimisation; 'basic' keeps int8 DequantizeLinear exact (see PLATFORM.md). */
-  graphOptimizationLevel: 'disabled' | 'basic' | 'extended' | 'all';
+  /** Overrides the config's graph optimisation level for every model. */
+  graphOptimizationLevel: GraphOptimizationLevel | undefined;
   intraOpNumThreads: number | undefined;
 }
 
@@ -90,7 +90,9 @@ export class ModelRepository {
   private async loadVersion(v: ModelVersion): Promise<void> {
     try {
       const options: ort.InferenceSession.SessionOptions = {
-        graphOptimizationLevel: this.settings.graphOptimizationLevel,
+        // 'all' by default, like Triton's onnxruntime backend and our browser runtime, so a
+        // remote answer is computed the way the local one is (int8 QDQ fused alike).
+        graphOptimizationLevel: this.settings.graphOptimizationLevel ?? v.config.graphOptimizationLevel ?? 'all',
         executionMode: 'sequential',
       };
       if (this.settings.intraOpNumThreads !== undefined) options.intraOpNumThreads = this.settings.intraOpNumThreads;

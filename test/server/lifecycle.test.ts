@@ -83,6 +83,13 @@ describe('config.pbtxt parser', () => {
     assert.deepEqual(c.inputs.map((i) => [i.name, i.datatype, i.dims]), [['a', 'INT64', [4, -1]], ['b', 'FP32', [2]]]);
     assert.deepEqual(c.dynamicBatching, { maxQueueDelayMicroseconds: 100, preferredBatchSize: [4, 8] });
     assert.equal(c.platform, 'onnxruntime_onnx');
+    assert.equal(c.graphOptimizationLevel, undefined);
+    const io = 'input {name:"a" data_type: TYPE_FP32 dims: 1} output {name:"b" data_type: TYPE_FP32 dims: 1}';
+    // Triton's onnxruntime backend numbering: -1 basic, 1 extended, 2 disabled.
+    for (const [level, name] of [[-1, 'basic'], [1, 'extended'], [2, 'disabled']] as const) {
+      assert.equal(parseModelConfig(`${io} optimization { graph { level: ${level} } }`, 'x').graphOptimizationLevel, name);
+    }
+    assert.throws(() => parseModelConfig(`${io} optimization { graph { level: 7 } }`, 'x'), /optimization.graph.level/);
     assert.deepEqual(parsePbtxt('a: 1.5 b: true c: -2 d: "x\\"y"'), { a: [1.5], b: [true], c: [-2], d: ['x"y'] });
   });
 
@@ -112,6 +119,8 @@ describe('cli', () => {
     assert.equal(parseCli(['serve'], {}).port, 8080);
     assert.throws(() => parseCli(['run'], {}), CliUsageError);
     assert.throws(() => parseCli(['serve', '--port', 'x'], {}), CliUsageError);
+    assert.equal(parseCli(['serve', '--graph-optimization', 'basic'], {}).options.graphOptimizationLevel, 'basic');
+    assert.throws(() => parseCli(['serve', '--graph-optimization', 'max'], {}), /--graph-optimization/);
   });
 
   it('starts, prints its URL and shuts down on SIGTERM', async () => {
