@@ -31,11 +31,14 @@ interface Pending {
  * busy (or for up to maxQueueDelayUs), then run as one batch concatenated along dim 0, and
  * the outputs are split back per request. At most `instances` runs at a time per version,
  * like Triton's model instances; onnxruntime uses its intra-op threads inside each run.
+ * onnxruntime-node executes a run synchronously on the JS thread (after a setImmediate), so
+ * extra instances do not compute in parallel: they only let a batch start before the previous
+ * one has finished. Requests that arrive during a run are what the next batch is made of.
  */
 export class DynamicBatcher implements Executor {
   private queue: Pending[] = [];
   private running = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private wake: { cancel: () => void } | undefined;
   private idleWaiters: Array<() => void> = [];
 
   constructor(
@@ -64,16 +67,30 @@ export class DynamicBatcher implements Executor {
     const waitedUs = (performance.now() - head.enqueuedAt) * 1000;
     const full = queued >= this.settings.maxBatchSize || this.settings.preferredBatchSizes.includes(queued);
     if (full || waitedUs >= this.settings.maxQueueDelayUs) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
+      this.wake?.cancel();
+      this.wake = undefined;
       void this.dispatch();
-    } else if (!this.timer) {
-      const delayMs = (this.settings.maxQueueDelayUs - waitedUs) / 1000;
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        this.schedule();
-      }, Math.max(0, delayMs));
+    } else if (!this.wake) {
+      this.wake = this.wakeAfter((this.settings.maxQueueDelayUs - waitedUs) / 1000);
     }
+  }
+
+  /**
+   * Node's timers round up to whole milliseconds, so a 100 µs delay would wait 1 ms or more.
+   * Below 1 ms the batcher re-checks after each event-loop turn instead (which also reads any
+   * requests that arrived meanwhile), so sub-millisecond delays mean what they say.
+   */
+  private wakeAfter(delayMs: number): { cancel: () => void } {
+    const again = (): void => {
+      this.wake = undefined;
+      this.schedule();
+    };
+    if (delayMs >= 1) {
+      const t = setTimeout(again, delayMs);
+      return { cancel: () => clearTimeout(t) };
+    }
+    const i = setImmediate(again);
+    return { cancel: () => clearImmediate(i) };
   }
 
   private take(): Pending[] {

@@ -13,7 +13,7 @@ export interface InferenceSettings {
   maxBatchSize: number | undefined;
   /** Overrides dynamic_batching.max_queue_delay_microseconds. */
   maxQueueDelayUs: number | undefined;
-  /** Overrides instance_group count: concurrent session runs per version when batching. */
+  /** Overrides instance_group count: batches in flight per version when batching. */
   instances: number | undefined;
   /** A request still queued after this long is answered 504. */
   inferTimeoutMs: number;
