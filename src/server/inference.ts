@@ -4,6 +4,7 @@ import type { TensorSpec } from './config.js';
 import { badRequest, HttpError } from './errors.js';
 import { DirectExecutor, type ExecResult, type Executor, type Tensor } from './executor.js';
 import type { ServerMetrics } from './metrics.js';
+import { errorStatus } from './http.js';
 import type { ModelRepository, ModelVersion } from './repository.js';
 
 export interface InferenceSettings {
@@ -86,7 +87,21 @@ export class InferenceService {
     );
   }
 
-  failed(v: ModelVersion, status: number, startedAt: number): void {
+  /**
+   * Resolves the ready version and runs one protocol's request handler on it, counting any
+   * failure in that version's metrics (both REST protocols share this accounting).
+   */
+  async handle<T>(name: string, version: string | undefined, startedAt: number, handler: (v: ModelVersion) => Promise<T>): Promise<T> {
+    const v = this.repository.resolveReady(name, version);
+    try {
+      return await handler(v);
+    } catch (err) {
+      this.failed(v, errorStatus(err), startedAt);
+      throw err;
+    }
+  }
+
+  private failed(v: ModelVersion, status: number, startedAt: number): void {
     this.metrics.failed({ model: v.model, version: v.version }, status, Math.round((performance.now() - startedAt) * 1000));
   }
 

@@ -1,7 +1,6 @@
 import { elementCount, fromJson, toJson, type TypedArray } from './datatypes.js';
 import { badRequest, HttpError } from './errors.js';
 import type { Tensor } from './executor.js';
-import { errorStatus } from './http.js';
 import type { InferenceService } from './inference.js';
 import type { ModelRepository, ModelVersion } from './repository.js';
 
@@ -44,13 +43,7 @@ export async function predict(
   version: string | undefined,
   startedAt: number,
 ): Promise<unknown> {
-  const v = service.repository.resolveReady(name, version);
-  try {
-    return await predictResolved(service, v, body, startedAt);
-  } catch (err) {
-    service.failed(v, errorStatus(err), startedAt);
-    throw err;
-  }
+  return service.handle(name, version, startedAt, (v) => predictResolved(service, v, body, startedAt));
 }
 
 async function predictResolved(service: InferenceService, v: ModelVersion, body: Buffer, startedAt: number): Promise<unknown> {

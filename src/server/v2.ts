@@ -4,7 +4,6 @@ import { protocolShape, type ModelConfig } from './config.js';
 import { datatypeInfo, elementCount, fromBytes, fromJson, isDatatype, toBytes, toJson } from './datatypes.js';
 import { badRequest, HttpError } from './errors.js';
 import type { Tensor } from './executor.js';
-import { errorStatus } from './http.js';
 import { isShape, type InferenceService } from './inference.js';
 import type { ModelRepository, ModelVersion } from './repository.js';
 
@@ -105,13 +104,7 @@ export async function infer(
   version: string | undefined,
   startedAt: number,
 ): Promise<EncodedResponse> {
-  const v = service.repository.resolveReady(name, version);
-  try {
-    return await inferResolved(service, v, req, body, startedAt);
-  } catch (err) {
-    service.failed(v, errorStatus(err), startedAt);
-    throw err;
-  }
+  return service.handle(name, version, startedAt, (v) => inferResolved(service, v, req, body, startedAt));
 }
 
 async function inferResolved(
