@@ -75,9 +75,15 @@ export default [
     ],
   },
   {
-    input: { cli: 'src/server/cli.ts' },
-    output: { dir: 'dist', format: 'es', sourcemap: true, entryFileNames: '[name].js', chunkFileNames: 'chunks/server-[name]-[hash].js' },
+    input: { cli: 'server/src/cli.ts' },
+    output: { dir: 'server/dist', format: 'es', sourcemap: true, entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
     external: (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0'),
-    plugins: [ts()],
+    plugins: [
+      typescript({
+        tsconfig: './tsconfig.json',
+        include: ['server/src/**/*.ts'],
+        compilerOptions: { noEmit: false, declaration: false, sourceMap: true, outDir: 'server/dist', types: [] },
+      }),
+    ],
   },
 ];

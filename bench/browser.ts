@@ -22,7 +22,7 @@ export async function launchBrowser(): Promise<Browser> {
 
 /** Starts the reference server from the built CLI and resolves once it is ready. */
 export async function startReferenceServer(port: number, extra: string[] = []): Promise<{ url: string; stop: () => Promise<void> }> {
-  const child: ChildProcess = spawn(process.execPath, ['dist/cli.js', 'serve', 'models/repository', '--port', String(port), ...extra], {
+  const child: ChildProcess = spawn(process.execPath, ['server/dist/cli.js', 'serve', 'models/repository', '--port', String(port), ...extra], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;

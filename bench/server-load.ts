@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
-import { PACKAGE_ROOT } from '../src/server/index.js';
+import { PACKAGE_ROOT } from '../server/src/index.js';
 
 /** The part of autocannon's result this bench reads (the package ships no types). */
 export interface AutocannonResult {

@@ -1,5 +1,5 @@
 /**
- * Benchmark of the reference server (src/server) against onnxruntime-node in-process, on two
+ * Benchmark of the reference server (server/src) against onnxruntime-node in-process, on two
  * models: the shipped MNIST CNN, and a compute-bound MLP generated for the bench
  * (bench/mlp-model.ts). Run: npm run bench:server  (≈3 min; each autocannon run is short)
  *
@@ -10,7 +10,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { createServer, PACKAGE_ROOT } from '../src/server/index.js';
+import { createServer, PACKAGE_ROOT } from '../server/src/index.js';
 import { MLP_NAME, writeMlpRepository } from './mlp-model.js';
 import { autocannon, binaryBody, counter, digits, direct, jsonBody, load, startChild, stopChild, type Body, type DirectResult } from './server-load.js';
 

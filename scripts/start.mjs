@@ -10,12 +10,12 @@ const newest = (dir) =>
     return Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
   }, 0);
 
-const built = ['dist/index.js', 'dist/worker.js', 'dist/cli.js', 'dist/demo/app.js', 'dist/sw/sw.js', 'wasm/inventory.json'];
+const built = ['dist/index.js', 'dist/worker.js', 'server/dist/cli.js', 'dist/demo/app.js', 'dist/sw/sw.js', 'wasm/inventory.json'];
 const stale = built.some((file) => !existsSync(file)) || Math.max(newest('src'), newest('demo')) > statSync('dist/index.js').mtimeMs;
 if (stale) {
   const result = spawnSync('npm', ['run', 'build'], { stdio: 'inherit' });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 const args = process.argv.slice(2);
-const server = spawnSync(process.execPath, ['dist/cli.js', 'serve', 'models/repository', ...args], { stdio: 'inherit' });
+const server = spawnSync(process.execPath, ['server/dist/cli.js', 'serve', 'models/repository', ...args], { stdio: 'inherit' });
 process.exit(server.status ?? 0);

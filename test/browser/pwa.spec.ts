@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { buildServiceWorker } from '../../scripts/build-sw.mjs';
-import { createServer } from '../../src/server/index.js';
+import { createServer } from '../../server/src/index.js';
 import { drawDigit } from './draw.js';
 
 // Service workers: Chromium only (Playwright), and offline emulation is reliable once the page

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { createServer, PACKAGE_ROOT } from '../../src/server/index.js';
+import { createServer, PACKAGE_ROOT } from '../../server/src/index.js';
 
 /** A second, real reference server (inference only) that a test can stop and restart on the same port. */
 export async function startInferenceServer(port = 0): Promise<{ url: string; port: number; close: () => Promise<void> }> {

@@ -8,7 +8,7 @@ import { createMemoryStore } from '../../src/store/memory-store.js';
 import { PartialStore } from '../../src/store/partial-store.js';
 import { startServer, type TestServer } from './helpers/file-server.js';
 import { resumableFile, sha256Of, type ResumableFile } from './helpers/resumable-file.js';
-import { start, tempDir, type Started } from '../server/helpers.js';
+import { start, tempDir, type Started } from '../../server/test/helpers.js';
 
 const SIZE = 256 * 1024;
 const v1 = new Uint8Array(SIZE).map((_, i) => (i * 7) % 251);

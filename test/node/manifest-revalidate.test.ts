@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isModelshipError } from '../../src/errors.js';
 import { fetchManifest, resolveManifestUrl } from '../../src/manifest/fetch-manifest.js';
-import { start, tempDir, type Started } from '../server/helpers.js';
+import { start, tempDir, type Started } from '../../server/test/helpers.js';
 import { startServer, type TestServer } from './helpers/file-server.js';
 
 const manifestText = readFileSync('models/mnist/manifest.json', 'utf8');

@@ -8,7 +8,7 @@ import { isModelshipError } from '../../src/errors.js';
 import type { Manifest } from '../../src/manifest/types.js';
 import { createRemoteEngine } from '../../src/remote/remote-engine.js';
 import type { RemoteConfig } from '../../src/remote/types.js';
-import { createServer, type ModelshipServer } from '../../src/server/index.js';
+import { createServer, type ModelshipServer } from '../../server/src/index.js';
 
 // The reference server over the real model repository (models/repository, built by the model
 // pipeline): the client is tested against a peer it did not write.

@@ -8,7 +8,7 @@ import { loadModel } from '../../src/load-model.js';
 import type { Manifest } from '../../src/manifest/types.js';
 import { decodeGoldenInputs } from '../../src/plan/golden.js';
 import { decideRoute } from '../../src/route/route-policy.js';
-import { createServer, PACKAGE_ROOT } from '../../src/server/index.js';
+import { createServer, PACKAGE_ROOT } from '../../server/src/index.js';
 import type { LoadOptions } from '../../src/types.js';
 import { serveMnist, WASM_PATHS } from './helpers/static-models.js';
 

@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Manifest } from '../../../src/manifest/types.js';
-import { createServer, PACKAGE_ROOT } from '../../../src/server/index.js';
+import { createServer, PACKAGE_ROOT } from '../../../server/src/index.js';
 
 /**
  * A copy of models/mnist that a test can publish new manifests into, served by the real reference

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer, PACKAGE_ROOT, type ModelshipServer, type ServerOptions } from '../../src/server/index.js';
+import { createServer, PACKAGE_ROOT, type ModelshipServer, type ServerOptions } from '../src/index.js';
 
 /** The real Triton-layout repository built by the model pipeline. */
 export const REPOSITORY = process.env.MODELSHIP_TEST_REPOSITORY ?? join(PACKAGE_ROOT, 'models', 'repository');

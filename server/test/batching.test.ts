@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { DynamicBatcher } from '../../src/server/batcher.js';
+import { DynamicBatcher } from '../src/batcher.js';
 import { argmax, digit, jsonInfer, MNIST_DIR, metric, start } from './helpers.js';
 
 const N = 24;

@@ -4,8 +4,8 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CliUsageError, parseCli } from '../../src/server/cli.js';
-import { ModelConfigError, PACKAGE_ROOT, parseModelConfig, parsePbtxt, PbtxtError } from '../../src/server/index.js';
+import { CliUsageError, parseCli } from '../src/cli.js';
+import { ModelConfigError, PACKAGE_ROOT, parseModelConfig, parsePbtxt, PbtxtError } from '../src/index.js';
 import { argmax, digit, jsonInfer, MNIST_DIR, start, tempDir } from './helpers.js';
 
 describe('graceful shutdown', () => {
@@ -124,7 +124,7 @@ describe('cli', () => {
   });
 
   it('starts, prints its URL and shuts down on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(PACKAGE_ROOT, 'src', 'server', 'cli.ts'), 'serve', '--port', '0'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(PACKAGE_ROOT, 'server', 'src', 'cli.ts'), 'serve', '--port', '0'], {
       cwd: PACKAGE_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

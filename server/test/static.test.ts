@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { PACKAGE_ROOT } from '../../src/server/index.js';
+import { PACKAGE_ROOT } from '../src/index.js';
 import { rawGet, start, tempDir, type Started } from './helpers.js';
 
 describe('static hosting', () => {
