@@ -16,6 +16,9 @@ export type ModelshipErrorCode =
   | 'ABORTED'
   | 'DISPOSED';
 
+/** Warning code: a runtime's asset (worker script or wasm) could not be fetched, so the load went on with a slower runtime or route. */
+export const ASSET_MISSING = 'ASSET_MISSING';
+
 export interface ModelshipErrorOptions {
   cause?: unknown;
   /** Machine-readable context, e.g. `{ field: 'variants[0].files[0].sha256' }`. */

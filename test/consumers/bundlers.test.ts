@@ -1,0 +1,117 @@
+// Fresh apps that `import { loadModel } from 'modelship'`, installed from the packed tarball in clean
+// folders, built with each bundler exactly as the README says, and run in Chromium: the label must be
+// right, on onnx-wasm, with no warning, no fallback and no failed request.
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser } from '@playwright/test';
+import { createApp, installedVersion, launch, pack, PORT_BASE, readApp, serveStatic, sh, startProcess, tempDir, type PageResult } from './harness.js';
+
+let tarball: string;
+let browser: Browser;
+
+before(async () => {
+  tarball = pack('library', tempDir('tarball'));
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+function assertPredicted({ result, failed }: PageResult): void {
+  assert.equal(result.error, undefined, `the app failed: ${result.error}`);
+  assert.equal(String(result.label), String(result.expected));
+  assert.equal(result.runtime, 'onnx-wasm');
+  assert.equal(result.route, 'local');
+  assert.deepEqual(result.warnings, []);
+  assert.deepEqual(result.fallbacks, []);
+  assert.deepEqual(failed, []);
+}
+
+/** The page for bundlers that emit only JavaScript: it loads dist/main.js. */
+const html = (script: string, head = ''): string =>
+  `<!doctype html><html><head><meta charset="utf-8">${head}</head><body><pre id="out">loading</pre>${script}</body></html>`;
+
+describe('Vite', { concurrency: false }, () => {
+  let app: string;
+  before(() => {
+    app = createApp('vite', { modelship: `file:${tarball}`, vite: installedVersion('vite') });
+  });
+
+  it('vite build: zero configuration, the worker and the wasm are emitted by Vite', async () => {
+    sh('npx vite build', app);
+    // Vite copied public/ (the model) into dist/.
+    const site = await serveStatic({ demo: join(app, 'dist'), models: join(app, 'dist', 'models') });
+    try {
+      const page = await readApp(browser, `${site.url}/`);
+      assertPredicted(page);
+      assert.ok(page.requests.some((url) => /\/assets\/ort-wasm-simd-threaded-[\w-]+\.wasm$/.test(url)), 'the wasm Vite emitted was fetched');
+    } finally {
+      await site.close();
+    }
+  });
+
+  it('vite (dev server): zero configuration', async () => {
+    const port = PORT_BASE;
+    const dev = await startProcess(`npx vite --port ${port} --strictPort --host 127.0.0.1`, app, `http://127.0.0.1:${port}/`);
+    try {
+      assertPredicted(await readApp(browser, `http://127.0.0.1:${port}/`));
+    } finally {
+      await dev.stop();
+    }
+  });
+});
+
+describe('webpack 5', () => {
+  it('npx webpack --mode production: no config file at all', async () => {
+    const app = createApp('webpack', { modelship: `file:${tarball}`, webpack: installedVersion('webpack'), 'webpack-cli': installedVersion('webpack-cli') });
+    sh('npx webpack --mode production', app);
+    writeFileSync(join(app, 'dist', 'index.html'), html('<script src="main.js"></script>'));
+    const site = await serveStatic({ demo: join(app, 'dist'), models: join(app, 'public', 'models') });
+    try {
+      assertPredicted(await readApp(browser, `${site.url}/`));
+    } finally {
+      await site.close();
+    }
+  });
+});
+
+// esbuild and rollup emit neither `new URL` assets nor worker entries: the recipe keeps modelship
+// external and serves its files as published, mapped with an import map (esbuild) or output.paths (rollup).
+const IMPORT_MAP = '<script type="importmap">{"imports":{"modelship":"./modelship/dist/index.js"}}</script>';
+const COPY_PACKAGE = 'mkdir -p dist/modelship && cp -r node_modules/modelship/dist node_modules/modelship/wasm dist/modelship/';
+
+describe('esbuild (README recipe)', () => {
+  it('bundles the app, keeps modelship external, serves the package as published', async () => {
+    const app = createApp('esbuild', { modelship: `file:${tarball}`, esbuild: installedVersion('esbuild') });
+    sh('npx esbuild src/index.js --bundle --format=esm --external:modelship --outfile=dist/main.js', app);
+    sh(COPY_PACKAGE, app);
+    writeFileSync(join(app, 'dist', 'index.html'), html('<script type="module" src="./main.js"></script>', IMPORT_MAP));
+    const site = await serveStatic({ demo: join(app, 'dist'), models: join(app, 'public', 'models') });
+    try {
+      assertPredicted(await readApp(browser, `${site.url}/`));
+    } finally {
+      await site.close();
+    }
+  });
+});
+
+describe('rollup (README recipe)', () => {
+  it('bundles the app, keeps modelship external via output.paths, serves the package as published', async () => {
+    const app = createApp('rollup', { modelship: `file:${tarball}`, rollup: installedVersion('rollup') });
+    writeFileSync(
+      join(app, 'rollup.config.mjs'),
+      `export default {\n  input: 'src/index.js',\n  external: ['modelship'],\n  output: { dir: 'dist', format: 'es', paths: { modelship: './modelship/dist/index.js' } },\n};\n`,
+    );
+    sh('npx rollup -c', app);
+    sh(COPY_PACKAGE, app);
+    writeFileSync(join(app, 'dist', 'index.html'), html('<script type="module" src="./index.js"></script>'));
+    const site = await serveStatic({ demo: join(app, 'dist'), models: join(app, 'public', 'models') });
+    try {
+      assertPredicted(await readApp(browser, `${site.url}/`));
+    } finally {
+      await site.close();
+    }
+  });
+});
