@@ -84,6 +84,7 @@ export default [
     output: { dir: 'server/dist', format: 'es', sourcemap: false, entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
     external: (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0'),
     plugins: [
+      cleanFolder('server/dist'),
       typescript({
         tsconfig: './tsconfig.json',
         include: ['server/src/**/*.ts'],

@@ -45,12 +45,12 @@ export function installProject(prefix: string, dependencies: Record<string, stri
 }
 
 /** A clean app: its package.json installed offline-first from the tarball and npm's cache, the shared source, the model in public/. */
-export function createApp(prefix: string, dependencies: Record<string, string>): string {
+export function createApp(prefix: string, dependencies: Record<string, string>, withModel = true): string {
   const app = installProject(prefix, dependencies);
   mkdirSync(join(app, 'src'), { recursive: true });
   cpSync(join(APP_SOURCE, 'index.html'), join(app, 'index.html'));
   cpSync(join(APP_SOURCE, 'index.js'), join(app, 'src', 'index.js'));
-  copyModel(join(app, 'public', 'models', 'mnist'));
+  if (withModel) copyModel(join(app, 'public', 'models', 'mnist'));
   return app;
 }
 
