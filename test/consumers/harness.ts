@@ -13,10 +13,10 @@ export const APP_SOURCE = join(import.meta.dirname, 'app');
 export const PORT_BASE = Number(process.env['CONSUMER_PORT'] ?? 8422);
 
 /** Runs a command as the README shows it; throws with its output when it fails. */
-export function sh(command: string, cwd: string, env: NodeJS.ProcessEnv = {}): string {
-  const result = spawnSync(command, { cwd, shell: '/bin/sh', encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 });
+export function sh(command: string, cwd: string, streams: 'stdout' | 'both' = 'both'): string {
+  const result = spawnSync(command, { cwd, shell: '/bin/sh', encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (result.status !== 0) throw new Error(`\`${command}\` in ${cwd} exited ${result.status}:\n${result.stdout}\n${result.stderr}`);
-  return `${result.stdout}${result.stderr}`;
+  return streams === 'stdout' ? result.stdout : `${result.stdout}${result.stderr}`;
 }
 
 export function tempDir(prefix: string): string {
@@ -26,7 +26,7 @@ export function tempDir(prefix: string): string {
 /** `npm pack` of the library (needs a built dist/) or of the server workspace; returns the tarball's path. */
 export function pack(which: 'library' | 'server', into: string): string {
   const args = which === 'server' ? '--workspace server' : '';
-  const out = sh(`npm pack ${args} --pack-destination ${into} --json --silent`, ROOT);
+  const out = sh(`npm pack ${args} --pack-destination ${into} --json`, ROOT, 'stdout');
   const [info] = JSON.parse(out.slice(out.indexOf('['))) as { filename: string }[];
   return join(into, info!.filename.replace(/^@modelship\//, 'modelship-'));
 }
@@ -37,9 +37,10 @@ export function installedVersion(name: string): string {
 }
 
 /** A clean folder with its own package.json, installed offline-first from the tarball and npm's cache. */
-export function installProject(prefix: string, dependencies: Record<string, string>): string {
+export function installProject(prefix: string, dependencies: Record<string, string>, setup: string[] = []): string {
   const dir = tempDir(prefix);
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `consumer-${prefix}`, private: true, type: 'module', dependencies }, null, 2));
+  for (const command of setup) sh(command, dir);
   writeFileSync(join(dir, 'install.log'), sh('npm install --prefer-offline --no-audit --no-fund', dir));
   return dir;
 }

@@ -13,7 +13,9 @@ const npx = (args: string) => spawnSync(`npx modelship ${args}`, { cwd: project,
 
 before(() => {
   const tarball = pack('server', tempDir('server-tarball'));
-  project = installProject('server', { '@modelship/server': `file:${tarball}` });
+  // As the README says: the user's package.json denies onnxruntime-node's install script (npm ≥ 11.19
+  // otherwise runs it with a notice, and it fetches CUDA libraries from NuGet).
+  project = installProject('server', { '@modelship/server': `file:${tarball}` }, ['npm pkg set allowScripts.onnxruntime-node=false --json']);
 });
 
 /** A held-out digit from the example manifest, with its label. */
