@@ -2,7 +2,7 @@
 // folders, built with each bundler exactly as the README says, and run in Chromium: the label must be
 // right, on onnx-wasm, with no warning, no fallback and no failed request.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from '@playwright/test';
@@ -52,6 +52,23 @@ describe('Vite', { concurrency: false }, () => {
     }
   });
 
+  it('a wasm file missing from the deployment is a warning naming its URL and the fix, never a silent slowdown', async () => {
+    const assets = join(app, 'dist', 'assets');
+    for (const file of readdirSync(assets).filter((name) => /^ort-wasm-simd-threaded-[\w-]+\.wasm$/.test(name))) rmSync(join(assets, file));
+    const site = await serveStatic({ demo: join(app, 'dist'), models: join(app, 'dist', 'models') });
+    try {
+      const { result } = await readApp(browser, `${site.url}/`);
+      assert.equal(result.error, undefined, `the app failed: ${result.error}`);
+      assert.equal(String(result.label), String(result.expected));
+      assert.notEqual(result.runtime, 'onnx-wasm');
+      const missing = /^ASSET_MISSING: onnx-wasm needs http:\/\/127\.0\.0\.1:\d+\/assets\/ort-wasm-simd-threaded-[\w-]+\.wasm, which answered HTTP 404\. Fix: /;
+      assert.ok(result.warnings!.length > 0 && result.warnings!.every((line) => missing.test(line)), result.warnings!.join('\n'));
+      assert.ok(result.fallbacks!.some((line) => line.includes('ort-wasm-simd-threaded')), result.fallbacks!.join('\n'));
+    } finally {
+      await site.close();
+    }
+  });
+
   it('vite (dev server): zero configuration', async () => {
     const port = PORT_BASE;
     const dev = await startProcess(`npx vite --port ${port} --strictPort --host 127.0.0.1`, app, `http://127.0.0.1:${port}/`);
@@ -91,6 +108,23 @@ describe('esbuild (README recipe)', () => {
     const site = await serveStatic({ demo: join(app, 'dist'), models: join(app, 'public', 'models') });
     try {
       assertPredicted(await readApp(browser, `${site.url}/`));
+    } finally {
+      await site.close();
+    }
+  });
+});
+
+describe('esbuild without the recipe', () => {
+  it('bundling modelship in leaves its worker behind: the error names the worker URL and the fix', async () => {
+    const app = createApp('esbuild-wrong', { modelship: `file:${tarball}`, esbuild: installedVersion('esbuild') });
+    sh('npx esbuild src/index.js --bundle --format=esm --outfile=dist/main.js', app);
+    writeFileSync(join(app, 'dist', 'index.html'), html('<script type="module" src="./main.js"></script>'));
+    const site = await serveStatic({ demo: join(app, 'dist'), models: join(app, 'public', 'models') });
+    try {
+      const { result } = await readApp(browser, `${site.url}/`);
+      const missing = /modelship's worker script http:\/\/127\.0\.0\.1:\d+\/worker\.js could not be loaded \(HTTP 404\)\. Fix: /;
+      assert.match(result.error ?? '', /BACKEND_UNAVAILABLE/);
+      assert.match(result.error ?? '', missing);
     } finally {
       await site.close();
     }
