@@ -18,7 +18,9 @@ const isUrl = (source) => /^https?:\/\//.test(source);
 
 async function read(source) {
   if (isUrl(source)) {
-    const response = await fetch(source);
+    const response = await fetch(source).catch((error) => {
+      throw new Error(`${source}: ${error.cause?.message ?? error.message}`);
+    });
     if (!response.ok) throw new Error(`${source}: HTTP ${response.status}`);
     return new Uint8Array(await response.arrayBuffer());
   }

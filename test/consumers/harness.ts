@@ -1,6 +1,6 @@
 // Shared by the consumer tests: the packed tarballs, a clean app folder installed from them, the
 // reference server as the static host, and Chromium reading the app's answer.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { exec, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,16 @@ export function sh(command: string, cwd: string, streams: 'stdout' | 'both' = 'b
   const result = spawnSync(command, { cwd, shell: '/bin/sh', encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (result.status !== 0) throw new Error(`\`${command}\` in ${cwd} exited ${result.status}:\n${result.stdout}\n${result.stderr}`);
   return streams === 'stdout' ? result.stdout : `${result.stdout}${result.stderr}`;
+}
+
+/** The same, without blocking this process (needed when the command talks to a server running in it). */
+export function shAsync(command: string, cwd: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    exec(command, { cwd, shell: '/bin/sh', encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`\`${command}\` in ${cwd} exited ${error.code}:\n${stdout}\n${stderr}`));
+      else resolve(`${stdout}${stderr}`);
+    });
+  });
 }
 
 export function tempDir(prefix: string): string {

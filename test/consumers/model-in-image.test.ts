@@ -7,7 +7,7 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from '@playwright/test';
-import { createApp, installedVersion, launch, pack, readApp, ROOT, serveStatic, sh, tempDir } from './harness.js';
+import { createApp, installedVersion, launch, pack, readApp, ROOT, serveStatic, sh, shAsync, tempDir } from './harness.js';
 
 let browser: Browser;
 let app: string;
@@ -28,7 +28,7 @@ describe('model-in-image', { concurrency: false }, () => {
     const server = await serveStatic({ models: join(ROOT, 'models') });
     modelServer = server.url;
     try {
-      sh(`npx modelship-bundle-model ${server.url}/models/mnist/manifest.json public/models/mnist --variant int8`, app);
+      await shAsync(`npx modelship-bundle-model ${server.url}/models/mnist/manifest.json public/models/mnist --variant int8`, app);
     } finally {
       await server.close(); // from here on there is no model server at all
     }
