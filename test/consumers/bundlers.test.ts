@@ -149,3 +149,33 @@ describe('rollup (README recipe)', () => {
     }
   });
 });
+
+describe('types', () => {
+  it('a TypeScript consumer compiles under strict, library checks included', () => {
+    const app = createApp('types', { modelship: `file:${tarball}`, typescript: installedVersion('typescript') }, false);
+    writeFileSync(
+      join(app, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { strict: true, noEmit: true, skipLibCheck: false, target: 'es2022', module: 'esnext', moduleResolution: 'bundler', lib: ['es2022', 'dom'], types: [] }, include: ['src/app.ts'] }),
+    );
+    writeFileSync(
+      join(app, 'src', 'app.ts'),
+      [
+        "import { loadModel, isModelshipError, ModelshipError, createMemoryStore, requestPersistence, storageEstimate } from 'modelship';",
+        "import type { Model, LoadOptions, Prediction, RuntimeName, Manifest, KeyValueStore, StorageInfo } from 'modelship';",
+        "const options: LoadOptions = { cache: createMemoryStore(), backends: ['onnx-wasm'] satisfies RuntimeName[] };",
+        "export async function run(): Promise<Prediction | string> {",
+        "  try {",
+        "    const model: Model = await loadModel('/models/mnist/manifest.json', options);",
+        '    return await model.predict(new Float32Array(784));',
+        '  } catch (error) {',
+        "    if (isModelshipError(error, 'NETWORK')) return error.code;",
+        "    throw error instanceof ModelshipError ? error : new ModelshipError('BACKEND_UNAVAILABLE', String(error));",
+        '  }',
+        '}',
+        'export const info: Promise<[boolean, StorageInfo]> = Promise.all([requestPersistence(), storageEstimate()]);',
+        'export type Unused = [Manifest, KeyValueStore];',
+      ].join('\n'),
+    );
+    sh('npx tsc -p tsconfig.json', app);
+  });
+});
