@@ -2,8 +2,8 @@ import { type CompiledModel, loadAndCompile, loadLiteRt, supportsFeature, Tensor
 import type { TensorMap } from '../engine.js';
 import type { LoadedSession, RuntimeConfig, RuntimeName } from './types.js';
 
-/** LiteRT.js's version, kept in step with package.json by the wasm inventory test. */
-const LITERT_VERSION = '2.5.3';
+/** LiteRT.js's version (its package does not export one); test/node/litert-version.test.ts keeps it in step with the installed package. */
+export const LITERT_VERSION = '2.5.3';
 
 interface LiteRtGlobals {
   ModuleFactory?: unknown;
