@@ -49,8 +49,8 @@ export function packageAssetUrls() {
     renderChunk(code, chunk) {
       const next = code
         .replace(/(['"])\.\/worker\.js\1/g, (_, q) => `${q}${fromChunk(chunk.fileName, 'dist/worker.js')}${q}`)
-        .replace(/new URL\((['"])(?:\.\.\/\.\.\/wasm\/)?((?:ort-wasm|tfjs-backend-wasm)[\w.-]*\.wasm)\1,\s*import\.meta\.url\)/g, (_, q, file) =>
-          `new URL(${q}${fromChunk(chunk.fileName, `wasm/${file}`)}${q}, import.meta.url)`,
+        .replace(/new URL\((['"])(?:\.\.\/\.\.\/wasm\/([\w.-]+)|(ort-wasm[\w.-]*\.wasm))\1,\s*import\.meta\.url\)/g, (_, q, ours, ort) =>
+          `new URL(${q}${fromChunk(chunk.fileName, `wasm/${ours ?? ort}`)}${q}, import.meta.url)`,
         )
         // onnxruntime-web names its own file to start its pthread workers from; webpack resolves that
         // name (hidden behind `let n = URL`), and in this bundle the code lives in this chunk.
