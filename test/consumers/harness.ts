@@ -1,9 +1,9 @@
 // Shared by the consumer tests: the packed tarballs, a clean app folder installed from them, the
 // reference server as the static host, and Chromium reading the app's answer.
 import { exec, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { chromium, type Browser } from '@playwright/test';
 import { createServer, type StaticRoots } from '../../server/src/index.js';
 
@@ -65,12 +65,13 @@ export function createApp(prefix: string, dependencies: Record<string, string>, 
   return app;
 }
 
-/** The example model as an app would host it: the manifest and its variants' files. */
+/** The example model as an app would host it: the manifest and every variant's files. */
 export function copyModel(to: string): void {
-  mkdirSync(to, { recursive: true });
   const from = join(ROOT, 'models', 'mnist');
-  for (const entry of readdirSync(from)) {
-    if (entry === 'manifest.json' || entry.endsWith('.onnx') || entry === 'tfjs') cpSync(join(from, entry), join(to, entry), { recursive: true });
+  const manifest = JSON.parse(readFileSync(join(from, 'manifest.json'), 'utf8')) as { variants: { files: { path: string }[] }[] };
+  for (const path of ['manifest.json', ...manifest.variants.flatMap((variant) => variant.files.map((file) => file.path))]) {
+    mkdirSync(dirname(join(to, path)), { recursive: true });
+    cpSync(join(from, path), join(to, path));
   }
 }
 
