@@ -37,13 +37,19 @@ export interface ServerOptions {
   batching?: boolean;
   maxBatchSize?: number;
   maxQueueDelayUs?: number;
-  /** Batches in flight per model version (default: config instance_group count, else 1); onnxruntime-node still computes one at a time on the JS thread. */
+  /** Model instances (worker threads, one session each) per version; default: the config's instance_group count (Triton's onnxruntime CPU default, 2, when unset). */
   instances?: number;
   intraOpNumThreads?: number;
   /** Overrides every model's `optimization { graph { level } }`; default per model, else 'all' as in Triton and the browser runtime. */
   graphOptimizationLevel?: GraphOptimizationLevel;
   /** Largest request body; Triton's --http-max-input-size default is 64 MiB. */
   maxBodyBytes?: number;
+  /** Bytes of request bodies buffered at once across all requests (default 256 MiB); past it, 503 + Retry-After. */
+  maxBufferedBodyBytes?: number;
+  /** Retry-After, seconds, on 503s from overload control (queue full, queue timeout, body memory). Default 1. */
+  retryAfterSeconds?: number;
+  /** Re-scan the model repository every N seconds and (re)load what changed (Triton's --repository-poll-secs); 0: off (default). */
+  repositoryPollSecs?: number;
   /** Time allowed to receive a whole request (Node's server.requestTimeout). */
   requestTimeoutMs?: number;
   /** Time a request may wait in a batch queue before it is answered 504. */
@@ -100,6 +106,9 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
     intraOpNumThreads: o.intraOpNumThreads,
     graphOptimizationLevel: o.graphOptimizationLevel,
     maxBodyBytes: o.maxBodyBytes ?? 64 * 1024 * 1024,
+    maxBufferedBodyBytes: o.maxBufferedBodyBytes ?? 256 * 1024 * 1024,
+    retryAfterSeconds: o.retryAfterSeconds ?? 1,
+    repositoryPollSecs: o.repositoryPollSecs ?? 0,
     requestTimeoutMs: o.requestTimeoutMs ?? 30_000,
     inferTimeoutMs: o.inferTimeoutMs ?? 30_000,
     shutdownTimeoutMs: o.shutdownTimeoutMs ?? 10_000,
