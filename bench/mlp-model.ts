@@ -93,11 +93,10 @@ output [ { name: "logits" data_type: TYPE_FP32 dims: [ 10 ] } ]
 dynamic_batching { }
 `;
 
-/** Writes `<tmp>/modelship-bench-repository/mlp/{config.pbtxt,1/model.onnx}`; returns the repository folder. */
-export function writeMlpRepository(): string {
-  const root = join(tmpdir(), 'modelship-bench-repository');
+/** Writes `<root>/mlp/{config.pbtxt,1/model.onnx}` (default root `<tmp>/modelship-bench-repository`); returns the repository folder. */
+export function writeMlpRepository(root = join(tmpdir(), 'modelship-bench-repository'), extraConfig = ''): string {
   mkdirSync(join(root, MLP_NAME, '1'), { recursive: true });
-  writeFileSync(join(root, MLP_NAME, 'config.pbtxt'), CONFIG);
+  writeFileSync(join(root, MLP_NAME, 'config.pbtxt'), CONFIG + extraConfig);
   writeFileSync(join(root, MLP_NAME, '1', 'model.onnx'), mlpOnnx());
   return root;
 }

@@ -48,7 +48,7 @@ export interface ServerOptions {
   maxBufferedBodyBytes?: number;
   /** Retry-After, seconds, on 503s from overload control (queue full, queue timeout, body memory). Default 1. */
   retryAfterSeconds?: number;
-  /** Re-scan the model repository every N seconds and (re)load what changed (Triton's --repository-poll-secs); 0: off (default). */
+  /** Re-scan the model repository every N seconds (fractions allowed) and (re)load what changed (Triton's --repository-poll-secs); 0: off (default). */
   repositoryPollSecs?: number;
   /** Time allowed to receive a whole request (Node's server.requestTimeout). */
   requestTimeoutMs?: number;

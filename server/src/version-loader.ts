@@ -8,6 +8,8 @@ export interface SessionSettings {
   intraOpNumThreads: number | undefined;
   /** Overrides the config's instance_group count for every model. */
   instances: number | undefined;
+  /** Nice increment of instance threads (default 10); 0 keeps them at the event loop's priority. */
+  instanceNice?: number | undefined;
 }
 
 /**
@@ -25,6 +27,7 @@ export async function startInstances(config: ModelConfig, modelDir: string, mode
         // remote answer is computed the way the local one is (int8 QDQ fused alike).
         graphOptimizationLevel: settings.graphOptimizationLevel ?? config.graphOptimizationLevel ?? 'all',
         intraOpNumThreads: settings.intraOpNumThreads,
+        nice: settings.instanceNice ?? 10,
       }),
     ),
   );

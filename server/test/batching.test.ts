@@ -74,7 +74,7 @@ describe('dynamic batching', () => {
   });
 
   it('waits a sub-millisecond max_queue_delay as configured, not a whole timer tick', async () => {
-    const instance = await ModelInstance.start({ modelPath: join(MNIST_DIR, '1', 'model.onnx'), graphOptimizationLevel: 'all', intraOpNumThreads: 1 });
+    const instance = await ModelInstance.start({ modelPath: join(MNIST_DIR, '1', 'model.onnx'), graphOptimizationLevel: 'all', intraOpNumThreads: 1, nice: 0 });
     const batcher = new DynamicBatcher([instance], { coalesce: true, maxBatchSize: 64, maxQueueDelayUs: 300, preferredBatchSizes: [], queuePolicy: NO_QUEUE_POLICY, retryAfterSeconds: 1 }, () => {});
     try {
       const d = await digit(7);

@@ -17,6 +17,8 @@ export interface InstanceInit {
   modelPath: string;
   graphOptimizationLevel: 'disabled' | 'basic' | 'extended' | 'all';
   intraOpNumThreads: number | undefined;
+  /** Added to the instance thread's nice value (Linux), so compute yields to the event loop. */
+  nice: number;
 }
 
 export type ToInstance = { type: 'run'; id: number; inputs: WireTensor[] } | { type: 'release' };

@@ -1,3 +1,4 @@
+import { getPriority, setPriority } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
@@ -23,6 +24,7 @@ function owned(data: TypedArray): TypedArray {
 }
 
 async function main(): Promise<void> {
+  lowerPriority(init.nice);
   const options: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: init.graphOptimizationLevel, executionMode: 'sequential' };
   if (init.intraOpNumThreads !== undefined) options.intraOpNumThreads = init.intraOpNumThreads;
   let session: ort.InferenceSession;
@@ -64,6 +66,21 @@ async function main(): Promise<void> {
       }
     });
   });
+}
+
+/**
+ * On Linux a thread's nice value is its own (setpriority on thread id 0 = this thread), and the
+ * threads onnxruntime creates inherit it. Instances compute at a lower priority than the event
+ * loop, so on a busy machine health probes, metrics and small requests are not queued behind
+ * compute. Elsewhere (or without permission) the instance keeps the default priority.
+ */
+function lowerPriority(nice: number): void {
+  if (nice === 0) return;
+  try {
+    setPriority(0, Math.min(19, getPriority(0) + nice));
+  } catch {
+    // not permitted here: compute at normal priority
+  }
 }
 
 void main();
