@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BodyBudget } from './body-budget.js';
 import { HttpError, isHttpError, overloaded } from './errors.js';
-import { lingerOnClose } from './lingering-close.js';
+import { lingerOnEarlyAnswer } from './lingering-close.js';
 
 export interface BodyLimits {
   /** Largest single body (413 past it). */
@@ -76,8 +76,8 @@ const LINGER = { ms: 5000, bytes: 256 * 1024 * 1024 };
 
 /**
  * Sends `{"error": message}`. When the request body was not consumed (413 before reading), the
- * connection closes after the response with a lingering close, so a client still streaming its
- * body reads the answer instead of failing on a reset socket.
+ * rest of it is read and discarded within bounds (lingering close), so a client still streaming
+ * its body reads the answer instead of failing on a reset socket.
  */
 export function sendError(req: IncomingMessage, res: ServerResponse, err: unknown): void {
   const status = errorStatus(err);
@@ -87,9 +87,6 @@ export function sendError(req: IncomingMessage, res: ServerResponse, err: unknow
     return;
   }
   const headers = isHttpError(err) ? { ...err.headers } : {};
-  if (!req.complete) {
-    headers['Connection'] = 'close';
-    lingerOnClose(req, LINGER);
-  }
+  if (!req.complete) lingerOnEarlyAnswer(req, LINGER);
   sendJson(res, status, { error: message }, headers);
 }

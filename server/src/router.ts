@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { applyCors, preflight, type CorsOptions } from './cors.js';
-import { HttpError, notFound } from './errors.js';
+import { HttpError, isHttpError, notFound } from './errors.js';
 import { readBody, sendError, sendJson, type BodyLimits } from './http.js';
 import type { InferenceService } from './inference.js';
 import type { ServerMetrics } from './metrics.js';
@@ -106,7 +106,11 @@ export function createRouter(ctx: RouterContext): (req: IncomingMessage, res: Se
       }
       throw notFound('not found');
     };
-    handle().catch((err: unknown) => sendError(req, res, err));
+    handle().catch((err: unknown) => {
+      // Queue rejections are counted by the inference service; a body refused for memory never reaches it.
+      if (isHttpError(err) && err.overload === 'body_memory') ctx.metrics?.rejected('body_memory');
+      sendError(req, res, err);
+    });
   };
 }
 
