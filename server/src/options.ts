@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { GraphOptimizationLevel } from './config.js';
@@ -56,13 +57,19 @@ export interface ServerOptions {
   inferTimeoutMs?: number;
   /** close() waits this long for in-flight requests before cutting connections. */
   shutdownTimeoutMs?: number;
+  /**
+   * Static files compressed by content negotiation (brotli, gzip): precompressed `.br`/`.gz`
+   * siblings when present, otherwise made on first request into `cacheDir` (default
+   * `<tmpdir>/modelship-static-cache`). false: send files as they are.
+   */
+  compression?: { cacheDir?: string } | false;
   /** Serve /metrics (default true). */
   metrics?: boolean;
   log?: (message: string) => void;
 }
 
-export type ResolvedOptions = Required<Omit<ServerOptions, 'static' | 'maxBatchSize' | 'maxQueueDelayUs' | 'instances' | 'intraOpNumThreads' | 'token' | 'batching' | 'graphOptimizationLevel'>> &
-  Pick<ServerOptions, 'maxBatchSize' | 'maxQueueDelayUs' | 'instances' | 'intraOpNumThreads' | 'token' | 'batching' | 'graphOptimizationLevel'> & { mounts: StaticMount[] };
+export type ResolvedOptions = Required<Omit<ServerOptions, 'static' | 'compression' | 'maxBatchSize' | 'maxQueueDelayUs' | 'instances' | 'intraOpNumThreads' | 'token' | 'batching' | 'graphOptimizationLevel'>> &
+  Pick<ServerOptions, 'maxBatchSize' | 'maxQueueDelayUs' | 'instances' | 'intraOpNumThreads' | 'token' | 'batching' | 'graphOptimizationLevel'> & { mounts: StaticMount[]; compressionCacheDir: string | undefined };
 
 /** The folder of modelship's own package.json, found by walking up: sources and bundled chunks sit at different depths. */
 export const PACKAGE_ROOT = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
@@ -96,6 +103,7 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
   return {
     modelRepository: resolve(o.modelRepository ?? join(PACKAGE_ROOT, 'models', 'repository')),
     mounts,
+    compressionCacheDir: o.compression === false ? undefined : resolve(o.compression?.cacheDir ?? join(tmpdir(), 'modelship-static-cache')),
     token: o.token,
     cors: o.cors ?? { origins: '*' },
     crossOriginIsolation: o.crossOriginIsolation ?? false,

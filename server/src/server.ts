@@ -8,6 +8,7 @@ import { resolveOptions, type ServerOptions } from './options.js';
 import { ModelRepository } from './repository.js';
 import { createRouter } from './router.js';
 import { StaticFiles } from './static.js';
+import { CompressedVariants } from './static-compression.js';
 
 export const SERVER_VERSION = '0.1.0';
 
@@ -56,7 +57,7 @@ export function createServer(options: ServerOptions = {}): ModelshipServer {
   const router = createRouter({
     service,
     metrics,
-    files: o.mounts.length > 0 ? new StaticFiles(o.mounts) : undefined,
+    files: o.mounts.length > 0 ? new StaticFiles(o.mounts, o.compressionCacheDir === undefined ? undefined : new CompressedVariants(o.compressionCacheDir)) : undefined,
     cors: o.cors,
     crossOriginIsolation: o.crossOriginIsolation,
     authorize: createBearerAuth(o.token),
