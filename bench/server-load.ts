@@ -22,6 +22,10 @@ export interface AutocannonResult {
 type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
 export const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
+/** autocannon's run as an event emitter too ('response': client, status, bytes, ms), awaitable for the result. */
+export type AutocannonRun = Promise<AutocannonResult> & { on(event: 'response', listener: (client: unknown, status: number, bytes: number, ms: number) => void): void };
+export const autocannonInstance = autocannon as unknown as (opts: Record<string, unknown>) => AutocannonRun;
+
 export interface Body {
   body: Buffer;
   headers: Record<string, string>;

@@ -1,7 +1,7 @@
 /**
  * Overload control, measured (part of `npm run bench:server`):
  * - 4× capacity: the MLP's capacity (batch-1 requests/s, closed loop) is measured first, then
- *   requests arrive open-loop at 4× that rate, with the queue bounded (max_queue_size) and
+ *   4× that rate is offered over 256 connections, with the queue bounded (max_queue_size) and
  *   unbounded side by side: p99 of accepted requests, share refused (503 + Retry-After), and the
  *   server's RSS over the run.
  * - Body memory: RSS of a server receiving 8 concurrent 60 MiB uploads, with the default cap on
@@ -9,9 +9,8 @@
  */
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { MLP_NAME, writeMlpRepository } from './mlp-model.js';
-import { autocannon, binaryBody, digits, rssOf, startServer, stopChild } from './server-load.js';
+import { autocannon, autocannonInstance, binaryBody, digits, rssOf, startServer, stopChild } from './server-load.js';
 
 const MB = 1024 * 1024;
 const r1 = (v: number): number => Math.round(v * 10) / 10;
@@ -29,40 +28,29 @@ export interface OverloadRow {
   rssEndMB: number;
 }
 
-/** Fires POSTs at a fixed rate (open loop: a slow server does not slow the arrivals) for `seconds`. */
-async function openLoop(url: string, body: { body: Buffer; headers: Record<string, string> }, perSec: number, seconds: number, pid: number): Promise<Omit<OverloadRow, 'queue' | 'offeredPerSec'>> {
+/**
+ * Offers `perSec` requests per second over many connections (autocannon's overallRate), so the
+ * offered load stays far above what the server completes; accepted and refused requests are
+ * told apart per response.
+ */
+async function overload(url: string, body: { body: Buffer; headers: Record<string, string> }, perSec: number, seconds: number, pid: number): Promise<Omit<OverloadRow, 'queue' | 'offeredPerSec'>> {
   const accepted: number[] = [];
   let refused = 0;
   const rss: number[] = [rssOf(pid)];
   const sampler = setInterval(() => rss.push(rssOf(pid)), 250);
-  const inFlight: Array<Promise<void>> = [];
-  const payload = new Uint8Array(body.body);
-  const start = performance.now();
-  const total = Math.round(perSec * seconds);
-  for (let i = 0; i < total; i++) {
-    const due = start + (i * 1000) / perSec;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    const t = performance.now();
-    inFlight.push(
-      fetch(url, { method: 'POST', body: payload, headers: body.headers }).then(
-        async (res) => {
-          await res.arrayBuffer();
-          if (res.status === 200) accepted.push(performance.now() - t);
-          else refused++;
-        },
-        () => void refused++,
-      ),
-    );
-  }
-  await Promise.all(inFlight);
+  const run = autocannonInstance({ url, method: 'POST', headers: body.headers, body: body.body, connections: 256, overallRate: perSec, duration: seconds });
+  run.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
+    if (status === 200) accepted.push(ms);
+    else refused++;
+  });
+  const r = await run;
   clearInterval(sampler);
   rss.push(rssOf(pid));
-  const elapsed = (performance.now() - start) / 1000;
   accepted.sort((a, b) => a - b);
+  const total = accepted.length + refused;
   return {
-    acceptedPerSec: r1(accepted.length / elapsed),
-    refusedShare: Math.round((refused / total) * 1000) / 1000,
+    acceptedPerSec: r1(accepted.length / r.duration),
+    refusedShare: Math.round((refused / Math.max(1, total)) * 1000) / 1000,
     acceptedP50ms: r1(pct(accepted, 0.5)),
     acceptedP99ms: r1(pct(accepted, 0.99)),
     rssStartMB: Math.round(rss[0]! / MB),
@@ -87,7 +75,7 @@ export async function measureOverload(root: string, threads: number, durationS: 
         console.error(`MLP capacity: ${r1(capacity)} req/s (batch 1, 16 connections)`);
       }
       const offered = Math.round(capacity * 4);
-      const row = await openLoop(target, body, offered, durationS * 2, child.pid!);
+      const row = await overload(target, body, offered, durationS * 2, child.pid!);
       rows.push({ queue, offeredPerSec: offered, ...row });
       console.error(`4x capacity, ${queue}: accepted p99 ${row.acceptedP99ms} ms, refused ${row.refusedShare}, RSS ${row.rssStartMB}→${row.rssMaxMB}→${row.rssEndMB} MB`);
     } finally {

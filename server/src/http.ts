@@ -33,6 +33,9 @@ export function readBody(req: IncomingMessage, res: ServerResponse, limits: Body
   };
   res.once('close', () => limits.budget.release(reserved));
   if (Number.isSafeInteger(declared) && declared > 0 && !reserve(declared)) return Promise.reject(noRoom());
+  // With a declared length the body is copied into one buffer as it arrives, so the socket's
+  // chunks are freed at once and the peak is one copy of the body, not chunks plus their concat.
+  const whole = Number.isSafeInteger(declared) && declared > 0 ? Buffer.allocUnsafe(declared) : undefined;
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -44,13 +47,17 @@ export function readBody(req: IncomingMessage, res: ServerResponse, limits: Body
     };
     req.on('data', (chunk: Buffer) => {
       if (failed) return;
+      if (whole && size + chunk.length > whole.length) return fail(new HttpError('BAD_REQUEST', 'request body is longer than its Content-Length'));
       size += chunk.length;
       if (size > limit) return fail(tooLarge());
       if (size > reserved && !reserve(size - reserved)) return fail(noRoom());
-      chunks.push(chunk);
+      if (whole) chunk.copy(whole, size - chunk.length);
+      else chunks.push(chunk);
     });
     req.on('end', () => {
-      if (!failed) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+      if (failed) return;
+      if (whole) resolve(whole.subarray(0, size));
+      else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
     });
     req.on('close', () => {
       if (!failed && !req.complete) fail(new HttpError('BAD_REQUEST', 'request aborted before the body was complete'));

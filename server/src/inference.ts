@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { DynamicBatcher } from './batcher.js';
 import type { TensorSpec } from './config.js';
-import { badRequest, HttpError, isHttpError } from './errors.js';
+import { badRequest, HttpError, isHttpError, overloaded } from './errors.js';
 import type { ExecResult, ExecutionListener, Executor, Tensor } from './executor.js';
 import type { ServerMetrics } from './metrics.js';
 import { errorStatus } from './http.js';
@@ -131,6 +131,21 @@ export class InferenceService {
     } finally {
       this.repository.release(v);
     }
+  }
+
+  /**
+   * Early admission: refuses a request for a version whose queue is already full before its
+   * body is read or decoded (503 + Retry-After, counted like a queue rejection), so turning
+   * requests away stays cheap when the server is most loaded. The queue checks again on entry.
+   */
+  admit(name: string, version: string | undefined, startedAt: number): void {
+    const v = this.repository.resolve(name, version);
+    const limit = v.config.queuePolicy.maxQueueSize;
+    const ex = this.executors.get(v);
+    if (limit === 0 || !ex || ex.pending < limit) return;
+    const err = overloaded(`the queue of this model is full (max_queue_size ${limit})`, this.settings.retryAfterSeconds, 'queue_full');
+    this.failed(v, err, startedAt);
+    throw err;
   }
 
   private failed(v: ModelVersion, err: unknown, startedAt: number): void {

@@ -164,7 +164,7 @@ async function handleV2(ctx: RouterContext, req: IncomingMessage, res: ServerRes
     return sendJson(res, 200, v2.modelMetadata(repo, name, version));
   }
   method(req, 'POST');
-  repo.resolve(name, version); // 404 before reading a large body for a model that does not exist
+  ctx.service.admit(name, version, startedAt); // 404 or a full queue's 503 before reading the body
   const body = await readBody(req, res, ctx.body);
   const out = await v2.infer(ctx.service, req, body, name, version, startedAt);
   res.writeHead(200, out.headers);
@@ -182,7 +182,7 @@ async function handleV1(ctx: RouterContext, req: IncomingMessage, res: ServerRes
     return sendJson(res, 200, tf.modelStatus(ctx.service.repository, name, version));
   }
   method(req, 'POST');
-  ctx.service.repository.resolve(name, version);
+  ctx.service.admit(name, version, startedAt);
   const body = await readBody(req, res, ctx.body);
   sendJson(res, 200, await tf.predict(ctx.service, body, name, version, startedAt));
 }
