@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { describe, it } from 'node:test';
 import { MLP_NAME, writeMlpRepository } from '../../bench/mlp-model.js';
-import { binaryBody, bytesOf, MNIST_DIR, start, tempDir } from './helpers.js';
+import { ModelInstance } from '../src/instances/instance.js';
+import { argmax, binaryBody, bytesOf, digit, MNIST_DIR, start, tempDir } from './helpers.js';
 
 /** A batch-64 binary request for the benchmark MLP (784 → 3×2048 → 10, ~19 ms per batch-64 run in-process). */
 function mlpBatch64(): { body: Uint8Array<ArrayBuffer>; headers: Record<string, string> } {
@@ -72,6 +73,28 @@ describe('model instances on worker threads', () => {
       await s.close();
       tmp.remove();
     }
+  });
+
+  it('moves tensors to and from an instance by transfer, not copy; a released instance refuses runs', async () => {
+    const instance = await ModelInstance.start({ modelPath: join(MNIST_DIR, '1', 'model.onnx'), graphOptimizationLevel: 'all', intraOpNumThreads: 1, nice: 0 });
+    try {
+      const d = await digit(2);
+      const input = { name: 'input', datatype: 'FP32' as const, shape: [1, 1, 28, 28], data: d.pixels.slice() };
+      const run = instance.run([input]);
+      assert.equal(input.data.buffer.byteLength, 0, 'the input buffer was transferred (detached here)');
+      const { outputs, times } = await run;
+      assert.equal(argmax(outputs[0]!.data as Float32Array), 2);
+      assert.ok(times.inferNs > 0);
+      // A view into a larger buffer (e.g. a request body) is copied, never detached from under its owner.
+      const body = new Float32Array(784 * 2);
+      body.set(d.pixels, 784);
+      await instance.run([{ ...input, data: body.subarray(784) }]);
+      assert.equal(body.buffer.byteLength, 784 * 2 * 4);
+    } finally {
+      await instance.release();
+    }
+    assert.equal(instance.alive, false);
+    await assert.rejects(instance.run([]), /released/);
   });
 
   it('starts instance_group count instances per version and refuses KIND_GPU', async () => {

@@ -72,7 +72,7 @@ export class ModelInstance {
 
   /** Runs one execution. Input buffers that the tensors own are transferred (detached here). */
   run(inputs: WireTensor[]): Promise<InstanceRun> {
-    if (!this.alive) return Promise.reject(new HttpError('NOT_READY', this.dead ?? 'model instance is released'));
+    if (!this.alive) return Promise.reject(new HttpError('NOT_READY', this.released !== undefined ? 'model instance is released' : `model instance is dead: ${this.dead}`));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });

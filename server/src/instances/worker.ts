@@ -16,13 +16,6 @@ const init = workerData as InstanceInit;
 const post = (m: FromInstance, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
 const ns = (fromMs: number): number => Math.round((performance.now() - fromMs) * 1e6);
 
-/** A result's data owned by this thread (ORT's output memory may not be detachable), ready to transfer. */
-function owned(data: TypedArray): TypedArray {
-  const copy = new (data.constructor as new (n: number) => TypedArray)(data.length);
-  (copy as Float32Array).set(data as Float32Array);
-  return copy;
-}
-
 async function main(): Promise<void> {
   lowerPriority(init.nice);
   const options: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: init.graphOptimizationLevel, executionMode: 'sequential' };
@@ -58,7 +51,8 @@ async function main(): Promise<void> {
         const outputs: WireTensor[] = Object.entries(result).map(([name, value]) => {
           const datatype = datatypeFromOrt(value.type);
           if (!datatype) throw new Error(`output "${name}" has unsupported type ${value.type}`);
-          return { name, datatype, shape: value.dims.map(Number), data: owned(value.data as TypedArray) };
+          // onnxruntime-node returns each output in its own ArrayBuffer: transferred, not copied.
+          return { name, datatype, shape: value.dims.map(Number), data: value.data as TypedArray };
         });
         post({ type: 'result', id: m.id, outputs, times: { inputNs, inferNs, outputNs: ns(t) } }, transferables(outputs));
       } catch (err) {
