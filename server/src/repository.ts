@@ -168,6 +168,17 @@ export class ModelRepository {
     try {
       v.instances = await startInstances(v.config, modelDir, v.path, this.settings);
       v.state = 'ready';
+      // Runs go to the instances still alive; with none left the version is failed (unready,
+      // with the reason) until it is loaded again (load API, or a change on disk when polling).
+      for (const instance of v.instances) {
+        instance.onDeath = (reason) => {
+          if (v.state !== 'ready' || v.instances.some((i) => i.alive)) return;
+          v.state = 'failed';
+          v.error = `every instance died: ${reason}`;
+          this.problem(`${v.model}/${v.version}`, v.error);
+          this.log(`model ${v.model} version ${v.version}: ${v.error}`);
+        };
+      }
     } catch (err) {
       v.state = 'failed';
       v.error = (err as Error).message;

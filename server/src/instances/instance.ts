@@ -23,6 +23,8 @@ export class ModelInstance {
   private readonly waiting = new Map<number, Waiting>();
   private dead: string | undefined;
   private released: Promise<void> | undefined;
+  /** Called once if the worker dies on its own (not after `release`), with the reason. */
+  onDeath: ((reason: string) => void) | undefined;
 
   private constructor(
     private readonly worker: Worker,
@@ -109,5 +111,6 @@ export class ModelInstance {
     const error = new HttpError('INTERNAL', reason);
     for (const w of this.waiting.values()) w.reject(error);
     this.waiting.clear();
+    if (this.released === undefined) this.onDeath?.(reason);
   }
 }
