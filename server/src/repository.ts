@@ -2,6 +2,7 @@ import type { ModelConfig } from './config.js';
 import { HttpError, notFound } from './errors.js';
 import type { ModelInstance } from './instances/instance.js';
 import { modelNames, readModel, type ModelOnDisk } from './model-files.js';
+import { VersionLeases } from './version-leases.js';
 import { startInstances, type SessionSettings } from './version-loader.js';
 
 export type { SessionSettings } from './version-loader.js';
@@ -53,8 +54,7 @@ export class ModelRepository {
   readonly models = new Map<string, LoadedModel>();
   readonly problems: RepositoryProblem[] = [];
   private readonly unloaded = new Set<string>();
-  private readonly inUse = new Map<ModelVersion, number>();
-  private readonly retiring = new Set<ModelVersion>();
+  private readonly leases = new VersionLeases();
   private readonly busy = new Map<string, Promise<void>>();
   /** The last reason a poll could not read each model folder, so a broken folder is reported once. */
   private readonly pollErrors = new Map<string, string>();
@@ -187,28 +187,15 @@ export class ModelRepository {
 
   /** Marks a version as used by one request; it is not released until the matching `release`. */
   acquire(v: ModelVersion): void {
-    this.inUse.set(v, (this.inUse.get(v) ?? 0) + 1);
+    this.leases.acquire(v);
   }
 
   release(v: ModelVersion): void {
-    const n = (this.inUse.get(v) ?? 1) - 1;
-    if (n > 0) return void this.inUse.set(v, n);
-    this.inUse.delete(v);
-    if (this.retiring.has(v)) void this.finishRetiring(v);
+    this.leases.release(v);
   }
 
   private retire(v: ModelVersion): void {
-    if (v.state === 'unloading' || v.state === 'unloaded') return;
-    v.state = 'unloading';
-    this.retiring.add(v);
-    if (!this.inUse.has(v)) void this.finishRetiring(v);
-  }
-
-  private async finishRetiring(v: ModelVersion): Promise<void> {
-    this.retiring.delete(v);
-    const instances = v.instances.splice(0);
-    await Promise.all(instances.map((i) => i.release()));
-    v.state = 'unloaded';
+    this.leases.retire(v);
   }
 
   /** Every model folder and every served version, as the model repository extension's index lists them. */
@@ -259,7 +246,7 @@ export class ModelRepository {
   async dispose(): Promise<void> {
     await Promise.allSettled([...this.busy.values()]);
     const all = [...this.models.values()].flatMap((m) => m.versions);
-    await Promise.all(all.map((v) => (v.state === 'unloaded' ? undefined : this.finishRetiring(v))));
+    await Promise.all(all.map((v) => (v.state === 'unloaded' ? undefined : this.leases.unload(v))));
   }
 
   private problem(model: string, message: string): void {
