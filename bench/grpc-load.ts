@@ -47,7 +47,8 @@ function call(client: Client, body: Buffer): Promise<Buffer> {
 
 export async function grpcLoad(address: string, body: Buffer, concurrency: number, durationS: number): Promise<LoadResult> {
   const { Client: Ctor } = inferenceProto();
-  const client = new Ctor(address, credentials.createInsecure(), { 'grpc.max_send_message_length': -1, 'grpc.max_receive_message_length': -1 });
+  // Retries off: the client would otherwise keep a copy of every request for a possible retry.
+  const client = new Ctor(address, credentials.createInsecure(), { 'grpc.max_send_message_length': -1, 'grpc.max_receive_message_length': -1, 'grpc.enable_retries': 0 });
   const times: number[] = [];
   let errors = 0;
   const start = performance.now();

@@ -3,7 +3,7 @@
  * binary tensor extension) vs JSON REST, on the shipped MNIST CNN, batch 1 and 64, concurrency
  * 1/8/64, side by side against ONE server (REST and gRPC ports of the same process, same
  * batcher). Each scenario runs BENCH_REPEATS times, interleaved across protocols; the table
- * shows medians. Run: npm run bench:grpc  (≈3 min)
+ * shows medians. Run: npm run bench:grpc  (≈5 min)
  *
  * Load generators live in this process: autocannon for REST, bench/grpc-load.ts for gRPC; both
  * send a pre-built body and do not decode replies. The server runs in a child process.
@@ -17,7 +17,7 @@ import { createServer, PACKAGE_ROOT } from '../server/src/index.js';
 import { checkReply, grpcBody, grpcLoad } from './grpc-load.js';
 import { binaryBody, digits, jsonBody, load, stopChild, type Body } from './server-load.js';
 
-const DURATION_S = Number(process.env.BENCH_DURATION ?? 3);
+const DURATION_S = Number(process.env.BENCH_DURATION ?? 5);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 /** onnxruntime intra-op threads: 1, as bench:server (the load generator shares the 2 cores). */
 const THREADS = Number(process.env.BENCH_THREADS ?? 1);
