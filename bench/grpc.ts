@@ -5,8 +5,9 @@
  * batcher). Each scenario runs BENCH_REPEATS times, interleaved across protocols; the table
  * shows medians. Run: npm run bench:grpc  (≈5 min)
  *
- * Load generators live in this process: autocannon for REST, bench/grpc-load.ts for gRPC; both
- * send a pre-built body and do not decode replies. The server runs in a child process.
+ * Load generators (bench/protocol-load.ts) live in this process and drive all three protocols
+ * alike: node:http for REST, node:http2 for gRPC, pre-built bodies, replies not decoded. The
+ * server runs in a child process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
@@ -14,8 +15,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createServer, PACKAGE_ROOT } from '../server/src/index.js';
-import { checkReply, grpcBody, grpcLoad } from './grpc-load.js';
-import { binaryBody, digits, jsonBody, load, stopChild, type Body } from './server-load.js';
+import { checkReply, grpcBody, h2Load, httpLoad } from './protocol-load.js';
+import { binaryBody, digits, jsonBody, stopChild, type Body } from './server-load.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 5);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
@@ -71,12 +72,11 @@ async function startServerChild(): Promise<{ url: string; grpc: string; child: C
 async function sample(p: Protocol, server: { url: string; grpc: string }, bodies: Map<string, Body | Buffer>, batch: number, c: number): Promise<Sample> {
   const body = bodies.get(`${p}${batch}`)!;
   if (p === 'grpc') {
-    const r = await grpcLoad(server.grpc, body as Buffer, c, DURATION_S);
+    const r = await h2Load(server.grpc, body as Buffer, c, DURATION_S);
     return { infPerSec: (r.ok / r.duration) * batch, p50ms: r.p50ms, p99ms: r.p99ms, errors: r.errors };
   }
-  const r = await load(server.url, MODEL, body as Body, c, DURATION_S);
-  const ok = r.requests.total - r.non2xx;
-  return { infPerSec: (ok / r.duration) * batch, p50ms: r.latency.p50, p99ms: r.latency.p99, errors: r.errors + r.non2xx + r.timeouts };
+  const r = await httpLoad(server.url, `/v2/models/${MODEL}/infer`, body as Body, c, DURATION_S);
+  return { infPerSec: (r.ok / r.duration) * batch, p50ms: r.p50ms, p99ms: r.p99ms, errors: r.errors };
 }
 
 function printTable(rows: Row[]): void {

@@ -5,7 +5,7 @@ import type { InferenceService } from '../inference.js';
 import type { ServerMetrics } from '../metrics.js';
 import * as v2 from '../v2.js';
 import { modelInfer } from './infer.js';
-import type { ModelMetadataResponse, ModelRef, ServerMetadataResponse } from './messages.js';
+import type { ModelInferRequest, ModelMetadataResponse, ModelRef, ServerMetadataResponse } from './messages.js';
 import { inferenceProto } from './proto.js';
 import { toServiceError } from './status.js';
 
@@ -68,7 +68,7 @@ export function createGrpcServer(ctx: GrpcContext): GrpcInferenceServer {
     ModelReady: unary('ModelReady', false, (r: ModelRef) => ({ ready: v2.modelReady(repo, required(r.name), r.version || undefined).ready })),
     ServerMetadata: unary('ServerMetadata', false, () => v2.serverMetadata(ctx.version) as ServerMetadataResponse),
     ModelMetadata: unary('ModelMetadata', false, (r: ModelRef) => v2.modelMetadata(repo, required(r.name), r.version || undefined) as ModelMetadataResponse),
-    ModelInfer: unary('ModelInfer', false, (r) => modelInfer(ctx.service, r)),
+    ModelInfer: unary('ModelInfer', false, (r: ModelInferRequest) => modelInfer(ctx.service, r)),
   };
 
   const server = new Server({ 'grpc.max_receive_message_length': ctx.maxMessageBytes });
