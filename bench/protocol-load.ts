@@ -83,7 +83,9 @@ export async function h2Load(address: string, body: Buffer, concurrency: number,
   const framed = Buffer.alloc(5 + body.length);
   framed.writeUInt32BE(body.length, 1);
   body.copy(framed, 5);
-  const session = connect(`http://${address}`);
+  // Node's default 10 MB of session memory is less than 64 batch-64 requests in flight (12.5 MB):
+  // past it, new streams are refused with ENHANCE_YOUR_CALM. grpc-js lifts the limit the same way.
+  const session = connect(`http://${address}`, { maxSessionMemory: 1024 });
   await new Promise<void>((resolve, reject) => session.once('connect', () => resolve()).once('error', reject));
   const call = (): Promise<void> =>
     new Promise((resolve, reject) => {
