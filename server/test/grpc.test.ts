@@ -218,9 +218,11 @@ describe('gRPC auth, limits and readiness', () => {
   });
 
   it('lets a running call finish on close, then stops listening', async () => {
-    const s = await startGrpc({ batching: true, maxQueueDelayUs: 200_000 });
+    // The call waits 2 s in the batch queue; close() comes while it is there.
+    const s = await startGrpc({ batching: true, maxQueueDelayUs: 2_000_000 });
+    assert.equal(await s.client.serverLive(), true); // the channel connects lazily: connect first
     const pending = s.client.infer('mnist', [input([(await digit(6)).pixels])]);
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 500));
     const closed = s.server.close();
     assert.equal(argmax((await pending).outputs[0]!.data as Float32Array), 6);
     await closed;
