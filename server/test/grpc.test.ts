@@ -113,6 +113,7 @@ describe('gRPC inference service', () => {
     const big = new Float32Array(65 * 784);
     await rejectsWith(s.client.infer('mnist', [{ ...one, shape: [65, 1, 28, 28], data: big }]), 'INVALID_ARGUMENT', /batch-size must be <= 64/);
     await rejectsWith(s.client.infer('mnist', [{ ...one, datatype: 'FP64', data: new Float64Array(784) }]), 'INVALID_ARGUMENT', /datatype FP64/);
+    await assert.rejects(s.client.infer('mnist', [{ ...one, data: new Float64Array(784) }]), /FP32 needs a Float32Array, got a Float64Array/);
 
     const head = { name: 'input', datatype: 'FP32', shape: [1, 1, 28, 28] };
     const short = await rawInfer(s.address, { model_name: 'mnist', inputs: [head], raw_input_contents: [Buffer.alloc(100)] });

@@ -170,8 +170,13 @@ function asTypedArray(t: InferInput): TypedArray {
   const count = elementCount(t.shape);
   if (!isDatatype(t.datatype)) throw new TypeError(`input '${t.name}': unsupported datatype ${String(t.datatype)}`);
   if (t.data.length !== count) throw new TypeError(`input '${t.name}': ${t.data.length} elements for shape [${t.shape.join(',')}] (needs ${count})`);
-  if (ArrayBuffer.isView(t.data)) return t.data as TypedArray;
   const info = datatypeInfo(t.datatype);
+  if (ArrayBuffer.isView(t.data)) {
+    // Raw bytes are sent as they are: a Float64Array for FP32 would be silently wrong data.
+    const expected = info.create(0).constructor;
+    if (t.data.constructor !== expected) throw new TypeError(`input '${t.name}': ${t.datatype} needs a ${expected.name}, got a ${t.data.constructor.name}`);
+    return t.data as TypedArray;
+  }
   const out = info.create(count);
   for (let i = 0; i < count; i++) {
     const v = (t.data as ArrayLike<number | boolean>)[i]!;
