@@ -76,7 +76,7 @@ export default [
   },
   {
     // instance-worker: one model instance per worker thread (server/src/instances/spawn.ts finds it next to the bundle).
-    input: { cli: 'server/src/cli.ts', 'instance-worker': 'server/src/instances/worker.ts' },
+    input: { cli: 'server/src/cli.ts', 'grpc-client': 'server/src/grpc/client.ts', 'instance-worker': 'server/src/instances/worker.ts' },
     output: { dir: 'server/dist', format: 'es', sourcemap: true, entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
     external: (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0'),
     plugins: [
@@ -86,5 +86,11 @@ export default [
         compilerOptions: { noEmit: false, declaration: false, sourceMap: true, outDir: 'server/dist', types: [] },
       }),
     ],
+  },
+  {
+    // Types of @modelship/server/grpc-client.
+    input: 'server/src/grpc/client.ts',
+    output: { file: 'server/dist/grpc-client.d.ts', format: 'es' },
+    plugins: [dts({ tsconfig: './tsconfig.json' })],
   },
 ];

@@ -24,6 +24,7 @@ export class ServerMetrics {
   private readonly overload: Counter<'cause'>;
   private readonly bufferedBytes: Gauge;
   private pendingSource: () => Array<Labels & { pending: number }> = () => [];
+  private readonly grpcRequests: Counter<'method' | 'code'>;
 
   constructor() {
     const registers = [this.registry];
@@ -52,6 +53,7 @@ export class ServerMetrics {
       registers,
     });
     this.httpRequests = counter('modelship_http_requests_total', 'HTTP requests by route kind and status', ['route', 'status']);
+    this.grpcRequests = counter('modelship_grpc_requests_total', 'gRPC calls by method and status code', ['method', 'code']);
     this.overload = counter('modelship_overload_rejections_total', 'Requests answered 503 + Retry-After by overload control, by cause', ['cause']);
     this.bufferedBytes = new Gauge({ name: 'modelship_buffered_request_bytes', help: 'Bytes of request bodies buffered in memory right now', registers });
     const pending = (): Array<Labels & { pending: number }> => this.pendingSource();
@@ -103,6 +105,10 @@ export class ServerMetrics {
 
   http(route: string, status: number): void {
     this.httpRequests.inc({ route, status: String(status) });
+  }
+
+  grpc(method: string, code: string): void {
+    this.grpcRequests.inc({ method, code });
   }
 
   text(): Promise<string> {

@@ -2,6 +2,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createBearerAuth } from './auth.js';
 import { BodyBudget } from './body-budget.js';
+import { createGrpcServer, type GrpcInferenceServer } from './grpc/server.js';
 import { InferenceService } from './inference.js';
 import { ServerMetrics } from './metrics.js';
 import { resolveOptions, type ServerOptions } from './options.js';
@@ -24,6 +25,8 @@ export interface ModelshipServer {
   readonly inFlight: number;
   /** Resolves with the base URL, e.g. `http://127.0.0.1:8080`. Port 0 picks a free port. */
   listen(port?: number, host?: string): Promise<string>;
+  /** Serves `inference.GRPCInferenceService` too; resolves with `host:port`. Port 0 picks a free port. */
+  listenGrpc(port?: number, host?: string): Promise<string>;
   /** Stops accepting, lets in-flight requests finish, then disposes the sessions. */
   close(): Promise<void>;
 }
@@ -54,18 +57,33 @@ export function createServer(options: ServerOptions = {}): ModelshipServer {
     if (o.repositoryPollSecs > 0 && closing === undefined) poll = startPolling(repository, o.repositoryPollSecs * 1000, () => closing !== undefined);
   });
 
+  const authorize = createBearerAuth(o.token);
+  const isReady = (): boolean => isLoaded && closing === undefined && repository.allReady;
   const router = createRouter({
     service,
     metrics,
     files: o.mounts.length > 0 ? new StaticFiles(o.mounts, o.compressionCacheDir === undefined ? undefined : new CompressedVariants(o.compressionCacheDir)) : undefined,
     cors: o.cors,
     crossOriginIsolation: o.crossOriginIsolation,
-    authorize: createBearerAuth(o.token),
+    authorize,
     body: { maxBytes: o.maxBodyBytes, budget: new BodyBudget(o.maxBufferedBodyBytes, (n) => sink.buffered(n)), retryAfterSeconds: o.retryAfterSeconds },
     version: SERVER_VERSION,
     isClosing: () => closing !== undefined,
-    isReady: () => isLoaded && closing === undefined && repository.allReady,
+    isReady,
   });
+  let grpc: GrpcInferenceServer | undefined;
+  const listenGrpc = (port = 0, host = '127.0.0.1'): Promise<string> => {
+    grpc ??= createGrpcServer({
+      service,
+      metrics,
+      authorize,
+      version: SERVER_VERSION,
+      maxMessageBytes: o.maxBodyBytes,
+      isClosing: () => closing !== undefined,
+      isReady,
+    });
+    return grpc.listen(port, host);
+  };
 
   let inFlight = 0;
   let onIdle: (() => void) | undefined;
@@ -93,6 +111,7 @@ export function createServer(options: ServerOptions = {}): ModelshipServer {
     clearTimeout(poll);
     const closed = new Promise<void>((resolve) => http.close(() => resolve()));
     http.closeIdleConnections();
+    const grpcClosed = grpc?.close(o.shutdownTimeoutMs);
     if (inFlight > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, o.shutdownTimeoutMs);
@@ -104,6 +123,7 @@ export function createServer(options: ServerOptions = {}): ModelshipServer {
     }
     http.closeAllConnections();
     await closed;
+    await grpcClosed;
     await service.close();
     await loaded;
     await repository.dispose();
@@ -119,6 +139,7 @@ export function createServer(options: ServerOptions = {}): ModelshipServer {
       return inFlight;
     },
     listen,
+    listenGrpc,
     close: () => (closing ??= shutdown()),
   };
 }
