@@ -1,3 +1,4 @@
+import { ModelshipError } from '../errors.js';
 import { expose } from 'comlink';
 import { serializeError } from '../errors-wire.js';
 import { resolveRuntime } from '../runtimes/registry.js';
@@ -29,7 +30,7 @@ const api: WorkerApi = {
       const { id, feeds } = event.data;
       let reply: RunReply;
       try {
-        if (!session) throw new Error('No model is loaded in this worker');
+        if (!session) throw new ModelshipError('BACKEND_UNAVAILABLE', 'No model is loaded in this worker');
         reply = { ok: true, value: await session.run(feeds), id };
       } catch (error) {
         reply = { ok: false, error: serializeError(error), id };
