@@ -58,10 +58,12 @@ export function checkFunction(value: unknown, field: string): void {
 
 export function checkNumber(value: unknown, field: string, { min = 0, integer = false, exclusiveMin = false } = {}): void {
   if (value === undefined) return;
-  const ok =
-    typeof value === 'number' && Number.isFinite(value) && (exclusiveMin ? value > min : value >= min) && (!integer || Number.isInteger(value));
+  const ok = typeof value === 'number' && Number.isFinite(value) && (exclusiveMin ? value > min : value >= min) && (!integer || Number.isInteger(value));
   if (!ok) {
-    throw invalidArgument(field, `is ${typeof value === 'number' ? value : describeValue(value)}; expected a finite ${integer ? 'integer' : 'number'} ${exclusiveMin ? '>' : '≥'} ${min}`);
+    throw invalidArgument(
+      field,
+      `is ${typeof value === 'number' ? value : describeValue(value)}; expected a finite ${integer ? 'integer' : 'number'} ${exclusiveMin ? '>' : '≥'} ${min}`,
+    );
   }
 }
 

@@ -12,6 +12,7 @@ import type { Manifest } from './types.js';
 export type AllowedOrigins = readonly string[] | undefined;
 
 // C0 controls, DEL, backslash, and percent-encoded dots and slashes: no honest relative path needs them.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this pattern's purpose.
 const SUSPICIOUS = /[\u0000-\u001f\u007f\\]|%2e|%2f|%5c/i;
 
 function invalid(field: string, reference: unknown, problem: string, resolved?: string): ModelshipError {
@@ -47,7 +48,12 @@ export function confinedUrl(reference: unknown, baseUrl: string, field: string, 
   }
   const allowed = (allowedOrigins ?? []).some((origin) => originOf(origin) === resolved.origin);
   if (!allowed || (resolved.protocol !== 'https:' && resolved.protocol !== 'http:')) {
-    throw invalid(field, reference, `resolves to ${resolved.href}, another origin than the manifest's (${base.origin}); allow it with options.allowedOrigins`, resolved.href);
+    throw invalid(
+      field,
+      reference,
+      `resolves to ${resolved.href}, another origin than the manifest's (${base.origin}); allow it with options.allowedOrigins`,
+      resolved.href,
+    );
   }
   return resolved.href;
 }

@@ -21,12 +21,7 @@ export interface LivenessOptions {
  * only an idle one is judged: no run, no load); a dead idle worker is replaced before the next call waits on it,
  * and a call in flight falls back on the run deadline.
  */
-export function watchLiveness(
-  channel: RunChannel,
-  busy: () => boolean,
-  onDead: (how: string) => void,
-  options: LivenessOptions = {},
-): () => void {
+export function watchLiveness(channel: RunChannel, busy: () => boolean, onDead: (how: string) => void, options: LivenessOptions = {}): () => void {
   const locks = 'locks' in options ? options.locks : globalThis.navigator?.locks;
   const stop = new AbortController();
   let ended = false;

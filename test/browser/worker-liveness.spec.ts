@@ -48,7 +48,10 @@ async function scenario(page: Page, order: 'close-now' | 'close-instead-of-reply
     async ({ order }) => {
       const { loadModel } = (await import('/dist/index.js' as string)) as typeof import('../../src/index.js');
       const manifest = await (await fetch('/models/mnist/manifest.json')).json();
-      const digit = Float32Array.from(atob(manifest.golden[0].inputUint8), (c) => (c.charCodeAt(0) / 255 - manifest.preprocessing.mean) / manifest.preprocessing.std);
+      const digit = Float32Array.from(
+        atob(manifest.golden[0].inputUint8),
+        (c) => (c.charCodeAt(0) / 255 - manifest.preprocessing.mean) / manifest.preprocessing.std,
+      );
       const workers = (window as unknown as { __workers: Worker[] }).__workers;
       const model = await loadModel('/models/mnist/manifest.json', { wasmPaths: '/wasm/', variant: 'fp32', cache: 'memory', backends: ['onnx-wasm'] });
       const attempt = async (): Promise<Outcome> => {

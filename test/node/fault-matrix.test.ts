@@ -31,7 +31,8 @@ const FAST = { stallTimeoutMs: 150 } as const;
 after(() => {
   const summary = tally.summary();
   console.log(`FAULT MATRIX ${JSON.stringify(summary)}`);
-  for (const result of tally.results.filter((r) => r.outcome !== 'typed')) console.log(`  ${result.outcome}: ${result.group} / ${result.name}: ${result.detail}`);
+  for (const result of tally.results.filter((r) => r.outcome !== 'typed'))
+    console.log(`  ${result.outcome}: ${result.group} / ${result.name}: ${result.detail}`);
 });
 
 function groupPassed(group: string): void {
@@ -40,13 +41,19 @@ function groupPassed(group: string): void {
 }
 
 /** Serves models/mnist with `edit` applied to the manifest, plus a server that must never be asked for anything. */
-async function withEdited(edit: (manifest: Manifest, elsewhere: string) => void, work: (url: string, models: TestServer, elsewhere: TestServer) => Promise<void>): Promise<void> {
+async function withEdited(
+  edit: (manifest: Manifest, elsewhere: string) => void,
+  work: (url: string, models: TestServer, elsewhere: TestServer) => Promise<void>,
+): Promise<void> {
   const elsewhere = await startServer({});
   const manifest = structuredClone(MANIFEST);
   edit(manifest, elsewhere.url);
-  const routes: Record<string, Handler> = { '/models/mnist/manifest.json': (_q, r) => r.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(manifest)) };
+  const routes: Record<string, Handler> = {
+    '/models/mnist/manifest.json': (_q, r) => r.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(manifest)),
+  };
   // The real files under their real names: a path that escapes finds nothing here, and must not be asked for.
-  for (const file of MANIFEST.variants.flatMap((v) => v.files)) routes[`/models/mnist/${file.path}`] = (_q, r) => r.end(readFileSync(join('models/mnist', file.path)));
+  for (const file of MANIFEST.variants.flatMap((v) => v.files))
+    routes[`/models/mnist/${file.path}`] = (_q, r) => r.end(readFileSync(join('models/mnist', file.path)));
   const models = await startServer(routes);
   try {
     await work(`${models.url}/models/mnist/manifest.json`, models, elsewhere);
@@ -142,7 +149,10 @@ describe('channels[].manifest is confined like a file path (issue 10, item 3)', 
           await tally.expectError('channels', 'other origin, not allowed', () => loadModel(url, base()), 'MANIFEST_INVALID', 'channels[0].manifest');
           const model = await tally.expectAnswer('channels', 'other origin, allowed', () => loadModel(url, base({ allowedOrigins: [arm.url] })));
           assert.equal(model?.info().version, '1.1.0');
-          assert.ok((arm.hits.get('/models/mnist/mnist-fp32.onnx') ?? 0) >= 1 || [...arm.hits.keys()].some((p) => p.endsWith('.onnx')), 'files came from the allowed origin');
+          assert.ok(
+            (arm.hits.get('/models/mnist/mnist-fp32.onnx') ?? 0) >= 1 || [...arm.hits.keys()].some((p) => p.endsWith('.onnx')),
+            'files came from the allowed origin',
+          );
           await model?.dispose();
         },
       );
@@ -185,9 +195,18 @@ describe('stalled downloads end in NETWORK after retries, configurably (issue 10
   const cases: Array<[string, Record<string, Handler>]> = [
     ['manifest: no answer', { '/m/manifest.json': silent }],
     ['manifest: headers, then nothing', { '/m/manifest.json': stallAfter('', { 'content-type': 'application/json' }) }],
-    ['manifest: half the body, then nothing', { '/m/manifest.json': stallAfter(manifestText.slice(0, manifestText.length >> 1), { 'content-length': Buffer.byteLength(manifestText) }) }],
+    [
+      'manifest: half the body, then nothing',
+      { '/m/manifest.json': stallAfter(manifestText.slice(0, manifestText.length >> 1), { 'content-length': Buffer.byteLength(manifestText) }) },
+    ],
     ['model: no answer', { '/m/manifest.json': (_q, r) => r.end(manifestText), [`/m/${fp32.path}`]: silent }],
-    ['model: half the file, then nothing', { '/m/manifest.json': (_q, r) => r.end(manifestText), [`/m/${fp32.path}`]: stallAfter(model.subarray(0, model.length >> 1), { 'content-length': model.length }) }],
+    [
+      'model: half the file, then nothing',
+      {
+        '/m/manifest.json': (_q, r) => r.end(manifestText),
+        [`/m/${fp32.path}`]: stallAfter(model.subarray(0, model.length >> 1), { 'content-length': model.length }),
+      },
+    ],
   ];
   it(`${cases.length} stalls: NETWORK (details.stalled) within seconds, not never`, async () => {
     for (const [name, routes] of cases) {
@@ -210,9 +229,16 @@ describe('stalled downloads end in NETWORK after retries, configurably (issue 10
 describe('unbounded bodies are cut while streaming (issue 10, item 8)', () => {
   it('an endless manifest without Content-Length fails at the limit, having read a bounded part of it', async () => {
     const sent = { bytes: 0, closedEarly: false };
-    const server = await startServer({ '/m/manifest.json': endless(new Uint8Array(64 * 1024).fill(0x20), 256 * 1024 * 1024, sent, { 'content-type': 'application/json' }) });
+    const server = await startServer({
+      '/m/manifest.json': endless(new Uint8Array(64 * 1024).fill(0x20), 256 * 1024 * 1024, sent, { 'content-type': 'application/json' }),
+    });
     try {
-      await tally.expectError('limits', 'endless manifest, no Content-Length', () => loadModel(`${server.url}/m/manifest.json`, base({ limits: { maxManifestBytes: 1024 * 1024 } })), 'MANIFEST_INVALID');
+      await tally.expectError(
+        'limits',
+        'endless manifest, no Content-Length',
+        () => loadModel(`${server.url}/m/manifest.json`, base({ limits: { maxManifestBytes: 1024 * 1024 } })),
+        'MANIFEST_INVALID',
+      );
       await new Promise((resolve) => setTimeout(resolve, 100));
       assert.ok(sent.closedEarly, 'the client closed the connection');
       assert.ok(sent.bytes < 32 * 1024 * 1024, `sent ${sent.bytes} bytes before the client stopped`);
@@ -286,16 +312,53 @@ describe('public entry points validate their arguments (issue 10, item 16)', () 
     const models = await serveMnist();
     const url = `${models.url}/models/mnist/manifest.json`;
     const model = await loadModel(url, base());
-    const throwing = Object.defineProperty({}, 'data', { get: () => { throw new Error('getter says no'); }, enumerable: true });
-    const trap = new Proxy({}, { get: () => { throw new Error('trap'); }, has: () => { throw new Error('trap'); }, ownKeys: () => { throw new Error('trap'); } });
-    const arrayTrap = new Proxy([] as number[], { get: () => { throw new Error('trap'); } });
+    const throwing = Object.defineProperty({}, 'data', {
+      get: () => {
+        throw new Error('getter says no');
+      },
+      enumerable: true,
+    });
+    const trap = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error('trap');
+        },
+        has: () => {
+          throw new Error('trap');
+        },
+        ownKeys: () => {
+          throw new Error('trap');
+        },
+      },
+    );
+    const arrayTrap = new Proxy([] as number[], {
+      get: () => {
+        throw new Error('trap');
+      },
+    });
     const any = (value: unknown) => value as never;
     const cases: Array<[string, () => Promise<unknown>, string]> = [
       ['predict(x, null)', () => model.predict(DIGIT, any(null)), 'options'],
       ['predict(x, "x")', () => model.predict(DIGIT, any('x')), 'options'],
       ["predict(x, { signal: 'x' })", () => model.predict(DIGIT, any({ signal: 'x' })), 'options.signal'],
       ['predict(x, { signal: {} })', () => model.predict(DIGIT, any({ signal: {} })), 'options.signal'],
-      ['predict(x, throwing getter)', () => model.predict(DIGIT, any(Object.defineProperty({}, 'signal', { get: () => { throw new Error('no'); }, enumerable: true }))), 'options.signal'],
+      [
+        'predict(x, throwing getter)',
+        () =>
+          model.predict(
+            DIGIT,
+            any(
+              Object.defineProperty({}, 'signal', {
+                get: () => {
+                  throw new Error('no');
+                },
+                enumerable: true,
+              }),
+            ),
+          ),
+        'options.signal',
+      ],
       ['predict(x, Proxy)', () => model.predict(DIGIT, any(trap)), 'options'],
       ['predict(object with throwing getter)', () => model.predict(any(Object.assign(throwing, { width: 28, height: 28 }))), 'input'],
       ['predict(Proxy)', () => model.predict(any(trap)), 'input'],
@@ -311,15 +374,38 @@ describe('public entry points validate their arguments (issue 10, item 16)', () 
       ['loadModel(url, null)', () => loadModel(url, any(null)), 'options'],
       ["loadModel(url, { signal: 'x' })", () => loadModel(url, any({ signal: 'x' })), 'options.signal'],
       ['loadModel(url, Proxy)', () => loadModel(url, any(trap)), 'options'],
-      ['loadModel(url, throwing getter)', () => loadModel(url, any(Object.defineProperty({}, 'cache', { get: () => { throw new Error('no'); }, enumerable: true }))), 'options.cache'],
+      [
+        'loadModel(url, throwing getter)',
+        () =>
+          loadModel(
+            url,
+            any(
+              Object.defineProperty({}, 'cache', {
+                get: () => {
+                  throw new Error('no');
+                },
+                enumerable: true,
+              }),
+            ),
+          ),
+        'options.cache',
+      ],
       ['loadModel(url, { onProgress: 5 })', () => loadModel(url, any({ onProgress: 5 })), 'options.onProgress'],
       ['loadModel(url, { stallTimeoutMs: -1 })', () => loadModel(url, any({ stallTimeoutMs: -1 })), 'options.stallTimeoutMs'],
       ['loadModel(url, { runTimeoutMs: NaN })', () => loadModel(url, any({ runTimeoutMs: NaN })), 'options.runTimeoutMs'],
       ["loadModel(url, { allowedOrigins: 'x' })", () => loadModel(url, any({ allowedOrigins: 'x' })), 'options.allowedOrigins'],
       ["loadModel(url, { allowedOrigins: ['not a url'] })", () => loadModel(url, any({ allowedOrigins: ['not a url'] })), 'options.allowedOrigins[0]'],
       ['loadModel(url, { remote: Proxy })', () => loadModel(url, any({ remote: trap })), 'options.remote'],
-      ["loadModel(url, { remote: { url: 'not a url' } })", () => loadModel(url, base({ route: 'remote', remote: { url: 'not a url', protocol: 'v2' } })), 'options.remote.url'],
-      ["loadModel(url, { remote: { url: 'ftp://x' } })", () => loadModel(url, base({ route: 'remote', remote: { url: 'ftp://x', protocol: 'v2' } })), 'options.remote.url'],
+      [
+        "loadModel(url, { remote: { url: 'not a url' } })",
+        () => loadModel(url, base({ route: 'remote', remote: { url: 'not a url', protocol: 'v2' } })),
+        'options.remote.url',
+      ],
+      [
+        "loadModel(url, { remote: { url: 'ftp://x' } })",
+        () => loadModel(url, base({ route: 'remote', remote: { url: 'ftp://x', protocol: 'v2' } })),
+        'options.remote.url',
+      ],
     ];
     try {
       for (const [name, work, field] of cases) await tally.expectError('arguments', name, work, 'INPUT_INVALID', field);
@@ -341,7 +427,10 @@ describe('the circuit breaker counts calls, not retries (issue 10, item 18)', ()
         r.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"down"}');
       },
     });
-    const remote = createRemoteEngine({ url: server.url, protocol: 'v2', retries: 1, backoff: { baseMs: 1, capMs: 1 }, circuit: { failureThreshold: 5, halfOpenAfterMs: 60_000 } }, MANIFEST);
+    const remote = createRemoteEngine(
+      { url: server.url, protocol: 'v2', retries: 1, backoff: { baseMs: 1, capMs: 1 }, circuit: { failureThreshold: 5, halfOpenAfterMs: 60_000 } },
+      MANIFEST,
+    );
     const feeds = () => ({ input: { data: DIGIT.slice(), dims: [1, 1, 28, 28] } });
     try {
       for (let call = 1; call <= 3; call++) await tally.expectError('breaker', `failed call ${call}`, () => remote.run(feeds()), 'REMOTE_HTTP');

@@ -40,7 +40,13 @@ export class FaultTally {
   async expectAnswer<T>(group: string, name: string, work: () => Promise<T>, hangMs = 20_000): Promise<T | undefined> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const hang = new Promise<'hang'>((resolve) => (timer = setTimeout(() => resolve('hang'), hangMs)));
-    const result = await Promise.race([work().then((value) => ({ value }), (error: unknown) => ({ error })), hang]);
+    const result = await Promise.race([
+      work().then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      ),
+      hang,
+    ]);
     clearTimeout(timer);
     if (result === 'hang') {
       this.results.push({ group, name, outcome: 'hang', detail: `no answer within ${hangMs} ms` });

@@ -35,10 +35,11 @@ export async function startPoisoningProxy(target: string) {
     set poison(value: number | undefined) {
       state.poison = value;
     },
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
