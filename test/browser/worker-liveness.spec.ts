@@ -88,6 +88,7 @@ test('a run in flight when the worker closes itself rejects WORKER_CRASHED withi
   expect(inFlight!.ok, JSON.stringify(inFlight)).toBe(false);
   if (inFlight!.ok) return;
   expect(inFlight!.code).toBe('WORKER_CRASHED');
+  console.log(`LIVENESS in-flight call rejected ${inFlight!.ms.toFixed(1)} ms after it was made`);
   expect(inFlight!.ms).toBeLessThan(1000);
   expect(after!.ok, JSON.stringify(after)).toBe(true);
   if (!after!.ok || !before!.ok) return;
