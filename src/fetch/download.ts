@@ -1,7 +1,8 @@
 import { ModelshipError, abortError } from '../errors.js';
 import type { ResumeStore } from '../store/partial-store.js';
-import { DEFAULT_BACKOFF, backoffDelay, isRetryableStatus, sleep, type BackoffOptions } from './backoff.js';
+import { DEFAULT_BACKOFF, backoffDelay, isRetryableStatus, type BackoffOptions } from './backoff.js';
 import { resumeHeaders, startOf, strongEtag, type Resume } from './range.js';
+import { integrityError, isIntegrity, isTransient, waitOrAbort } from './download-errors.js';
 import { sha256Hex } from './sha256.js';
 import { DEFAULT_STALL_TIMEOUT_MS, StallGuard } from './stall.js';
 
@@ -188,27 +189,5 @@ async function checkpoint(request: DownloadRequest, state: State): Promise<void>
     state.saved = state.loaded;
   } catch {
     // ignored: see above
-  }
-}
-
-function integrityError(request: DownloadRequest, what: string): ModelshipError {
-  return new ModelshipError('INTEGRITY_MISMATCH', `${request.url} ${what}; nothing was cached`, {
-    details: { url: request.url, expectedSha256: request.sha256, expectedBytes: request.expectedBytes },
-  });
-}
-
-function isTransient(error: unknown): boolean {
-  return error instanceof ModelshipError && error.code === 'NETWORK' && error.details['transient'] === true;
-}
-
-function isIntegrity(error: unknown): boolean {
-  return error instanceof ModelshipError && error.code === 'INTEGRITY_MISMATCH';
-}
-
-async function waitOrAbort(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  try {
-    await sleep(ms, signal);
-  } catch {
-    throw abortError(signal);
   }
 }
