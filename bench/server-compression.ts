@@ -27,7 +27,9 @@ function sizeOf(url: string, path: string, encoding: string): Promise<{ bytes: n
       let bytes = 0;
       res.on('data', (c: Buffer) => (bytes += c.length));
       res.on('end', () => resolve({ bytes, encoding: res.headers['content-encoding'] }));
-    }).on('error', reject).end();
+    })
+      .on('error', reject)
+      .end();
   });
 }
 
@@ -45,7 +47,10 @@ export async function measureCompression(files = ['ort-wasm-simd-threaded.wasm',
   const cache = mkdtempSync(join(tmpdir(), 'modelship-bench-compression-'));
   const empty = mkdtempSync(join(tmpdir(), 'modelship-bench-empty-'));
   const ortDist = join(PACKAGE_ROOT, 'node_modules', 'onnxruntime-web', 'dist');
-  const { url, child } = await startServer({ static: { demo: empty, dist: empty, models: empty, serviceWorker: empty, wasm: ortDist }, compression: { cacheDir: cache } });
+  const { url, child } = await startServer({
+    static: { demo: empty, dist: empty, models: empty, serviceWorker: empty, wasm: ortDist },
+    compression: { cacheDir: cache },
+  });
   const rows: CompressionRow[] = [];
   try {
     for (const file of files) {
@@ -53,7 +58,14 @@ export async function measureCompression(files = ['ort-wasm-simd-threaded.wasm',
       const identityBytes = (await sizeOf(url, path, 'identity')).bytes;
       const t = performance.now();
       const [gzipBytes, brotliBytes] = await Promise.all([untilEncoded(url, path, 'gzip'), untilEncoded(url, path, 'br')]);
-      rows.push({ file, identityBytes, gzipBytes, brotliBytes, brotliRatio: Math.round((brotliBytes / identityBytes) * 1000) / 1000, firstCompressionS: Math.round((performance.now() - t) / 100) / 10 });
+      rows.push({
+        file,
+        identityBytes,
+        gzipBytes,
+        brotliBytes,
+        brotliRatio: Math.round((brotliBytes / identityBytes) * 1000) / 1000,
+        firstCompressionS: Math.round((performance.now() - t) / 100) / 10,
+      });
       console.error(`${file}: ${identityBytes} B, gzip ${gzipBytes} B, brotli ${brotliBytes} B`);
     }
   } finally {

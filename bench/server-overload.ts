@@ -33,7 +33,13 @@ export interface OverloadRow {
  * offered load stays far above what the server completes; accepted and refused requests are
  * told apart per response.
  */
-async function overload(url: string, body: { body: Buffer; headers: Record<string, string> }, perSec: number, seconds: number, pid: number): Promise<Omit<OverloadRow, 'queue' | 'offeredPerSec'>> {
+async function overload(
+  url: string,
+  body: { body: Buffer; headers: Record<string, string> },
+  perSec: number,
+  seconds: number,
+  pid: number,
+): Promise<Omit<OverloadRow, 'queue' | 'offeredPerSec'>> {
   const accepted: number[] = [];
   let refused = 0;
   const rss: number[] = [rssOf(pid)];
@@ -59,11 +65,19 @@ async function overload(url: string, body: { body: Buffer; headers: Record<strin
   };
 }
 
-export async function measureOverload(root: string, threads: number, durationS: number, maxQueueSize = 32): Promise<{ capacityPerSec: number; rows: OverloadRow[] }> {
+export async function measureOverload(
+  root: string,
+  threads: number,
+  durationS: number,
+  maxQueueSize = 32,
+): Promise<{ capacityPerSec: number; rows: OverloadRow[] }> {
   const body = binaryBody(digits(1), 1);
   const rows: OverloadRow[] = [];
   let capacity = 0;
-  for (const [queue, policy] of [['unbounded', ''], [`max_queue_size ${maxQueueSize}`, `default_queue_policy { max_queue_size: ${maxQueueSize} }`]] as const) {
+  for (const [queue, policy] of [
+    ['unbounded', ''],
+    [`max_queue_size ${maxQueueSize}`, `default_queue_policy { max_queue_size: ${maxQueueSize} }`],
+  ] as const) {
     const repository = writeMlpRepository(join(root, queue.replace(/\W+/g, '-')), 'instance_group [ { count: 2 kind: KIND_CPU } ]\n', policy);
     const { url, child } = await startServer({ modelRepository: repository, intraOpNumThreads: threads });
     try {
@@ -77,7 +91,9 @@ export async function measureOverload(root: string, threads: number, durationS: 
       const offered = Math.round(capacity * 4);
       const row = await overload(target, body, offered, durationS * 2, child.pid!);
       rows.push({ queue, offeredPerSec: offered, ...row });
-      console.error(`4x capacity, ${queue}: accepted p99 ${row.acceptedP99ms} ms, refused ${row.refusedShare}, RSS ${row.rssStartMB}→${row.rssMaxMB}→${row.rssEndMB} MB`);
+      console.error(
+        `4x capacity, ${queue}: accepted p99 ${row.acceptedP99ms} ms, refused ${row.refusedShare}, RSS ${row.rssStartMB}→${row.rssMaxMB}→${row.rssEndMB} MB`,
+      );
     } finally {
       await stopChild(child);
     }
@@ -117,7 +133,10 @@ function upload(url: string, bytes: number): Promise<number> {
 
 export async function measureUploads(mnistRepository: string): Promise<UploadRow[]> {
   const rows: UploadRow[] = [];
-  for (const [cap, options] of [['none', { maxBufferedBodyBytes: Number.MAX_SAFE_INTEGER }], ['default (256 MiB)', {}]] as const) {
+  for (const [cap, options] of [
+    ['none', { maxBufferedBodyBytes: Number.MAX_SAFE_INTEGER }],
+    ['default (256 MiB)', {}],
+  ] as const) {
     const { url, child } = await startServer({ modelRepository: mnistRepository, instances: 1, ...options });
     try {
       await new Promise((r) => setTimeout(r, 1000));
@@ -136,7 +155,9 @@ export async function measureUploads(mnistRepository: string): Promise<UploadRow
         rssAfterMB: Math.round(rssOf(child.pid!) / MB),
         statuses: [...counts].map(([s, n]) => `${n}×${s}`).join(' '),
       });
-      console.error(`8 × 60 MiB uploads, cap ${cap}: RSS ${rows.at(-1)!.rssBeforeMB} → peak ${rows.at(-1)!.rssPeakMB} → ${rows.at(-1)!.rssAfterMB} MB (${rows.at(-1)!.statuses})`);
+      console.error(
+        `8 × 60 MiB uploads, cap ${cap}: RSS ${rows.at(-1)!.rssBeforeMB} → peak ${rows.at(-1)!.rssPeakMB} → ${rows.at(-1)!.rssAfterMB} MB (${rows.at(-1)!.statuses})`,
+      );
     } finally {
       await stopChild(child);
     }

@@ -66,7 +66,9 @@ export class DynamicBatcher implements Executor {
   infer(inputs: Tensor[], batch: number, deadline: number): Promise<ExecResult> {
     const policy = this.settings.queuePolicy;
     if (policy.maxQueueSize > 0 && this.queue.length >= policy.maxQueueSize) {
-      return Promise.reject(overloaded(`the queue of this model is full (max_queue_size ${policy.maxQueueSize})`, this.settings.retryAfterSeconds, 'queue_full'));
+      return Promise.reject(
+        overloaded(`the queue of this model is full (max_queue_size ${policy.maxQueueSize})`, this.settings.retryAfterSeconds, 'queue_full'),
+      );
     }
     if (!this.instances.some((i) => i.alive)) return Promise.reject(new HttpError('NOT_READY', 'no live instance of this model'));
     return new Promise((resolve, reject) => {
@@ -184,7 +186,10 @@ export class DynamicBatcher implements Executor {
   }
 
   private settle(): void {
-    if (this.queue.length > 0) return this.schedule();
+    if (this.queue.length > 0) {
+      this.schedule();
+      return;
+    }
     if (this.busy.size > 0) return;
     for (const w of this.idleWaiters.splice(0)) w();
   }

@@ -111,7 +111,10 @@ export class InferenceService {
     let versions: ModelVersion[];
     if (name === undefined) versions = [...repo.models.values()].flatMap((m) => m.versions);
     else if (version !== undefined) versions = [repo.resolve(name, version)];
-    else versions = (repo.resolve(name, undefined), repo.models.get(name)!.versions);
+    else {
+      repo.resolve(name, undefined); // 404 for an unknown model
+      versions = repo.models.get(name)!.versions;
+    }
     return this.statistics.response(versions.map((v) => ({ model: v.model, version: v.version })));
   }
 

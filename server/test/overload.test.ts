@@ -9,7 +9,12 @@ import { mnistConfig, writeMnistModel } from './repository-fixture.js';
  * Sends a raw HTTP request whose body is `bodyBytes` long, written in 64 KiB chunks as fast as the
  * socket takes them, and returns everything the server sent back (or the socket error).
  */
-function rawUpload(url: string, path: string, bodyBytes: number, opts: { chunked?: boolean; holdBodyMs?: number } = {}): Promise<{ response: string; error?: string }> {
+function rawUpload(
+  url: string,
+  path: string,
+  bodyBytes: number,
+  opts: { chunked?: boolean; holdBodyMs?: number } = {},
+): Promise<{ response: string; error?: string }> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve) => {
     const socket = connect(Number(port), hostname);
@@ -95,7 +100,10 @@ describe('overload control and hostile bodies', () => {
         assert.match((await res.json()).error, /nested deeper than 64 levels/);
       }
       // Brackets inside strings do not count.
-      const inString = JSON.stringify({ id: '['.repeat(1000), inputs: [{ name: 'input', shape: [1, 1, 28, 28], datatype: 'FP32', data: new Array(784).fill(0) }] });
+      const inString = JSON.stringify({
+        id: '['.repeat(1000),
+        inputs: [{ name: 'input', shape: [1, 1, 28, 28], datatype: 'FP32', data: new Array(784).fill(0) }],
+      });
       assert.equal((await fetch(`${s.url}/v2/models/mnist/infer`, { method: 'POST', body: inString })).status, 200);
     } finally {
       await s.close();
@@ -107,10 +115,16 @@ describe('overload control and hostile bodies', () => {
     try {
       const data = new Array(784).fill(0);
       data[5] = 1e39;
-      const res = await fetch(`${s.url}/v2/models/mnist/infer`, { method: 'POST', body: JSON.stringify({ inputs: [{ name: 'input', shape: [1, 1, 28, 28], datatype: 'FP32', data }] }) });
+      const res = await fetch(`${s.url}/v2/models/mnist/infer`, {
+        method: 'POST',
+        body: JSON.stringify({ inputs: [{ name: 'input', shape: [1, 1, 28, 28], datatype: 'FP32', data }] }),
+      });
       assert.equal(res.status, 400);
       assert.match((await res.json()).error, /input 'input': element 5 \(1e\+39\) is out of range for FP32/);
-      const tf = await fetch(`${s.url}/v1/models/mnist:predict`, { method: 'POST', body: JSON.stringify({ instances: [[[data.slice(0, 28), ...Array.from({ length: 27 }, () => new Array(28).fill(0))]]] }) });
+      const tf = await fetch(`${s.url}/v1/models/mnist:predict`, {
+        method: 'POST',
+        body: JSON.stringify({ instances: [[[data.slice(0, 28), ...Array.from({ length: 27 }, () => new Array(28).fill(0))]]] }),
+      });
       assert.equal(tf.status, 400);
       assert.match((await tf.json()).error, /input 'input'.*out of range for FP32/);
     } finally {
@@ -118,11 +132,18 @@ describe('overload control and hostile bodies', () => {
     }
   });
 
-  it("max_queue_size and the queue timeout answer 503 + Retry-After, counted in metrics with the pending count", async () => {
+  it('max_queue_size and the queue timeout answer 503 + Retry-After, counted in metrics with the pending count', async () => {
     const tmp = tempDir('queue');
     // One instance and a 400 ms batching delay: requests wait in the queue, where the policy applies.
     const queued = (name: string, policy: string): void =>
-      writeMnistModel(tmp.dir, name, ['1'], mnistConfig(name, 'instance_group [ { count: 1 kind: KIND_CPU } ]', [[/dynamic_batching \{[^}]*\}/, `dynamic_batching { max_queue_delay_microseconds: 400000 default_queue_policy { ${policy} } }`]]));
+      writeMnistModel(
+        tmp.dir,
+        name,
+        ['1'],
+        mnistConfig(name, 'instance_group [ { count: 1 kind: KIND_CPU } ]', [
+          [/dynamic_batching \{[^}]*\}/, `dynamic_batching { max_queue_delay_microseconds: 400000 default_queue_policy { ${policy} } }`],
+        ]),
+      );
     queued('full', 'max_queue_size: 2');
     queued('reject', 'default_timeout_microseconds: 50000 timeout_action: REJECT');
     queued('delay', 'default_timeout_microseconds: 50000 timeout_action: DELAY');
@@ -137,7 +158,10 @@ describe('overload control and hostile bodies', () => {
       assert.equal(refused.status, 503);
       assert.equal(refused.headers.get('retry-after'), '3');
       assert.match((await refused.json()).error, /queue of this model is full \(max_queue_size 2\)/);
-      assert.deepEqual((await Promise.all(waiting)).map((r) => r.status), [200, 200]);
+      assert.deepEqual(
+        (await Promise.all(waiting)).map((r) => r.status),
+        [200, 200],
+      );
       assert.equal(await metric(s.url, 'nv_inference_pending_request_count', { model: 'full' }), 0);
 
       const timedOut = await post('reject');

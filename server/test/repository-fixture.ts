@@ -4,7 +4,9 @@ import { MNIST_DIR } from './helpers.js';
 
 /** The real MNIST config with another name, without its version_policy (every version served), plus extra text. */
 export function mnistConfig(name: string, extra = '', replace: Array<[RegExp, string]> = []): string {
-  let text = readFileSync(join(MNIST_DIR, 'config.pbtxt'), 'utf8').replace(/name: "[^"]*"/, `name: "${name}"`).replace(/version_policy[^\n]*\n?/, '');
+  let text = readFileSync(join(MNIST_DIR, 'config.pbtxt'), 'utf8')
+    .replace(/name: "[^"]*"/, `name: "${name}"`)
+    .replace(/version_policy[^\n]*\n?/, '');
   for (const [re, by] of replace) text = text.replace(re, by);
   return `${text}\n${extra}\n`;
 }

@@ -22,7 +22,9 @@ function get(url: string, path: string, headers: Record<string, string>): Promis
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-    }).on('error', reject).end();
+    })
+      .on('error', reject)
+      .end();
   });
 }
 
@@ -42,7 +44,10 @@ describe('static files served compressed', () => {
     for (const d of [models, wasmDir, dist, join(tmp.dir, 'demo')]) mkdirSync(d, { recursive: true });
     writeFileSync(join(wasmDir, 'ort.wasm'), wasm);
     writeFileSync(join(models, 'model.onnx'), random);
-    writeFileSync(join(models, 'manifest.json'), JSON.stringify({ name: 'x', files: Array.from({ length: 200 }, (_, i) => ({ path: `f${i}`, sha256: 'a'.repeat(64) })) }));
+    writeFileSync(
+      join(models, 'manifest.json'),
+      JSON.stringify({ name: 'x', files: Array.from({ length: 200 }, (_, i) => ({ path: `f${i}`, sha256: 'a'.repeat(64) })) }),
+    );
     writeFileSync(join(tmp.dir, 'demo', 'icon.png'), random.subarray(0, 5000));
     writeFileSync(join(dist, 'app.js'), js);
     // A build step's precompressed sibling (newer than the file: written after it).
