@@ -79,7 +79,13 @@ export default [
   },
   {
     // cli: the `modelship` command; index: `import { createServer } from '@modelship/server'`.
-    input: { cli: 'server/src/cli.ts', index: 'server/src/index.ts' },
+    // instance-worker: one model instance per worker thread (server/src/instances/spawn.ts finds it next to the bundle).
+    input: {
+      cli: 'server/src/cli.ts',
+      index: 'server/src/index.ts',
+      'grpc-client': 'server/src/grpc/client.ts',
+      'instance-worker': 'server/src/instances/worker.ts',
+    },
     // No source maps: they would point at server/src, which the package does not ship.
     output: { dir: 'server/dist', format: 'es', sourcemap: false, entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
     external: (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0'),
@@ -96,6 +102,12 @@ export default [
     input: 'server/src/index.ts',
     output: { file: 'server/dist/index.d.ts', format: 'es' },
     external: (id) => !id.startsWith('.') && !id.startsWith('/'),
+    plugins: [dts({ tsconfig: './tsconfig.json' })],
+  },
+  {
+    // Types of @modelship/server/grpc-client.
+    input: 'server/src/grpc/client.ts',
+    output: { file: 'server/dist/grpc-client.d.ts', format: 'es' },
     plugins: [dts({ tsconfig: './tsconfig.json' })],
   },
 ];

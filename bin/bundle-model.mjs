@@ -42,7 +42,8 @@ export async function bundleModel(source, outDir, variantIds = []) {
   if (!isUrl(source) && !source.endsWith('.json')) manifestSource = join(source, 'manifest.json');
   const manifestBytes = await read(manifestSource);
   const manifest = JSON.parse(new TextDecoder().decode(manifestBytes));
-  if (!Array.isArray(manifest?.variants) || manifest.variants.length === 0) throw new Error(`${manifestSource}: manifest field variants must be a non-empty array`);
+  if (!Array.isArray(manifest?.variants) || manifest.variants.length === 0)
+    throw new Error(`${manifestSource}: manifest field variants must be a non-empty array`);
   const unknown = variantIds.filter((id) => !manifest.variants.some((v) => v.id === id));
   if (unknown.length) throw new Error(`${manifestSource} has no variant ${unknown.join(', ')} (it has ${manifest.variants.map((v) => v.id).join(', ')})`);
   const chosen = variantIds.length ? manifest.variants.filter((v) => variantIds.includes(v.id)) : manifest.variants;
@@ -74,12 +75,18 @@ export async function bundleModel(source, outDir, variantIds = []) {
 }
 
 async function main(argv) {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { variant: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { variant: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
+  });
   if (values.help) return console.log(USAGE);
   if (positionals.length !== 2) throw new UsageError(USAGE);
   const [source, outDir] = positionals;
   const result = await bundleModel(source, resolve(outDir), values.variant ?? []);
-  console.log(`bundled ${result.name}@${result.version} (${result.variants.join(', ')}): ${result.files} files into ${outDir}, precache list in ${join(outDir, 'precache.json')}`);
+  console.log(
+    `bundled ${result.name}@${result.version} (${result.variants.join(', ')}): ${result.files} files into ${outDir}, precache list in ${join(outDir, 'precache.json')}`,
+  );
 }
 
 main(process.argv.slice(2)).catch((error) => {

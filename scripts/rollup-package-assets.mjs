@@ -30,7 +30,9 @@ export function browserOnly() {
 
 /** './x' form of the path from a chunk's folder to a file under the package root (dist/ is one level down). */
 function fromChunk(chunkFileName, target) {
-  const path = relative(dirname(posix.join('dist', chunkFileName)), target).split('\\').join('/');
+  const path = relative(dirname(posix.join('dist', chunkFileName)), target)
+    .split('\\')
+    .join('/');
   return path.startsWith('.') ? path : `./${path}`;
 }
 
@@ -49,13 +51,15 @@ export function packageAssetUrls() {
     renderChunk(code, chunk) {
       const next = code
         .replace(/(['"])\.\/worker\.js\1/g, (_, q) => `${q}${fromChunk(chunk.fileName, 'dist/worker.js')}${q}`)
-        .replace(/new URL\((['"])(?:\.\.\/\.\.\/wasm\/([\w.-]+)|(ort-wasm[\w.-]*\.wasm))\1,\s*import\.meta\.url\)/g, (_, q, ours, ort) =>
-          `new URL(${q}${fromChunk(chunk.fileName, `wasm/${ours ?? ort}`)}${q}, import.meta.url)`,
+        .replace(
+          /new URL\((['"])(?:\.\.\/\.\.\/wasm\/([\w.-]+)|(ort-wasm[\w.-]*\.wasm))\1,\s*import\.meta\.url\)/g,
+          (_, q, ours, ort) => `new URL(${q}${fromChunk(chunk.fileName, `wasm/${ours ?? ort}`)}${q}, import.meta.url)`,
         )
         // onnxruntime-web names its own file to start its pthread workers from; webpack resolves that
         // name (hidden behind `let n = URL`), and in this bundle the code lives in this chunk.
-        .replace(/(\(\s*)(['"])ort\.(?:wasm|webgpu)\.bundle\.min\.mjs\2(\s*,\s*import\.meta\.url\s*\))/g, (_, open, q, close) =>
-          `${open}${q}./${posix.basename(chunk.fileName)}${q}${close}`,
+        .replace(
+          /(\(\s*)(['"])ort\.(?:wasm|webgpu)\.bundle\.min\.mjs\2(\s*,\s*import\.meta\.url\s*\))/g,
+          (_, open, q, close) => `${open}${q}./${posix.basename(chunk.fileName)}${q}${close}`,
         );
       return next === code ? null : { code: next, map: null };
     },
@@ -64,7 +68,8 @@ export function packageAssetUrls() {
         if (chunk.type !== 'chunk') continue;
         for (const [, , path] of chunk.code.matchAll(/new URL\((['"])(\.{1,2}\/[^'"]+)\1,\s*import\.meta\.url\)/g)) {
           const inDist = posix.normalize(posix.join(posix.dirname(chunk.fileName), path));
-          if (!bundle[inDist] && !existsSync(join('dist', inDist))) this.error(`${chunk.fileName} refers to ${path}, which the package does not have (dist/${inDist})`);
+          if (!bundle[inDist] && !existsSync(join('dist', inDist)))
+            this.error(`${chunk.fileName} refers to ${path}, which the package does not have (dist/${inDist})`);
         }
       }
     },

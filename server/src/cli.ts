@@ -8,10 +8,12 @@ import { resolveOptions, type ServerOptions } from './options.js';
 
 const USAGE = `usage: modelship serve [models-dir] [--port N] [--host H] [--token T] [--no-batching]
                        [--max-batch N] [--max-queue-delay-us N] [--coop-coep] [--threads N] [--instances N]
-                       [--graph-optimization disabled|basic|extended|all]
+                       [--graph-optimization disabled|basic|extended|all] [--grpc-port N | --no-grpc]
+                       [--repository-poll-secs N] [--max-buffered-bytes N]
   models-dir   Triton-layout model repository (default: <package>/models/repository)
   --port       default $PORT or 8080      --host   default 127.0.0.1
   --token      bearer token for /v1 and /v2 (default $MODELSHIP_TOKEN)
+  --grpc-port  Open Inference Protocol gRPC, default $GRPC_PORT or 8001 (Triton's); --no-grpc: none
        modelship --help | --version`;
 
 /** Source (server/src) and bundle (server/dist) both sit one folder below the server's package.json. */
@@ -27,6 +29,8 @@ export class CliInfo extends Error {
 
 export interface CliConfig {
   port: number;
+  /** undefined: no gRPC listener (--no-grpc). */
+  grpcPort: number | undefined;
   host: string;
   options: ServerOptions;
 }
@@ -59,6 +63,10 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
       threads: { type: 'string' },
       instances: { type: 'string' },
       'graph-optimization': { type: 'string' },
+      'grpc-port': { type: 'string' },
+      'no-grpc': { type: 'boolean' },
+      'repository-poll-secs': { type: 'string' },
+      'max-buffered-bytes': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -69,6 +77,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
   if (command !== 'serve' || extra.length > 0) throw new CliUsageError(USAGE);
   const port = int(values.port ?? env.PORT, '--port') ?? 8080;
   if (port > 65535) throw new CliUsageError('--port must be at most 65535');
+  const grpcPort = values['no-grpc'] ? undefined : int(values['grpc-port'] ?? env.GRPC_PORT, '--grpc-port') ?? 8001;
+  if (grpcPort !== undefined && grpcPort > 65535) throw new CliUsageError('--grpc-port must be at most 65535');
   const options: ServerOptions = {
     crossOriginIsolation: values['coop-coep'] ?? false,
     log: (m) => console.error(m),
@@ -85,12 +95,16 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
   if (instances !== undefined) options.instances = Math.max(1, instances);
   const threads = int(values.threads, '--threads');
   if (threads !== undefined) options.intraOpNumThreads = threads;
+  const poll = int(values['repository-poll-secs'], '--repository-poll-secs');
+  if (poll !== undefined) options.repositoryPollSecs = poll;
+  const buffered = int(values['max-buffered-bytes'], '--max-buffered-bytes');
+  if (buffered !== undefined) options.maxBufferedBodyBytes = buffered;
   const level = values['graph-optimization'];
   if (level !== undefined) {
     if (!isGraphLevel(level)) throw new CliUsageError(`--graph-optimization must be disabled, basic, extended or all, got ${JSON.stringify(level)}`);
     options.graphOptimizationLevel = level;
   }
-  return { port, host: values.host ?? '127.0.0.1', options };
+  return { port, grpcPort, host: values.host ?? '127.0.0.1', options };
 }
 
 /** A Triton-layout repository holds one folder per model; anything else is a mistake worth stopping for. */
@@ -126,6 +140,7 @@ export async function main(argv: string[]): Promise<void> {
   }
   const server = createServer(config.options);
   const url = await server.listen(config.port, config.host);
+  const grpc = config.grpcPort === undefined ? undefined : await server.listenGrpc(config.grpcPort, config.host);
   await server.loaded;
   if (server.repository.models.size === 0) {
     console.error(`modelship: no model in ${repository} could be loaded`);
@@ -134,7 +149,7 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   const models = [...server.repository.models.values()].map((m) => `${m.name} [${m.versions.map((v) => v.version).join(',')}]`);
-  console.log(`modelship serving ${models.join(', ') || 'no models'} at ${url}  (v2: ${url}/v2, metrics: ${url}/metrics)`);
+  console.log(`modelship serving ${models.join(', ') || 'no models'} at ${url}  (v2: ${url}/v2, metrics: ${url}/metrics${grpc ? `, gRPC: ${grpc}` : ''})`);
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) {

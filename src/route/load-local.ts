@@ -1,6 +1,6 @@
 import type { Engine } from '../engine.js';
 import type { Emitter } from '../emitter.js';
-import { ASSET_MISSING, ModelshipError, isModelshipError, throwIfAborted } from '../errors.js';
+import { ModelshipError, isModelshipError, throwIfAborted } from '../errors.js';
 import { obtainModelFiles, type ModelFiles } from '../fetch/model-files.js';
 import type { Manifest } from '../manifest/types.js';
 import { proveEngine } from '../plan/golden.js';
@@ -41,7 +41,7 @@ export async function loadLocal(steps: PlanStep[], context: LocalContext): Promi
       failures.push(`${step.runtime}/${step.variant.id}: ${(error as Error).message}`);
       // A missing file is the app's deployment mistake, never a reason to go quietly slower.
       if (isModelshipError(error) && error.details['reason'] === 'asset-missing') {
-        context.events.emit('warning', { code: ASSET_MISSING, message: error.message, cause: error });
+        context.events.emit('warning', { code: 'ASSET_MISSING', message: error.message, cause: error });
       }
       const next = steps[index + 1];
       if (next) {
@@ -70,6 +70,8 @@ async function loadStep(step: PlanStep, context: LocalContext): Promise<Slot> {
       cache: context.cache,
       fetch: options.fetch,
       signal: options.signal,
+      stallTimeoutMs: options.stallTimeoutMs,
+      allowedOrigins: options.allowedOrigins,
       onProgress: options.onProgress,
       onWarning: (code, message, cause) => events.emit('warning', { code, message, cause }),
     });

@@ -6,4 +6,9 @@ import type { RuntimeLoader } from './types.js';
 const WASM = new URL('../../wasm/ort-wasm-simd-threaded.wasm', import.meta.url);
 
 export const loadOnnxWasm: RuntimeLoader = (config, files) =>
-  createOnnxSession(ort as never, { runtime: 'onnx-wasm', executionProvider: 'wasm', wasmFile: 'ort-wasm-simd-threaded.wasm', bundledWasm: WASM }, config, files);
+  createOnnxSession(
+    ort as never,
+    { runtime: 'onnx-wasm', executionProvider: 'wasm', wasmFile: 'ort-wasm-simd-threaded.wasm', bundledWasm: WASM },
+    config,
+    files,
+  );

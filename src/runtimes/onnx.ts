@@ -1,3 +1,4 @@
+import { ModelshipError } from '../errors.js';
 import type { InferenceSession, Tensor } from 'onnxruntime-web';
 import type { TensorMap } from '../engine.js';
 import { assetUrl, missingAsset } from './assets.js';
@@ -19,7 +20,7 @@ export interface OnnxBuild {
 export async function createOnnxSession(ort: OrtModule, build: OnnxBuild, config: RuntimeConfig, files: Uint8Array[]): Promise<LoadedSession> {
   const { runtime, executionProvider } = build;
   const model = files[0];
-  if (!model) throw new Error('An ONNX variant needs exactly one model file');
+  if (!model) throw new ModelshipError('MANIFEST_INVALID', 'An ONNX variant needs exactly one model file', { details: { field: 'variants[].files' } });
   // Options go into the module's own env object, never a page-wide global of ours. Without wasmPaths,
   // onnxruntime-web gets the bundled file's URL; its .mjs glue is already inside this chunk.
   ort.env.wasm.wasmPaths = config.wasmPaths ?? { wasm: build.bundledWasm.href };

@@ -5,6 +5,7 @@ import { ModelshipError } from '../errors.js';
 import { deserializeError } from '../errors-wire.js';
 import type { RuntimeConfig } from '../runtimes/types.js';
 import { withDeadline } from './deadline.js';
+import { watchLiveness } from './liveness.js';
 import type { LoadedInfo, WorkerApi, WorkerResult } from './protocol.js';
 
 export interface WorkerEngineOptions {
@@ -32,7 +33,8 @@ const WORKER_SCRIPT = './worker.js';
  */
 async function describeCrash(event: Event, custom: boolean): Promise<ModelshipError> {
   const message = (event as ErrorEvent).message;
-  if (message || custom) return new ModelshipError('WORKER_CRASHED', `Inference worker crashed: ${message || 'the worker stopped unexpectedly'}`, { details: { type: event.type } });
+  if (message || custom)
+    return new ModelshipError('WORKER_CRASHED', `Inference worker crashed: ${message || 'the worker stopped unexpectedly'}`, { details: { type: event.type } });
   // String(): webpack would take `new URL(variable, import.meta.url)` for a folder of assets to bundle.
   const url = new URL(WORKER_SCRIPT, String(import.meta.url)).href;
   // Only an HTTP error answer proves the script missing (a bundler may have moved it; file: URLs cannot be fetched).
@@ -42,7 +44,8 @@ async function describeCrash(event: Event, custom: boolean): Promise<ModelshipEr
         () => undefined,
       )
     : undefined;
-  if (status === undefined) return new ModelshipError('WORKER_CRASHED', 'Inference worker crashed: the worker stopped unexpectedly', { details: { type: event.type } });
+  if (status === undefined)
+    return new ModelshipError('WORKER_CRASHED', 'Inference worker crashed: the worker stopped unexpectedly', { details: { type: event.type } });
   return new ModelshipError(
     'BACKEND_UNAVAILABLE',
     `modelship's worker script ${url} could not be loaded (HTTP ${status}). Fix: let your bundler emit it ` +
@@ -58,12 +61,15 @@ async function describeCrash(event: Event, custom: boolean): Promise<ModelshipEr
  */
 export async function createWorkerEngine(options: WorkerEngineOptions): Promise<WorkerEngine> {
   const spawn = options.createWorker ?? defaultCreateWorker;
-  let live: { worker: Worker; api: Remote<WorkerApi>; channel: RunChannel; ready: Promise<LoadedInfo> } | undefined;
+  let live:
+    | { worker: Worker; api: Remote<WorkerApi>; channel: RunChannel; ready: Promise<LoadedInfo>; unwatch: () => void }
+    | undefined;
   let disposed = false;
   const inFlight = new Set<(error: Error) => void>();
 
   const kill = (error: Error): void => {
     if (!live) return;
+    live.unwatch();
     live.api[releaseProxy]();
     live.channel.rejectAll(error);
     live.channel.close();
@@ -95,7 +101,13 @@ export async function createWorkerEngine(options: WorkerEngineOptions): Promise<
     worker.addEventListener('messageerror', onCrash);
     const { port1, port2 } = new MessageChannel();
     void api.connectRunPort(transfer(port2, [port2]));
-    const current = { worker, api, channel: new RunChannel(port1), ready: Promise.resolve() as unknown as Promise<LoadedInfo> };
+    const channel = new RunChannel(port1);
+    const onStopped = (how: string): void => {
+      if (live !== current) return;
+      kill(new ModelshipError('WORKER_CRASHED', `Inference worker stopped: ${how}`, { details: { type: 'stopped' } }));
+    };
+    const unwatch = watchLiveness(channel, () => channel.pendingRuns > 0 || inFlight.size > 0, onStopped);
+    const current = { worker, api, channel, unwatch, ready: Promise.resolve() as unknown as Promise<LoadedInfo> };
     live = current;
     const load = async (): Promise<WorkerResult<LoadedInfo>> => {
       const files = await options.files();

@@ -31,7 +31,7 @@ function assertPredicted({ result, failed }: PageResult): void {
 
 /** The page for bundlers that emit only JavaScript: it loads dist/main.js. */
 const html = (script: string, head = ''): string =>
-  `<!doctype html><html><head><meta charset="utf-8">${head}</head><body><pre id="out">loading</pre>${script}</body></html>`;
+  `<!doctype html><html lang="en"><head><meta charset="utf-8">${head}</head><body><pre id="out">loading</pre>${script}</body></html>`;
 
 describe('Vite', { concurrency: false }, () => {
   let app: string;
@@ -46,7 +46,10 @@ describe('Vite', { concurrency: false }, () => {
     try {
       const page = await readApp(browser, `${site.url}/`);
       assertPredicted(page);
-      assert.ok(page.requests.some((url) => /\/assets\/ort-wasm-simd-threaded-[\w-]+\.wasm$/.test(url)), 'the wasm Vite emitted was fetched');
+      assert.ok(
+        page.requests.some((url) => /\/assets\/ort-wasm-simd-threaded-[\w-]+\.wasm$/.test(url)),
+        'the wasm Vite emitted was fetched',
+      );
     } finally {
       await site.close();
     }
@@ -63,7 +66,10 @@ describe('Vite', { concurrency: false }, () => {
       assert.notEqual(result.runtime, 'onnx-wasm');
       const missing = /^ASSET_MISSING: onnx-wasm needs http:\/\/127\.0\.0\.1:\d+\/assets\/ort-wasm-simd-threaded-[\w-]+\.wasm, which answered HTTP 404\. Fix: /;
       assert.ok(result.warnings!.length > 0 && result.warnings!.every((line) => missing.test(line)), result.warnings!.join('\n'));
-      assert.ok(result.fallbacks!.some((line) => line.includes('ort-wasm-simd-threaded')), result.fallbacks!.join('\n'));
+      assert.ok(
+        result.fallbacks!.some((line) => line.includes('ort-wasm-simd-threaded')),
+        result.fallbacks!.join('\n'),
+      );
     } finally {
       await site.close();
     }
@@ -155,7 +161,19 @@ describe('types', () => {
     const app = createApp('types', { modelship: `file:${tarball}`, typescript: installedVersion('typescript') }, false);
     writeFileSync(
       join(app, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { strict: true, noEmit: true, skipLibCheck: false, target: 'es2022', module: 'esnext', moduleResolution: 'bundler', lib: ['es2022', 'dom'], types: [] }, include: ['src/app.ts'] }),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          noEmit: true,
+          skipLibCheck: false,
+          target: 'es2022',
+          module: 'esnext',
+          moduleResolution: 'bundler',
+          lib: ['es2022', 'dom'],
+          types: [],
+        },
+        include: ['src/app.ts'],
+      }),
     );
     writeFileSync(
       join(app, 'src', 'app.ts'),
@@ -163,8 +181,8 @@ describe('types', () => {
         "import { loadModel, isModelshipError, ModelshipError, createMemoryStore, requestPersistence, storageEstimate } from 'modelship';",
         "import type { Model, LoadOptions, Prediction, RuntimeName, Manifest, KeyValueStore, StorageInfo } from 'modelship';",
         "const options: LoadOptions = { cache: createMemoryStore(), backends: ['onnx-wasm'] satisfies RuntimeName[] };",
-        "export async function run(): Promise<Prediction | string> {",
-        "  try {",
+        'export async function run(): Promise<Prediction | string> {',
+        '  try {',
         "    const model: Model = await loadModel('/models/mnist/manifest.json', options);",
         '    return await model.predict(new Float32Array(784));',
         '  } catch (error) {',

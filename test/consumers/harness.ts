@@ -123,7 +123,11 @@ export async function readApp(browser: Browser, url: string, timeoutMs = 120_000
 }
 
 /** Starts a long-running command (a dev server) and resolves once `ready` answers. */
-export async function startProcess(command: string, cwd: string, ready: string): Promise<{ child: ChildProcess; output: () => string; stop: () => Promise<void> }> {
+export async function startProcess(
+  command: string,
+  cwd: string,
+  ready: string,
+): Promise<{ child: ChildProcess; output: () => string; stop: () => Promise<void> }> {
   const child = spawn(command, { cwd, shell: '/bin/sh', detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));

@@ -33,10 +33,18 @@ describe('model-in-image', { concurrency: false }, () => {
       await server.close(); // from here on there is no model server at all
     }
     const folder = join(app, 'public', 'models', 'mnist');
-    const manifest = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8')) as { variants: { id: string; files: { path: string; sha256: string }[] }[] };
-    assert.deepEqual(manifest.variants.map((v) => v.id), ['int8']);
+    const manifest = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8')) as {
+      variants: { id: string; files: { path: string; sha256: string }[] }[];
+    };
+    assert.deepEqual(
+      manifest.variants.map((v) => v.id),
+      ['int8'],
+    );
     const precache = JSON.parse(readFileSync(join(folder, 'precache.json'), 'utf8')) as { url: string; revision: string }[];
-    assert.deepEqual(precache.map((entry) => entry.url), ['manifest.json', 'mnist-int8.onnx']);
+    assert.deepEqual(
+      precache.map((entry) => entry.url),
+      ['manifest.json', 'mnist-int8.onnx'],
+    );
     const bytes = readFileSync(join(folder, 'mnist-int8.onnx'));
     assert.equal(precache[1]!.revision, createHash('sha256').update(bytes).digest('hex'));
   });
@@ -60,8 +68,14 @@ describe('model-in-image', { concurrency: false }, () => {
       assert.equal(result.runtime, 'onnx-wasm');
       assert.deepEqual(failed, []);
       assert.ok(requests.includes(`${site.url}/models/mnist/mnist-int8.onnx`));
-      assert.deepEqual(requests.filter((url) => !url.startsWith(site.url)), []);
-      assert.deepEqual(requests.filter((url) => url.startsWith(modelServer)), []);
+      assert.deepEqual(
+        requests.filter((url) => !url.startsWith(site.url)),
+        [],
+      );
+      assert.deepEqual(
+        requests.filter((url) => url.startsWith(modelServer)),
+        [],
+      );
     } finally {
       await site.close();
     }

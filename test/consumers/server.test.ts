@@ -61,7 +61,7 @@ describe('@modelship/server from its tarball', { concurrency: false }, () => {
 
   it('npx modelship serve --port N serves the bundled example model over V2, and its manifest for browsers', async () => {
     const port = PORT_BASE + 1;
-    const server = await startProcess(`npx modelship serve --port ${port}`, project, `http://127.0.0.1:${port}/v2/health/ready`);
+    const server = await startProcess(`npx modelship serve --port ${port} --grpc-port ${port + 4}`, project, `http://127.0.0.1:${port}/v2/health/ready`);
     try {
       const url = `http://127.0.0.1:${port}`;
       assert.equal((await fetch(`${url}/v2/models/mnist/ready`)).status, 200);
@@ -79,7 +79,7 @@ describe('@modelship/server from its tarball', { concurrency: false }, () => {
     const config = join(dir, 'digits', 'config.pbtxt');
     writeFileSync(config, readFileSync(config, 'utf8').replace(/^name: ".*"$/m, 'name: "digits"'));
     const port = PORT_BASE + 2;
-    const server = await startProcess(`npx modelship serve my-models --port ${port}`, project, `http://127.0.0.1:${port}/v2/health/ready`);
+    const server = await startProcess(`npx modelship serve my-models --port ${port} --grpc-port ${port + 4}`, project, `http://127.0.0.1:${port}/v2/health/ready`);
     try {
       const url = `http://127.0.0.1:${port}`;
       assert.equal(await inferLabel(url, 'digits'), goldenDigit().label);
