@@ -3,21 +3,23 @@ import type { Emitter } from './emitter.js';
 import { ModelshipError } from './errors.js';
 import type { Manifest } from './manifest/types.js';
 import { toBatchTensor, toInputTensor, type ModelInput } from './preprocess/input.js';
-import type { RemoteEngine } from './remote/types.js';
-import type { RemoteOptions } from './route/connect-remote.js';
+import type { RemoteOptions } from './load/options.js';
 import type { Router } from './route/router.js';
 import type { Slot } from './route/slot.js';
 import type { ModelCache } from './store/model-cache.js';
 import { storageEstimate } from './store/persistence.js';
-import type { ResolvedManifest } from './update/resolve-manifest.js';
-import type { UpdateResult, Updater } from './update/updater.js';
+import type { ResolvedManifest } from './load/resolved-manifest.js';
+import type { UpdateResult, Updater } from './lifecycle/updater.js';
 import { softmax, topK } from './scores.js';
-import type { ModelEvents, ModelInfo, PredictOptions, Prediction } from './types.js';
+import type { ModelEvents, ModelInfo, PredictOptions, Prediction } from './model-types.js';
 
 export interface ModelParts {
   manifestUrl: string;
   router: Router;
-  updater: Updater;
+  /** Creates the updater on first need: the update machinery is a chunk of its own. */
+  lifecycle: () => Promise<Updater>;
+  /** Ends with `dispose()`: aborts fallbacks, background updates and worker restarts still running. */
+  lifetime: AbortController;
   /** How the first version was resolved: its source and rollout channel. */
   resolved: ResolvedManifest;
   cache: ModelCache | undefined;
@@ -33,6 +35,7 @@ const now = (): number => (typeof performance === 'undefined' ? Date.now() : per
 export class Model {
   private disposed = false;
   private storage: ModelInfo['storage'] = { cacheBytes: 0 };
+  private updater: Promise<Updater> | undefined;
 
   constructor(private readonly parts: ModelParts) {
     const refresh = (): void => void this.refreshStorage();
@@ -43,7 +46,13 @@ export class Model {
   /** Revalidates the manifest now and, when it names a newer version, installs it and switches atomically. */
   checkForUpdate(): Promise<UpdateResult> {
     this.assertLive();
-    return this.parts.updater.checkForUpdate();
+    return this.getUpdater().then((updater) => updater.checkForUpdate());
+  }
+
+  /** Installs a version the load found newer than the cached one, while the cached one serves. */
+  installInBackground(next: ResolvedManifest): Promise<UpdateResult> {
+    this.assertLive();
+    return this.getUpdater().then((updater) => updater.checkForUpdate(next));
   }
 
   /**
@@ -52,7 +61,7 @@ export class Model {
    */
   rollback(): Promise<UpdateResult> {
     this.assertLive();
-    return this.parts.updater.rollback();
+    return this.getUpdater().then((updater) => updater.rollback());
   }
 
   /** Re-reads cache usage and the origin's storage estimate into `info().storage`. */
@@ -85,7 +94,7 @@ export class Model {
     const slot = router.primary;
     const manifest = slot.manifest;
     const remoteSlot = [router.primary, router.secondary].find((candidate) => candidate?.route === 'remote');
-    const health = (remoteSlot?.engine as RemoteEngine | undefined)?.health?.();
+    const health = remoteSlot?.engine.health();
     return {
       name: manifest.name,
       version: manifest.version,
@@ -96,8 +105,8 @@ export class Model {
       labels: [...manifest.labels],
       route: slot.route,
       runtime: slot.engine.runtime,
-      runtimeVersion: slot.runtimeVersion,
-      executionProvider: slot.engine.runtime.split('-').slice(1).join('-'),
+      runtimeVersion: slot.engine.runtimeVersion,
+      executionProvider: slot.engine.executionProvider,
       reason: slot.reason,
       manifestUrl: this.parts.manifestUrl,
       cache: { ...slot.cache },
@@ -119,6 +128,8 @@ export class Model {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    // The model's own work ends here: nothing the load started outlives it, and nothing outlives this.
+    this.parts.lifetime.abort(new ModelshipError('DISPOSED', 'This model was disposed'));
     await this.parts.router.dispose();
   }
 
@@ -136,6 +147,11 @@ export class Model {
     }
     const latencyMs = now() - started;
     return Array.from({ length: rows }, (_, row) => toPrediction(values.data.subarray(row * classes, (row + 1) * classes), slot, manifest, latencyMs));
+  }
+
+  private getUpdater(): Promise<Updater> {
+    this.updater ??= this.parts.lifecycle();
+    return this.updater;
   }
 
   private assertLive(): void {

@@ -1,6 +1,7 @@
 import { ModelshipError, abortError } from '../errors.js';
 import type { ResumeStore } from '../store/partial-store.js';
-import { DEFAULT_BACKOFF, backoffDelay, isRetryableStatus, sleep, type BackoffOptions } from './backoff.js';
+import { abortableSleep as sleep } from '../abort/sleep.js';
+import { DEFAULT_BACKOFF, backoffDelay, isRetryableStatus, type BackoffOptions } from './backoff.js';
 import { resumeHeaders, startOf, strongEtag, type Resume } from './range.js';
 import { sha256Hex } from './sha256.js';
 

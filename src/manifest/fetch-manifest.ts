@@ -1,8 +1,8 @@
 import { ModelshipError, abortError } from '../errors.js';
-import { DEFAULT_BACKOFF, backoffDelay, isRetryableStatus, sleep, type BackoffOptions } from '../fetch/backoff.js';
+import { abortableSleep as sleep } from '../abort/sleep.js';
+import { DEFAULT_BACKOFF, backoffDelay, isRetryableStatus, type BackoffOptions } from '../fetch/backoff.js';
 import { DEFAULT_LIMITS, type ManifestLimits } from './limits.js';
 import type { Manifest } from './types.js';
-import { validateManifest } from './validate.js';
 
 export interface LoadedManifest {
   manifest: Manifest;
@@ -49,6 +49,9 @@ export async function fetchManifest(manifestUrl: string, options: FetchManifestO
   const limits = options.limits ?? DEFAULT_LIMITS;
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+  // The compiled schema validator (~55 KB) is a chunk of its own, fetched while the manifest is.
+  const validator = import('./validate.js');
+  validator.catch(() => undefined);
   for (let attempt = 0; ; attempt++) {
     if (options.signal?.aborted) throw abortError(options.signal);
     let response: Response | undefined;
@@ -56,7 +59,7 @@ export async function fetchManifest(manifestUrl: string, options: FetchManifestO
     try {
       response = await doFetch(url, { signal: options.signal, cache: 'no-cache', headers });
       if (response.status === 304 && options.etag) return { notModified: true, url, etag: response.headers.get('etag') ?? options.etag };
-      if (response.ok) return parse(url, response, await readText(response, limits.maxManifestBytes, url), limits);
+      if (response.ok) return parse(url, response, await readText(response, limits.maxManifestBytes, url), limits, await validator);
       failure = new ModelshipError('NETWORK', `Fetching the manifest ${url} failed with HTTP ${response.status}`, {
         details: { url, status: response.status },
       });
@@ -89,12 +92,12 @@ function tooLarge(url: string, maxBytes: number): ModelshipError {
   return new ModelshipError('MANIFEST_INVALID', `The manifest ${url} is larger than ${maxBytes} bytes`, { details: { field: '(root)', url } });
 }
 
-function parse(url: string, response: Response, text: string, limits: ManifestLimits): LoadedManifest {
+function parse(url: string, response: Response, text: string, limits: ManifestLimits, validator: typeof import('./validate.js')): LoadedManifest {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (cause) {
     throw new ModelshipError('MANIFEST_INVALID', `The manifest ${url} is not valid JSON`, { cause, details: { field: '(root)', url } });
   }
-  return { manifest: validateManifest(data, limits), url, etag: response.headers.get('etag') };
+  return { manifest: validator.validateManifest(data, limits), url, etag: response.headers.get('etag') };
 }

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isModelshipError } from '../../src/errors.js';
-import { loadModel } from '../../src/load-model.js';
+import { loadModel } from '../../src/load/load-model.js';
 import type { Manifest } from '../../src/manifest/types.js';
 import { decodeGoldenInputs } from '../../src/plan/golden.js';
 import { decideRoute } from '../../src/route/route-policy.js';

@@ -79,7 +79,7 @@ describe('tfjs artifacts', () => {
 });
 
 describe('WebGPU device loss', () => {
-  const session = (run: LoadedSession['run']): LoadedSession => ({ runtime: 'onnx-webgpu', runtimeVersion: 'x', run, dispose: async () => undefined });
+  const session = (run: LoadedSession['run']): LoadedSession => ({ runtime: 'onnx-webgpu', runtimeVersion: 'x', executionProvider: 'webgpu', run, dispose: async () => undefined });
   const ok = async () => ({ logits: { data: new Float32Array(10), dims: [1, 10] } });
 
   it('rejects the run in flight and every later run with BACKEND_UNAVAILABLE, reason device-lost', async () => {

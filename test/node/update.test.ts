@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { isModelshipError } from '../../src/errors.js';
-import { loadModel } from '../../src/load-model.js';
+import { loadModel } from '../../src/load/load-model.js';
 import type { Manifest } from '../../src/manifest/types.js';
 import type { Model } from '../../src/model.js';
 import { decodeGoldenInputs } from '../../src/plan/golden.js';
