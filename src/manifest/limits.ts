@@ -1,4 +1,5 @@
 import { ModelshipError } from '../errors.js';
+import { checkGolden } from './golden-checks.js';
 import type { Manifest } from './types.js';
 
 export interface ManifestLimits {
@@ -10,6 +11,8 @@ export interface ManifestLimits {
   maxVariantBytes: number;
   /** Largest element count of one input or output row (batch excluded). */
   maxTensorElements: number;
+  /** Largest `variants[].tolerance` accepted: beyond it the golden proof would pass any runtime. */
+  maxTolerance: number;
 }
 
 export const DEFAULT_LIMITS: ManifestLimits = {
@@ -17,6 +20,7 @@ export const DEFAULT_LIMITS: ManifestLimits = {
   maxFileBytes: 1024 * 1024 * 1024,
   maxVariantBytes: 1536 * 1024 * 1024,
   maxTensorElements: 16 * 1024 * 1024,
+  maxTolerance: 1,
 };
 
 function invalid(field: string, message: string): ModelshipError {
@@ -75,4 +79,5 @@ export function checkSemantics(manifest: Manifest, limits: ManifestLimits): void
   manifest.golden.forEach((vector, index) => {
     if (vector.label < 0 || vector.label >= classes) throw invalid(`golden[${index}].label`, `is out of range 0..${classes - 1}`);
   });
+  checkGolden(manifest, limits.maxTolerance ?? DEFAULT_LIMITS.maxTolerance);
 }
