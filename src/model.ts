@@ -2,7 +2,7 @@ import type { DeviceProfile } from './device/types.js';
 import type { Emitter } from './emitter.js';
 import { ModelshipError } from './errors.js';
 import type { Manifest } from './manifest/types.js';
-import { toBatchTensor, toInputTensor, type ModelInput } from './preprocess/input.js';
+import type { ModelInput } from './preprocess/input.js';
 import type { RemoteOptions } from './load/options.js';
 import type { Router } from './route/router.js';
 import type { Slot } from './route/slot.js';
@@ -22,6 +22,8 @@ export interface ModelParts {
   lifetime: AbortController;
   /** How the first version was resolved: its source and rollout channel. */
   resolved: ResolvedManifest;
+  /** Input checks and picture preprocessing: a chunk of its own, requested when the load starts. */
+  preprocess: Promise<typeof import('./preprocess/input.js')>;
   cache: ModelCache | undefined;
   device: DeviceProfile;
   planNotes: string[];
@@ -75,7 +77,7 @@ export class Model {
   async predict(input: ModelInput, options: PredictOptions = {}): Promise<Prediction> {
     this.assertLive();
     const started = now();
-    const data = toInputTensor(input, this.parts.router.primary.manifest);
+    const data = (await this.parts.preprocess).toInputTensor(input, this.parts.router.primary.manifest);
     const [prediction] = await this.runRows(data, 1, started, options);
     return prediction!;
   }
@@ -85,7 +87,7 @@ export class Model {
     this.assertLive();
     const started = now();
     if (Array.isArray(inputs) && inputs.length === 0) return [];
-    const batch = toBatchTensor(inputs, this.parts.router.primary.manifest);
+    const batch = (await this.parts.preprocess).toBatchTensor(inputs, this.parts.router.primary.manifest);
     return this.runRows(batch.data, inputs.length, started, options);
   }
 

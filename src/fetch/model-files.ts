@@ -2,7 +2,6 @@ import { ModelshipError } from '../errors.js';
 import type { Manifest, Variant } from '../manifest/types.js';
 import type { ModelCache } from '../store/model-cache.js';
 import type { BackoffOptions } from './backoff.js';
-import { downloadVerified } from './download.js';
 import { sha256Hex } from './sha256.js';
 
 /** Where a variant's bytes came from on this load. */
@@ -44,6 +43,9 @@ export interface ModelFiles {
 export async function obtainModelFiles(request: ModelFilesRequest): Promise<ModelFiles> {
   const { manifest, variant, cache } = request;
   const total = variant.files.reduce((sum, file) => sum + file.bytes, 0);
+  // A warm load never downloads: the downloader is a chunk of its own, requested alongside the cache read.
+  const downloader = import('./download.js');
+  downloader.catch(() => undefined);
   const cached = await cache?.read(manifest.name, manifest.version, variant.id, variant.files).catch(() => undefined);
   if (cached && cache) {
     const corrupted = await changedFiles(variant, cached);
@@ -62,7 +64,7 @@ export async function obtainModelFiles(request: ModelFilesRequest): Promise<Mode
   const verified = [];
   for (const [index, file] of variant.files.entries()) {
     const url = new URL(file.path, request.manifestUrl).href;
-    const bytes = await downloadVerified({
+    const bytes = await (await downloader).downloadVerified({
       url,
       expectedBytes: file.bytes,
       sha256: file.sha256,

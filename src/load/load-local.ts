@@ -1,9 +1,7 @@
 import type { Engine } from '../engine.js';
 import { ModelshipError, isModelshipError, throwIfAborted } from '../errors.js';
 import { obtainModelFiles, type ModelFiles } from '../fetch/model-files.js';
-import { proveEngine } from '../plan/golden.js';
 import type { PlanStep } from '../plan/plan.js';
-import { createLocalEngine } from '../runtimes/local-engine.js';
 import type { Slot } from '../route/slot.js';
 import { createWorkerEngine } from '../worker/host.js';
 import { lifetimeScope, warnVia, type LoadScope, type ModelContext } from './context.js';
@@ -85,6 +83,9 @@ async function loadStep(step: PlanStep, load: LocalLoad): Promise<Slot> {
   const { manifest } = load.resolved;
   const { settings } = model;
   const getFiles = filesFor(step, load);
+  // The proof's code is a chunk of its own, fetched while the files are.
+  const proof = import('../plan/golden.js');
+  proof.catch(() => undefined);
   const first = await getFiles(scope);
   scope.onProgress?.({ type: 'compile', runtime: step.runtime });
   const config = {
@@ -112,10 +113,12 @@ async function loadStep(step: PlanStep, load: LocalLoad): Promise<Slot> {
       signal: scope.signal,
     });
   } else {
+    // The in-thread engine is for Node and hosts without Worker: a chunk browsers never fetch.
+    const { createLocalEngine } = await import('../runtimes/local-engine.js');
     engine = await createLocalEngine(config, first.files, runTimeoutMs, scope.signal);
   }
   try {
-    await proveEngine(engine, manifest, step.variant, scope.signal);
+    await (await proof).proveEngine(engine, manifest, step.variant, scope.signal);
   } catch (error) {
     await engine.dispose();
     throw error;

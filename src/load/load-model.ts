@@ -1,7 +1,6 @@
 import { anySignal } from '../abort/signals.js';
-import { probeDevice } from '../device/probe.js';
 import { Emitter } from '../emitter.js';
-import { DEFAULT_LIMITS } from '../manifest/limits.js';
+import { DEFAULT_LIMITS } from '../manifest/default-limits.js';
 import type { Manifest } from '../manifest/types.js';
 import { Model } from '../model.js';
 import type { ModelEvents } from '../model-types.js';
@@ -13,7 +12,6 @@ import { weakDeviceReason } from '../route/weak-device.js';
 import { ModelCache } from '../store/model-cache.js';
 import { openStore } from '../store/open-store.js';
 import { requestPersistence } from '../store/persistence.js';
-import { chooseInitial } from './choose-initial.js';
 import { lifetimeScope, warnVia, type LoadScope, type ModelContext } from './context.js';
 import { loadVersion, planFor } from './load-version.js';
 import type { LoadOptions, RemoteOptions } from './options.js';
@@ -33,10 +31,13 @@ export async function loadModel(manifestUrl: string, options: LoadOptions = {}):
   if (options.onWarning) events.on('warning', options.onWarning);
   const warn = warnVia(events);
   const lifetime = new AbortController();
+  // Needed by the first predict, not by the load: fetched alongside it, outside the core's bytes.
+  const preprocess = import('../preprocess/input.js');
+  preprocess.catch(() => undefined);
   const loadSignal = anySignal([options.signal, lifetime.signal]);
   const scope: LoadScope = { signal: loadSignal.signal, onProgress: options.onProgress };
   try {
-    return await load(manifestUrl, options, { events, warn, lifetime, scope });
+    return await load(manifestUrl, options, { events, warn, lifetime, scope, preprocess });
   } catch (error) {
     // Whatever the failed load started (a worker, a background fetch) ends with it.
     lifetime.abort(error);
@@ -51,10 +52,11 @@ interface LoadParts {
   warn: ReturnType<typeof warnVia>;
   lifetime: AbortController;
   scope: LoadScope;
+  preprocess: Promise<typeof import('../preprocess/input.js')>;
 }
 
 async function load(manifestUrl: string, options: LoadOptions, parts: LoadParts): Promise<Model> {
-  const { events, warn, lifetime, scope } = parts;
+  const { events, warn, lifetime, scope, preprocess } = parts;
   const { signal: _signal, onProgress: _onProgress, onFallback: _onFallback, onWarning: _onWarning, ...settings } = options;
   const store = openStore(options.cache, options.cacheName);
   // A cache in IndexedDB (or the app's own store) is shared by the origin's tabs; one in memory is not.
@@ -65,14 +67,21 @@ async function load(manifestUrl: string, options: LoadOptions, parts: LoadParts)
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const resolveContext: ResolveContext = { cache, bucketStore: store, sharedStore: sharedCache, fetchOptions: { fetch: options.fetch, limits }, channel: options.channel, warn };
 
+  // The device probe does not depend on the manifest: it runs while the manifest is fetched. Both it and
+  // the choice between cached versions are chunks of their own, requested now, outside the core's bytes.
+  const probing = import('../device/probe.js').then(({ probeDevice }) => probeDevice(options.device));
+  probing.catch(() => undefined);
+  const choosing = import('./choose-initial.js');
+  choosing.catch(() => undefined);
+
   // 1. manifest
   const resolved = await resolveManifest(manifestUrl, resolveContext, scope.signal);
-  const { initial, pending } = await chooseInitial(resolved, cache, rejected, options.autoUpdate ?? true, warn);
+  const { initial, pending } = await (await choosing).chooseInitial(resolved, cache, rejected, options.autoUpdate ?? true, warn);
   const { manifest } = initial;
   scope.onProgress?.({ type: 'manifest', url: initial.filesUrl, version: manifest.version });
 
   // 2. plan
-  const device = await probeDevice(options.device);
+  const device = await probing;
   const context: ModelContext = { device, cache, settings, events, lifetime: lifetime.signal, sharedCache };
   const plan = planFor(initial, context);
   const remote = resolveRemote(options.remote, manifest);
@@ -128,7 +137,7 @@ async function load(manifestUrl: string, options: LoadOptions, parts: LoadParts)
       resolve: () => resolveManifest(manifestUrl, resolveContext, lifetime.signal),
       loadVersion: (next) => loadVersion(next, context, later),
     });
-  const model = new Model({ manifestUrl: resolved.cacheUrl, router, lifecycle, lifetime, device, planNotes: plan.notes, remote, fallbackRoute, events, resolved: initial, cache });
+  const model = new Model({ manifestUrl: resolved.cacheUrl, router, preprocess, lifecycle, lifetime, device, planNotes: plan.notes, remote, fallbackRoute, events, resolved: initial, cache });
   await model.refreshStorage();
   if (pending) {
     // The cached version serves now; the new one downloads, proves itself and switches in behind it.

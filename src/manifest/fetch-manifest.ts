@@ -1,7 +1,7 @@
 import { ModelshipError, abortError } from '../errors.js';
 import { abortableSleep as sleep } from '../abort/sleep.js';
 import { DEFAULT_BACKOFF, backoffDelay, isRetryableStatus, type BackoffOptions } from '../fetch/backoff.js';
-import { DEFAULT_LIMITS, type ManifestLimits } from './limits.js';
+import { DEFAULT_LIMITS, type ManifestLimits } from './default-limits.js';
 import type { Manifest } from './types.js';
 
 export interface LoadedManifest {

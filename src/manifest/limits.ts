@@ -1,27 +1,9 @@
 import { ModelshipError } from '../errors.js';
+import { DEFAULT_LIMITS, type ManifestLimits } from './default-limits.js';
 import { checkGolden } from './golden-checks.js';
+
+export { DEFAULT_LIMITS, type ManifestLimits };
 import type { Manifest } from './types.js';
-
-export interface ManifestLimits {
-  /** Largest manifest document accepted, in bytes. */
-  maxManifestBytes: number;
-  /** Largest single model file. Chrome caps one ArrayBuffer near 2 GB. */
-  maxFileBytes: number;
-  /** Largest sum of one variant's files. */
-  maxVariantBytes: number;
-  /** Largest element count of one input or output row (batch excluded). */
-  maxTensorElements: number;
-  /** Largest `variants[].tolerance` accepted: beyond it the golden proof would pass any runtime. */
-  maxTolerance: number;
-}
-
-export const DEFAULT_LIMITS: ManifestLimits = {
-  maxManifestBytes: 4 * 1024 * 1024,
-  maxFileBytes: 1024 * 1024 * 1024,
-  maxVariantBytes: 1536 * 1024 * 1024,
-  maxTensorElements: 16 * 1024 * 1024,
-  maxTolerance: 1,
-};
 
 function invalid(field: string, message: string): ModelshipError {
   return new ModelshipError('MANIFEST_INVALID', `Manifest field ${field} ${message}`, { details: { field } });
