@@ -19,7 +19,13 @@ export interface RemoteOptions extends RemoteConfig {
 }
 
 export interface LoadOptions {
+  /** Progress of this load only; never called after `loadModel` settles. */
   onProgress?: (event: LoadProgress) => void;
+  /**
+   * Aborts this load at any stage (manifest, download, compilation — the worker is terminated —,
+   * proof) with ABORTED. It does not reach the Model: aborting it afterwards changes nothing, and
+   * the model's own work (fallbacks, updates, worker restarts) ends with `dispose()`.
+   */
   signal?: AbortSignal;
   /** A variant id from the manifest, or `auto` (default). */
   variant?: string;
