@@ -101,24 +101,38 @@ test('an abort during compilation rejects ABORTED and terminates the worker', as
   await expect.poll(() => page.workers().length, { timeout: 5_000 }).toBe(0);
 });
 
-test('aborting the load’s controller after the load leaves the model working (the unmount pattern)', async ({ page }) => {
+test('aborting the load’s controller after the load (the unmount pattern) does not break a worker restart', async ({ page }) => {
   await page.goto('/empty.html');
-  const result = await page.evaluate(async (manifest) => {
+  const loaded = await page.evaluate(async (manifest) => {
     const { loadModel } = (await import('/dist/index.js' as string)) as typeof import('../../src/index.js');
     const controller = new AbortController();
     const progress: string[] = [];
-    const model = await loadModel(manifest, { wasmPaths: '/wasm/', variant: 'fp32', cache: 'memory', runTimeoutMs: 10_000, signal: controller.signal, onProgress: (e) => progress.push(e.type) });
-    const seen = progress.length;
+    // No cache: a restarted worker must download the model again, which is where the load's signal used to leak in.
+    const model = await loadModel(manifest, { wasmPaths: '/wasm/', variant: 'fp32', cache: 'none', signal: controller.signal, onProgress: (e) => progress.push(e.type) });
     controller.abort();
     const golden = await (await fetch(manifest)).json();
     const input = Float32Array.from(atob(golden.golden[0].inputUint8), (c) => c.charCodeAt(0) / 255);
-    const first = await model.predict(input);
-    const after = { label: first.label, expected: String(golden.golden[0].label), lateProgress: progress.length - seen };
-    await model.dispose();
-    return after;
+    Object.assign(globalThis, { model, input, progress, seen: progress.length });
+    return { label: (await model.predict(input)).label, expected: String(golden.golden[0].label) };
   }, MANIFEST);
-  expect(result.label).toBe(result.expected);
-  expect(result.lateProgress).toBe(0);
+  expect(loaded.label).toBe(loaded.expected);
+  // An uncaught error inside the worker: the host sees it, terminates the worker, and the next call starts a new one.
+  expect(page.workers()).toHaveLength(1);
+  await page.workers()[0]!.evaluate(() => setTimeout(() => {
+    throw new Error('worker fault injected by the test');
+  })).catch(() => undefined);
+  await expect.poll(() => page.workers().length, { timeout: 5_000 }).toBe(0);
+  const after = await page.evaluate(async () => {
+    const { model, input, progress, seen } = globalThis as unknown as { model: import('../../src/index.js').Model; input: Float32Array; progress: string[]; seen: number };
+    try {
+      const prediction = await model.predict(input);
+      await model.dispose();
+      return { ok: true as const, label: prediction.label, lateProgress: progress.slice(seen) };
+    } catch (error) {
+      return { ok: false as const, code: (error as { code?: string }).code, message: (error as Error).message, lateProgress: progress.slice(seen) };
+    }
+  });
+  expect(after).toEqual({ ok: true, label: loaded.expected, lateProgress: [] });
 });
 
 test('two tabs loading the same model at once download it once and share one rollout bucket', async ({ context }) => {
@@ -128,6 +142,11 @@ test('two tabs loading the same model at once download it once and share one rol
     const manifest = await (await route.fetch()).json();
     manifest.channels = Array.from({ length: 20 }, (_, i) => ({ name: `arm-${i}`, version: manifest.version, share: 0.05 }));
     await route.fulfill({ json: manifest });
+  });
+  // A slow model download, so the two loads surely overlap: without coordination both would fetch it.
+  await context.route('**/mnist-fp32.onnx', async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await route.continue();
   });
   const [first, second] = [await context.newPage(), await context.newPage()];
   await Promise.all([first.goto('/empty.html'), second.goto('/empty.html')]);
