@@ -15,7 +15,6 @@ import { requestPersistence } from '../store/persistence.js';
 import { lifetimeScope, warnVia, type LoadScope, type ModelContext } from './context.js';
 import { loadVersion, planFor } from './load-version.js';
 import type { LoadOptions, RemoteOptions } from './options.js';
-import { resolveRemote } from './remote-options.js';
 import { resolveManifest } from './resolve-manifest.js';
 import type { ResolveContext } from './resolved-manifest.js';
 
@@ -84,7 +83,7 @@ async function load(manifestUrl: string, options: LoadOptions, parts: LoadParts)
   const device = await probing;
   const context: ModelContext = { device, cache, settings, events, lifetime: lifetime.signal, sharedCache };
   const plan = planFor(initial, context);
-  const remote = resolveRemote(options.remote, manifest);
+  const remote = options.remote === undefined ? undefined : (await import('./remote-options.js')).resolveRemote(options.remote, manifest);
   const decision = decideRoute(options.route ?? 'auto', {
     hasRemote: remote !== undefined,
     hasLocal: plan.steps.length > 0,
