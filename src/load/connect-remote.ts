@@ -1,6 +1,6 @@
 import { ModelshipError } from '../errors.js';
 import type { Manifest, Variant } from '../manifest/types.js';
-import { proveEngine } from '../plan/golden.js';
+import { proveEngine } from '../proof/golden.js';
 import { createRemoteEngine } from '../remote/remote-engine.js';
 import type { Slot } from '../route/slot.js';
 import type { RemoteOptions } from './options.js';

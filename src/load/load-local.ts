@@ -84,7 +84,7 @@ async function loadStep(step: PlanStep, load: LocalLoad): Promise<Slot> {
   const { settings } = model;
   const getFiles = filesFor(step, load);
   // The proof's code is a chunk of its own, fetched while the files are.
-  const proof = import('../plan/golden.js');
+  const proof = import('../proof/golden.js');
   proof.catch(() => undefined);
   const first = await getFiles(scope);
   scope.onProgress?.({ type: 'compile', runtime: step.runtime });

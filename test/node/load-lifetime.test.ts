@@ -5,7 +5,7 @@ import { isModelshipError } from '../../src/errors.js';
 import type { LoadProgress } from '../../src/load/options.js';
 import { loadModel } from '../../src/load/load-model.js';
 import type { Manifest } from '../../src/manifest/types.js';
-import { decodeGoldenInputs } from '../../src/plan/golden.js';
+import { decodeGoldenInputs } from '../../src/proof/golden.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import { serveMnist, WASM_PATHS } from './helpers/static-models.js';
 import { bumped, ModelHost } from './helpers/versioned-models.js';

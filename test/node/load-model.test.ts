@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { isModelshipError } from '../../src/errors.js';
 import { loadModel } from '../../src/load/load-model.js';
 import type { Manifest } from '../../src/manifest/types.js';
-import { decodeGoldenInputs } from '../../src/plan/golden.js';
+import { decodeGoldenInputs } from '../../src/proof/golden.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import type { LoadProgress } from '../../src/types.js';
 import { serveMnist, WASM_PATHS } from './helpers/static-models.js';

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { isModelshipError } from '../../src/errors.js';
 import { loadModel } from '../../src/load/load-model.js';
 import type { Manifest } from '../../src/manifest/types.js';
-import { decodeGoldenInputs } from '../../src/plan/golden.js';
+import { decodeGoldenInputs } from '../../src/proof/golden.js';
 import { decideRoute } from '../../src/route/route-policy.js';
 import { createServer, PACKAGE_ROOT } from '../../server/src/index.js';
 import type { LoadOptions } from '../../src/types.js';

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { isModelshipError } from '../../src/errors.js';
 import type { Manifest } from '../../src/manifest/types.js';
-import { proveEngine } from '../../src/plan/golden.js';
+import { proveEngine } from '../../src/proof/golden.js';
 import { guardDeviceLoss } from '../../src/runtimes/device-loss.js';
 import { createLocalEngine } from '../../src/runtimes/local-engine.js';
 import { isKnownRuntime, resolveRuntime } from '../../src/runtimes/registry.js';

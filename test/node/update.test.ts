@@ -5,7 +5,7 @@ import { isModelshipError } from '../../src/errors.js';
 import { loadModel } from '../../src/load/load-model.js';
 import type { Manifest } from '../../src/manifest/types.js';
 import type { Model } from '../../src/model.js';
-import { decodeGoldenInputs } from '../../src/plan/golden.js';
+import { decodeGoldenInputs } from '../../src/proof/golden.js';
 import type { KeyValueStore } from '../../src/store/key-value-store.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import type { LoadOptions, ModelEvents } from '../../src/types.js';
