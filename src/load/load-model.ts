@@ -13,7 +13,7 @@ import { ModelCache } from '../store/model-cache.js';
 import { openStore } from '../store/open-store.js';
 import { requestPersistence } from '../store/persistence.js';
 import { lifetimeScope, warnVia, type LoadScope, type ModelContext } from './context.js';
-import { loadVersion, planFor } from './load-version.js';
+import { loadVersion, planFor, planModule } from './load-version.js';
 import type { LoadOptions, RemoteOptions } from './options.js';
 import { resolveManifest } from './resolve-manifest.js';
 import type { ResolveContext } from './resolved-manifest.js';
@@ -66,12 +66,13 @@ async function load(manifestUrl: string, options: LoadOptions, parts: LoadParts)
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const resolveContext: ResolveContext = { cache, bucketStore: store, sharedStore: sharedCache, fetchOptions: { fetch: options.fetch, limits }, channel: options.channel, warn };
 
-  // The device probe does not depend on the manifest: it runs while the manifest is fetched. Both it and
-  // the choice between cached versions are chunks of their own, requested now, outside the core's bytes.
+  // The device probe does not depend on the manifest: it runs while the manifest is fetched. It, the
+  // choice between cached versions and the plan are chunks of their own, requested now, outside the core's bytes.
   const probing = import('../device/probe.js').then(({ probeDevice }) => probeDevice(options.device));
   probing.catch(() => undefined);
   const choosing = import('./choose-initial.js');
   choosing.catch(() => undefined);
+  planModule().catch(() => undefined);
 
   // 1. manifest
   const resolved = await resolveManifest(manifestUrl, resolveContext, scope.signal);
@@ -82,7 +83,7 @@ async function load(manifestUrl: string, options: LoadOptions, parts: LoadParts)
   // 2. plan
   const device = await probing;
   const context: ModelContext = { device, cache, settings, events, lifetime: lifetime.signal, sharedCache };
-  const plan = planFor(initial, context);
+  const plan = await planFor(initial, context);
   const remote = options.remote === undefined ? undefined : (await import('./remote-options.js')).resolveRemote(options.remote, manifest);
   const decision = decideRoute(options.route ?? 'auto', {
     hasRemote: remote !== undefined,
