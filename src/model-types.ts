@@ -1,5 +1,6 @@
 import type { DeviceProfile } from './device/types.js';
 import type { EngineHealth } from './engine.js';
+import type { ModelshipWarningCode } from './errors.js';
 import type { CacheStatus } from './fetch/model-files.js';
 
 /** What a loaded Model answers, reports and emits: the public side of `model.ts`. */
@@ -65,7 +66,7 @@ export interface ModelEvents {
   update: { from: string; to: string; reason: string };
   /** The model went back to an earlier version: asked for, or the new one failed its proof. */
   rollback: { from: string; to: string; reason: string };
-  warning: { code: string; message: string; cause?: unknown };
+  warning: { code: ModelshipWarningCode; message: string; cause?: unknown };
 }
 
 export interface PredictOptions {

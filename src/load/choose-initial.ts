@@ -1,3 +1,4 @@
+import type { ModelshipWarningCode } from '../errors.js';
 import type { RejectedVersions } from '../lifecycle/rejected.js';
 import type { CachedVersion, ModelCache } from '../store/model-cache.js';
 import { compareVersions } from '../store/semver.js';
@@ -13,7 +14,7 @@ export async function chooseInitial(
   cache: ModelCache | undefined,
   rejected: RejectedVersions,
   autoUpdate: boolean,
-  warn: (code: string, message: string) => void,
+  warn: (code: ModelshipWarningCode, message: string) => void,
 ): Promise<{ initial: ResolvedManifest; pending?: ResolvedManifest }> {
   const { manifest } = resolved;
   const { validateManifest } = await import('../manifest/validate.js');

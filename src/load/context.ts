@@ -1,5 +1,6 @@
 import type { DeviceProfile } from '../device/types.js';
 import type { Emitter } from '../emitter.js';
+import type { ModelshipWarningCode } from '../errors.js';
 import type { ModelEvents } from '../model-types.js';
 import type { ModelCache } from '../store/model-cache.js';
 import type { LoadOptions, LoadProgress } from './options.js';
@@ -29,5 +30,5 @@ export const lifetimeScope = (context: ModelContext): LoadScope => ({ signal: co
 
 export const warnVia =
   (events: Emitter<ModelEvents>) =>
-  (code: string, message: string, cause?: unknown): void =>
+  (code: ModelshipWarningCode, message: string, cause?: unknown): void =>
     events.emit('warning', { code, message, cause });

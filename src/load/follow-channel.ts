@@ -1,4 +1,5 @@
 import { ModelshipError } from '../errors.js';
+import { confinedUrl } from '../manifest/confine.js';
 import { fetchManifest } from '../manifest/fetch-manifest.js';
 import { assignBucket } from '../rollout/bucket.js';
 import { chooseChannel, type ChannelChoice } from '../rollout/choose.js';
@@ -27,15 +28,22 @@ export async function followChannel(resolved: ResolvedManifest, context: Resolve
   }
   if (choice.version === undefined || choice.version === resolved.manifest.version) return { ...resolved, channel: choice };
   if (!choice.manifest) {
-    context.warn('CHANNEL_WITHOUT_MANIFEST', `Channel ${choice.channel?.name} names version ${choice.version} but no manifest; staying on ${resolved.manifest.version}`);
+    context.warn(
+      'CHANNEL_WITHOUT_MANIFEST',
+      `Channel ${choice.channel?.name} names version ${choice.version} but no manifest; staying on ${resolved.manifest.version}`,
+    );
     return { ...resolved, channel: choice };
   }
-  const url = new URL(choice.manifest, resolved.filesUrl).href;
+  const url = confinedUrl(choice.manifest, resolved.filesUrl, `channels[${channels.indexOf(choice.channel!)}].manifest`, context.fetchOptions.allowedOrigins);
   const arm = await fetchManifest(url, { ...context.fetchOptions, signal });
   if (arm.manifest.version !== choice.version || arm.manifest.name !== resolved.manifest.name) {
-    throw new ModelshipError('MANIFEST_INVALID', `Channel ${choice.channel?.name} points at ${arm.manifest.name}@${arm.manifest.version}, expected ${resolved.manifest.name}@${choice.version}`, {
-      details: { field: 'channels', url },
-    });
+    throw new ModelshipError(
+      'MANIFEST_INVALID',
+      `Channel ${choice.channel?.name} points at ${arm.manifest.name}@${arm.manifest.version}, expected ${resolved.manifest.name}@${choice.version}`,
+      {
+        details: { field: 'channels', url },
+      },
+    );
   }
   return { ...resolved, manifest: arm.manifest, filesUrl: url, etag: arm.etag, channel: choice };
 }

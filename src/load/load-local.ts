@@ -63,6 +63,8 @@ function filesFor(step: PlanStep, load: LocalLoad): (scope: LoadScope) => Promis
         cache: model.cache,
         fetch: model.settings.fetch,
         signal: scope.signal,
+        stallTimeoutMs: model.settings.stallTimeoutMs,
+        allowedOrigins: model.settings.allowedOrigins,
         onProgress: scope.onProgress,
         onWarning: warn,
       });

@@ -1,4 +1,5 @@
 import { anySignal } from '../abort/signals.js';
+import { checkLoadArgs } from '../args/load-args.js';
 import { Emitter } from '../emitter.js';
 import { DEFAULT_LIMITS } from '../manifest/default-limits.js';
 import type { Manifest } from '../manifest/types.js';
@@ -25,6 +26,7 @@ import type { ResolveContext } from './resolved-manifest.js';
  * (fallbacks, background updates, worker restarts) runs until `dispose()`.
  */
 export async function loadModel(manifestUrl: string, options: LoadOptions = {}): Promise<Model> {
+  ({ manifestUrl, options } = checkLoadArgs(manifestUrl, options));
   const events = new Emitter<ModelEvents>();
   if (options.onFallback) events.on('fallback', options.onFallback);
   if (options.onWarning) events.on('warning', options.onWarning);
@@ -64,7 +66,14 @@ async function load(manifestUrl: string, options: LoadOptions, parts: LoadParts)
   const rejected = new RejectedVersions(store);
   if (options.persistStorage) void requestPersistence();
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const resolveContext: ResolveContext = { cache, bucketStore: store, sharedStore: sharedCache, fetchOptions: { fetch: options.fetch, limits }, channel: options.channel, warn };
+  const resolveContext: ResolveContext = {
+    cache,
+    bucketStore: store,
+    sharedStore: sharedCache,
+    fetchOptions: { fetch: options.fetch, limits, stallTimeoutMs: options.stallTimeoutMs, allowedOrigins: options.allowedOrigins },
+    channel: options.channel,
+    warn,
+  };
 
   // The device probe does not depend on the manifest: it runs while the manifest is fetched. It, the
   // choice between cached versions and the plan are chunks of their own, requested now, outside the core's bytes.
@@ -137,15 +146,26 @@ async function load(manifestUrl: string, options: LoadOptions, parts: LoadParts)
       resolve: () => resolveManifest(manifestUrl, resolveContext, lifetime.signal),
       loadVersion: (next) => loadVersion(next, context, later),
     });
-  const model = new Model({ manifestUrl: resolved.cacheUrl, router, preprocess, lifecycle, lifetime, device, planNotes: plan.notes, remote, fallbackRoute, events, resolved: initial, cache });
+  const model = new Model({
+    manifestUrl: resolved.cacheUrl,
+    router,
+    preprocess,
+    lifecycle,
+    lifetime,
+    device,
+    planNotes: plan.notes,
+    remote,
+    fallbackRoute,
+    events,
+    resolved: initial,
+    cache,
+  });
   await model.refreshStorage();
   if (pending) {
     // The cached version serves now; the new one downloads, proves itself and switches in behind it.
-    void model
-      .installInBackground(pending)
-      .catch((error: unknown) => {
-        if (!lifetime.signal.aborted) warn('UPDATE_FAILED', `Background update to ${pending.manifest.version} failed: ${(error as Error).message}`, error);
-      });
+    void model.installInBackground(pending).catch((error: unknown) => {
+      if (!lifetime.signal.aborted) warn('UPDATE_FAILED', `Background update to ${pending.manifest.version} failed: ${(error as Error).message}`, error);
+    });
   }
   return model;
 }

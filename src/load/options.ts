@@ -62,6 +62,10 @@ export interface LoadOptions {
   loadTimeoutMs?: number;
   runTimeoutMs?: number;
   limits?: Partial<ManifestLimits>;
+  /** A manifest or model download with no response or no bytes for this long is retried, then fails NETWORK; default 30 000. */
+  stallTimeoutMs?: number;
+  /** Origins besides the manifest's own that its file paths and channel manifests may resolve to (e.g. a CDN). */
+  allowedOrigins?: string[];
   onFallback?: (event: ModelEvents['fallback']) => void;
   onWarning?: (event: ModelEvents['warning']) => void;
 }

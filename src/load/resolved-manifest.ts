@@ -1,3 +1,4 @@
+import type { ModelshipWarningCode } from '../errors.js';
 import type { FetchManifestOptions } from '../manifest/fetch-manifest.js';
 import type { Manifest } from '../manifest/types.js';
 import type { ChannelChoice } from '../rollout/choose.js';
@@ -28,5 +29,5 @@ export interface ResolveContext {
   sharedStore: boolean;
   /** Forces a channel by name instead of the installation's bucket. */
   channel?: string;
-  warn: (code: string, message: string, cause?: unknown) => void;
+  warn: (code: ModelshipWarningCode, message: string, cause?: unknown) => void;
 }

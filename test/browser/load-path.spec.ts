@@ -21,7 +21,14 @@ function loadInPage(page: Page, options: Record<string, unknown> = {}, manifest 
         const prediction = await model.predict(Float32Array.from(bytes, (b) => b / 255));
         const info = model.info();
         await model.dispose();
-        return { ok: true as const, cache: info.cache.status, channel: info.channel?.name, label: prediction.label, expected: String(golden.golden[0].label), warnings };
+        return {
+          ok: true as const,
+          cache: info.cache.status,
+          channel: info.channel?.name,
+          label: prediction.label,
+          expected: String(golden.golden[0].label),
+          warnings,
+        };
       } catch (error) {
         const e = error as { code?: string; message: string };
         return { ok: false as const, code: e.code, message: e.message, warnings };
@@ -108,7 +115,13 @@ test('aborting the load’s controller after the load (the unmount pattern) does
     const controller = new AbortController();
     const progress: string[] = [];
     // No cache: a restarted worker must download the model again, which is where the load's signal used to leak in.
-    const model = await loadModel(manifest, { wasmPaths: '/wasm/', variant: 'fp32', cache: 'none', signal: controller.signal, onProgress: (e) => progress.push(e.type) });
+    const model = await loadModel(manifest, {
+      wasmPaths: '/wasm/',
+      variant: 'fp32',
+      cache: 'none',
+      signal: controller.signal,
+      onProgress: (e) => progress.push(e.type),
+    });
     controller.abort();
     const golden = await (await fetch(manifest)).json();
     const input = Float32Array.from(atob(golden.golden[0].inputUint8), (c) => c.charCodeAt(0) / 255);
@@ -118,12 +131,22 @@ test('aborting the load’s controller after the load (the unmount pattern) does
   expect(loaded.label).toBe(loaded.expected);
   // An uncaught error inside the worker: the host sees it, terminates the worker, and the next call starts a new one.
   expect(page.workers()).toHaveLength(1);
-  await page.workers()[0]!.evaluate(() => setTimeout(() => {
-    throw new Error('worker fault injected by the test');
-  })).catch(() => undefined);
+  await page
+    .workers()[0]!
+    .evaluate(() =>
+      setTimeout(() => {
+        throw new Error('worker fault injected by the test');
+      }),
+    )
+    .catch(() => undefined);
   await expect.poll(() => page.workers().length, { timeout: 5_000 }).toBe(0);
   const after = await page.evaluate(async () => {
-    const { model, input, progress, seen } = globalThis as unknown as { model: import('../../src/index.js').Model; input: Float32Array; progress: string[]; seen: number };
+    const { model, input, progress, seen } = globalThis as unknown as {
+      model: import('../../src/index.js').Model;
+      input: Float32Array;
+      progress: string[];
+      seen: number;
+    };
     try {
       const prediction = await model.predict(input);
       await model.dispose();

@@ -10,9 +10,21 @@ describe('lean core (npm run bench:size)', () => {
     assert.ok(size.initial.gzipBytes <= CORE_TARGET_BYTES, `the core is ${size.initial.gzipBytes} bytes min+gzip, over ${CORE_TARGET_BYTES}`);
     // The heavy parts stay out of it: the schema validator, the remote client, the updater, every runtime.
     const lazy = size.chunks.filter((chunk) => !chunk.initial);
-    assert.ok(lazy.some((chunk) => chunk.minBytes > 40_000 && chunk.minBytes < 70_000), 'the compiled schema validator is a lazy chunk');
-    assert.ok(lazy.some((chunk) => chunk.file.startsWith('connect-remote')), 'the remote client is a lazy chunk');
-    assert.ok(lazy.some((chunk) => chunk.file.startsWith('updater')), 'the update machinery is a lazy chunk');
-    assert.ok(lazy.some((chunk) => chunk.file.startsWith('onnx-wasm')), 'runtimes are lazy chunks');
+    assert.ok(
+      lazy.some((chunk) => chunk.minBytes > 40_000 && chunk.minBytes < 70_000),
+      'the compiled schema validator is a lazy chunk',
+    );
+    assert.ok(
+      lazy.some((chunk) => chunk.file.startsWith('connect-remote')),
+      'the remote client is a lazy chunk',
+    );
+    assert.ok(
+      lazy.some((chunk) => chunk.file.startsWith('updater')),
+      'the update machinery is a lazy chunk',
+    );
+    assert.ok(
+      lazy.some((chunk) => chunk.file.startsWith('onnx-wasm')),
+      'runtimes are lazy chunks',
+    );
   });
 });

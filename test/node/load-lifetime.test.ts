@@ -40,7 +40,12 @@ describe('a load’s signal and onProgress end with the load; the model’s life
     const controller = new AbortController();
     const progress: LoadProgress['type'][] = [];
     try {
-      const model = await loadModel(host.manifestUrl, { ...base, cache: createMemoryStore(), signal: controller.signal, onProgress: (event) => progress.push(event.type) });
+      const model = await loadModel(host.manifestUrl, {
+        ...base,
+        cache: createMemoryStore(),
+        signal: controller.signal,
+        onProgress: (event) => progress.push(event.type),
+      });
       const seenAtLoad = progress.length;
       controller.abort();
       assert.equal((await model.predict(digit)).index, manifest.golden[0]!.label);
@@ -68,7 +73,11 @@ describe('a load’s signal and onProgress end with the load; the model’s life
       await model.dispose();
       await new Promise((resolve) => setTimeout(resolve, 300));
       assert.deepEqual(warnings, []);
-      assert.equal((await store.keys()).some((key) => key.startsWith(`version:${manifest.name}@1.2.0`)), false, 'the update did not finish after dispose');
+      assert.equal(
+        (await store.keys()).some((key) => key.startsWith(`version:${manifest.name}@1.2.0`)),
+        false,
+        'the update did not finish after dispose',
+      );
     } finally {
       await host.dispose();
     }
@@ -90,7 +99,10 @@ describe('a corrupted cache entry heals itself', () => {
 
       const warnings: Array<{ code: string; message: string }> = [];
       const healed = await loadModel(url, { ...base, cache: store, onWarning: (w) => warnings.push(w) });
-      assert.deepEqual(warnings.map((w) => w.code), ['CACHE_CORRUPTED']);
+      assert.deepEqual(
+        warnings.map((w) => w.code),
+        ['CACHE_CORRUPTED'],
+      );
       assert.match(warnings[0]!.message, /fp32/);
       assert.equal(healed.info().cache.status, 'stored', 'downloaded and stored again');
       assert.equal(server.hits.get(filePath), 2);

@@ -23,11 +23,23 @@ function edited(edit: (manifest: Manifest) => void, replace?: [string, string]):
 
 const cases: Array<{ name: string; json: string; field: string }> = [
   { name: 'golden input one byte short', json: edited((m) => (m.golden[0]!.inputUint8 = Buffer.alloc(783).toString('base64'))), field: 'golden[0].inputUint8' },
-  { name: 'golden input as non-canonical base64 (length 4n+1)', json: edited((m) => (m.golden[1]!.inputUint8 = 'A'.repeat(1045))), field: 'golden[1].inputUint8' },
+  {
+    name: 'golden input as non-canonical base64 (length 4n+1)',
+    json: edited((m) => (m.golden[1]!.inputUint8 = 'A'.repeat(1045))),
+    field: 'golden[1].inputUint8',
+  },
   { name: 'golden input with padding in a short group', json: edited((m) => (m.golden[0]!.inputUint8 = 'AAA=A')), field: 'golden[0].inputUint8' },
-  { name: 'tolerance 1e309 (parses as Infinity)', json: edited((m) => (m.variants[1]!.tolerance = 0.125), ['"tolerance":0.125', '"tolerance":1e309']), field: 'variants[1].tolerance' },
+  {
+    name: 'tolerance 1e309 (parses as Infinity)',
+    json: edited((m) => (m.variants[1]!.tolerance = 0.125), ['"tolerance":0.125', '"tolerance":1e309']),
+    field: 'variants[1].tolerance',
+  },
   { name: 'tolerance too loose to prove anything', json: edited((m) => (m.variants[0]!.tolerance = 50)), field: 'variants[0].tolerance' },
-  { name: 'a golden output of 1e309', json: edited((m) => (m.variants[2]!.goldenOutputs[3]![4] = 0.125), ['0.125', '-1e309']), field: 'variants[2].goldenOutputs[3][4]' },
+  {
+    name: 'a golden output of 1e309',
+    json: edited((m) => (m.variants[2]!.goldenOutputs[3]![4] = 0.125), ['0.125', '-1e309']),
+    field: 'variants[2].goldenOutputs[3][4]',
+  },
 ];
 
 describe('golden vectors and tolerances are validated with the manifest', () => {
