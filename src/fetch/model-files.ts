@@ -1,5 +1,5 @@
 import { isModelshipError, type ModelshipWarningCode } from '../errors.js';
-import { confinedUrl, type AllowedOrigins } from '../manifest/confine.js';
+import type { AllowedOrigins } from '../manifest/confine.js';
 import type { Manifest, Variant } from '../manifest/types.js';
 import type { ModelCache } from '../store/model-cache.js';
 import type { BackoffOptions } from './backoff.js';
@@ -51,6 +51,8 @@ export async function obtainModelFiles(request: ModelFilesRequest): Promise<Mode
   // A warm load never downloads: the downloader is a chunk of its own, requested alongside the cache read.
   const downloader = import('./download.js');
   downloader.catch(() => undefined);
+  const confinement = import('../manifest/confine.js');
+  confinement.catch(() => undefined);
   const cached = await cache?.read(manifest.name, manifest.version, variant.id, variant.files).catch(() => undefined);
   if (cached && cache) {
     const corrupted = await changedFiles(variant, cached);
@@ -69,6 +71,7 @@ export async function obtainModelFiles(request: ModelFilesRequest): Promise<Mode
   const verified = [];
   // Every URL is checked before the first byte is fetched: one bad path fails the variant, not half of it.
   const variantIndex = manifest.variants.indexOf(variant);
+  const { confinedUrl } = await confinement;
   const urls = variant.files.map((file, index) =>
     confinedUrl(file.path, request.manifestUrl, `variants[${variantIndex}].files[${index}].path`, request.allowedOrigins),
   );

@@ -3,13 +3,11 @@ import { checkLoadArgs } from '../args/load-args.js';
 import { Emitter } from '../emitter.js';
 import { DEFAULT_LIMITS } from '../manifest/default-limits.js';
 import type { Manifest } from '../manifest/types.js';
-import { Model } from '../model.js';
+import type { Model } from '../model.js';
 import type { ModelEvents } from '../model-types.js';
 import { RejectedVersions } from '../lifecycle/rejected.js';
-import { decideRoute, type Route } from '../route/route-policy.js';
-import { Router } from '../route/router.js';
+import type { Route } from '../route/route-policy.js';
 import type { Slot } from '../route/slot.js';
-import { weakDeviceReason } from '../route/weak-device.js';
 import { ModelCache } from '../store/model-cache.js';
 import { openStore } from '../store/open-store.js';
 import { requestPersistence } from '../store/persistence.js';
@@ -82,6 +80,11 @@ async function load(manifestUrl: string, options: LoadOptions, parts: LoadParts)
   const choosing = import('./choose-initial.js');
   choosing.catch(() => undefined);
   planModule().catch(() => undefined);
+  const routing = Promise.all([import('../route/route-policy.js'), import('../route/weak-device.js')]);
+  routing.catch(() => undefined);
+  // The Model and its Router (step 6) are needed when the load ends: fetched now, parsed off the critical path.
+  const serving = Promise.all([import('../model.js'), import('../route/router.js')]);
+  serving.catch(() => undefined);
 
   // 1. manifest
   const resolved = await resolveManifest(manifestUrl, resolveContext, scope.signal);
@@ -94,6 +97,7 @@ async function load(manifestUrl: string, options: LoadOptions, parts: LoadParts)
   const context: ModelContext = { device, cache, settings, events, lifetime: lifetime.signal, sharedCache };
   const plan = await planFor(initial, context);
   const remote = options.remote === undefined ? undefined : (await import('./remote-options.js')).resolveRemote(options.remote, manifest);
+  const [{ decideRoute }, { weakDeviceReason }] = await routing;
   const decision = decideRoute(options.route ?? 'auto', {
     hasRemote: remote !== undefined,
     hasLocal: plan.steps.length > 0,
@@ -134,6 +138,7 @@ async function load(manifestUrl: string, options: LoadOptions, parts: LoadParts)
   const loadFallback =
     fallbackRoute === undefined ? undefined : reserve ? async () => reserve : () => loadRoute(fallbackRoute!, `fallback from ${primary.route}`, later);
   scope.onProgress?.({ type: 'ready', runtime: primary.engine.runtime, variant: primary.variant.id, version: manifest.version });
+  const [{ Model }, { Router }] = await serving;
   const router = new Router({ primary, loadFallback, events });
 
   // 7. lifecycle: the updater is its own chunk, loaded when an update or rollback is first needed.

@@ -2,7 +2,7 @@ import { ModelshipError, abortError } from '../errors.js';
 import { abortableSleep as sleep } from '../abort/sleep.js';
 import { DEFAULT_BACKOFF, backoffDelay, isRetryableStatus, type BackoffOptions } from '../fetch/backoff.js';
 import { DEFAULT_STALL_TIMEOUT_MS, StallGuard } from '../fetch/stall.js';
-import { checkManifestUrls, type AllowedOrigins } from './confine.js';
+import type { AllowedOrigins } from './confine.js';
 import { DEFAULT_LIMITS, type ManifestLimits } from './default-limits.js';
 import type { Manifest } from './types.js';
 
@@ -58,6 +58,8 @@ export async function fetchManifest(manifestUrl: string, options: FetchManifestO
   // The compiled schema validator (~55 KB) is a chunk of its own, fetched while the manifest is.
   const validator = import('./validate.js');
   validator.catch(() => undefined);
+  const confinement = import('./confine.js');
+  confinement.catch(() => undefined);
   for (let attempt = 0; ; attempt++) {
     if (options.signal?.aborted) throw abortError(options.signal);
     let response: Response | undefined;
@@ -70,7 +72,7 @@ export async function fetchManifest(manifestUrl: string, options: FetchManifestO
       if (response.ok) {
         const text = await readText(response, limits.maxManifestBytes, url, guard);
         const loaded = parse(url, response, text, limits, await validator);
-        checkManifestUrls(loaded.manifest, url, options.allowedOrigins);
+        (await confinement).checkManifestUrls(loaded.manifest, url, options.allowedOrigins);
         return loaded;
       }
       void response.body?.cancel().catch(() => undefined);
