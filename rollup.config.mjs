@@ -24,6 +24,8 @@ export default [
     // The library and its worker. The worker is an entry of its own, so that
     // `new URL('./worker.js', import.meta.url)` in index.js finds it after any bundler copies dist/.
     input: { index: 'src/index.ts', worker: 'src/worker/entry.ts' },
+    // Lazy chunks import the core from index.js itself; 'strict' would move the core into a hashed chunk.
+    preserveEntrySignatures: 'allow-extension',
     output: {
       dir: 'dist',
       format: 'es',
