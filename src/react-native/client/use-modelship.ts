@@ -1,0 +1,46 @@
+import { useEffect, useMemo, useState } from 'react';
+import type { LoadProgress, ModelInfo } from '../../types.js';
+import type { WireLoadOptions } from '../protocol.js';
+import { createWebViewModel, type WebViewModel, type WebViewModelOptions } from './create-webview-model.js';
+
+export interface UseModelshipOptions extends Omit<WebViewModelOptions, 'webView'> {
+  manifestUrl: string;
+  loadOptions?: WireLoadOptions;
+}
+
+export interface UseModelshipResult {
+  /** Stable for the component's life; hand it to `<ModelshipWebView model={model} … />`. */
+  model: WebViewModel;
+  status: 'loading' | 'ready' | 'error';
+  progress: LoadProgress | undefined;
+  info: ModelInfo | undefined;
+  error: Error | undefined;
+}
+
+/** Creates the app-side model once, loads `manifestUrl` into the page, and tracks progress; re-loads after the page restarts. */
+export function useModelship({ manifestUrl, loadOptions, ...options }: UseModelshipOptions): UseModelshipResult {
+  // One model per component: the token is injected into the WebView once.
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const model = useMemo(() => createWebViewModel(options), []);
+  const [state, setState] = useState<Omit<UseModelshipResult, 'model'>>({ status: 'loading', progress: undefined, info: undefined, error: undefined });
+  const optionsKey = JSON.stringify(loadOptions ?? {});
+
+  useEffect(() => {
+    let live = true;
+    const offProgress = model.on('progress', (progress) => live && setState((s) => ({ ...s, progress })));
+    const offGone = model.on('gone', () => live && setState((s) => ({ ...s, status: 'loading', progress: undefined })));
+    setState({ status: 'loading', progress: undefined, info: undefined, error: undefined });
+    model.load(manifestUrl, loadOptions).then(
+      (info) => live && setState((s) => ({ ...s, status: 'ready', info, error: undefined })),
+      (error: Error) => live && setState((s) => ({ ...s, status: 'error', error })),
+    );
+    return () => {
+      live = false;
+      offProgress();
+      offGone();
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [model, manifestUrl, optionsKey]);
+
+  return { model, ...state };
+}
