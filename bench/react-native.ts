@@ -45,9 +45,11 @@ async function measure(args: { manifest: string; rounds: number; cases: { batch:
   const options = { variant: 'fp32', backends: ['onnx-wasm' as const] };
   const direct = await loadModel(args.manifest, options);
   const results = [];
-  for (const { batch, chunkChars } of args.cases) {
-    const bridged = createWebViewModel({ token: 'bench-token', chunkChars, webView: { postMessage: (raw) => toPage.port1.postMessage(raw) } });
-    (window as unknown as { __attachApp: (c: (raw: string) => void) => void }).__attachApp((raw) => bridged.handleMessage(raw));
+  // One client per case, all hearing the page (each takes only its own replies); the page keeps one model at a time.
+  const clients = args.cases.map(({ chunkChars }) => createWebViewModel({ token: 'bench-token', chunkChars, webView: { postMessage: (raw) => toPage.port1.postMessage(raw) } }));
+  (window as unknown as { __attachApp: (c: (raw: string) => void) => void }).__attachApp((raw) => clients.forEach((client) => client.handleMessage(raw)));
+  for (const [i, { batch, chunkChars }] of args.cases.entries()) {
+    const bridged = clients[i]!;
     await bridged.load(args.manifest, options);
     const inputs = Array.from({ length: batch }, () => input);
     const run = async (model: { predict(x: Float32Array): Promise<unknown>; predictBatch(x: Float32Array[]): Promise<unknown> }) => {

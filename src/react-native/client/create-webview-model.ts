@@ -68,7 +68,8 @@ export function createWebViewModel(options: WebViewModelOptions = {}): WebViewMo
   let wanted: { manifestUrl: string; options: WireLoadOptions | undefined } | undefined;
   let pageHasModel = false;
   let reloading: Promise<unknown> | undefined;
-  const prefix = token.slice(0, 6);
+  // Ids are unique per client, not per token: two clients may share a page and a token.
+  const prefix = createSessionToken().slice(0, 8);
   let counter = 0;
 
   const emit = (event: string, data: unknown): void => handlers.get(event)?.forEach((handler) => (handler as (d: unknown) => void)(data));

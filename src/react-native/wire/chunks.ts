@@ -21,13 +21,23 @@ function sliceEscaped(json: string, chunkChars: number): string[] {
   const slices: string[] = [];
   for (let start = 0; start < json.length; ) {
     let end = Math.min(json.length, start + chunkChars);
-    while (JSON.stringify(json.slice(start, end)).length - 2 > chunkChars) end = start + Math.floor((end - start) * 0.9);
+    while (escapedLength(json, start, end) > chunkChars) end = start + Math.floor((end - start) * 0.9);
     const last = json.charCodeAt(end - 1);
     if (end < json.length && last >= 0xd800 && last <= 0xdbff) end -= 1;
     slices.push(json.slice(start, end));
     start = end;
   }
   return slices;
+}
+
+/** Length of json[start, end) inside a JSON string: `"` and `\` gain a backslash (the text is JSON.stringify output, so it has no raw control characters). */
+function escapedLength(json: string, start: number, end: number): number {
+  let length = end - start;
+  for (let i = start; i < end; i++) {
+    const c = json.charCodeAt(i);
+    if (c === 34 || c === 92) length++;
+  }
+  return length;
 }
 
 export type ChunkOutcome = { status: 'partial' } | { status: 'complete'; json: string } | { status: 'invalid'; reason: string };
