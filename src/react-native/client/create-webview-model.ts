@@ -4,6 +4,7 @@ import type { EventData, HelloData, RequestPayloads, RequestType, ResultTypes, W
 import { Reassembler, splitMessage } from '../wire/chunks.js';
 import { DEFAULT_LIMITS, PROTOCOL_VERSION } from '../wire/limits.js';
 import { encodeInput, type AppInput } from './encode-input.js';
+import { HelloGate } from './hello-gate.js';
 import { isHello, readPageMessage } from './inbound.js';
 import { PendingCalls } from './pending-calls.js';
 import { createSessionToken } from './token.js';
@@ -62,8 +63,7 @@ export function createWebViewModel(options: WebViewModelOptions = {}): WebViewMo
   const chunks = new Reassembler(DEFAULT_LIMITS.chunkChars, DEFAULT_LIMITS.maxMessageChars);
   const handlers = new Map<string, Set<(data: never) => void>>();
   let handle = options.webView;
-  let page: HelloData | undefined;
-  let helloWaiters: (() => void)[] = [];
+  const gate = new HelloGate();
   // What to load again after the page restarts, and whether the current page has it.
   let wanted: { manifestUrl: string; options: WireLoadOptions | undefined } | undefined;
   let pageHasModel = false;
@@ -78,37 +78,14 @@ export function createWebViewModel(options: WebViewModelOptions = {}): WebViewMo
   function post(json: string, id: string): void {
     const target = webView();
     if (!target) throw new ModelshipError('WORKER_CRASHED', 'No WebView is attached to this model', { details: { webview: 'detached' } });
-    const chunkChars = Math.min(options.chunkChars ?? DEFAULT_LIMITS.chunkChars, page?.limits.chunkChars ?? Infinity);
+    const chunkChars = Math.min(options.chunkChars ?? DEFAULT_LIMITS.chunkChars, gate.current?.limits.chunkChars ?? Infinity);
     for (const part of splitMessage(json, id, chunkChars, token)) target.postMessage(part);
-  }
-
-  function pageReady(timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
-    if (page) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      };
-      const onAbort = (): void => {
-        helloWaiters = helloWaiters.filter((waiter) => waiter !== done);
-        clearTimeout(timer);
-        reject(new ModelshipError('ABORTED', 'The call was aborted', { cause: signal?.reason }));
-      };
-      const timer = setTimeout(() => {
-        helloWaiters = helloWaiters.filter((waiter) => waiter !== done);
-        signal?.removeEventListener('abort', onAbort);
-        reject(new ModelshipError('TIMEOUT', `The host page did not say hello within ${timeoutMs} ms`, { details: { webview: 'no-hello' } }));
-      }, timeoutMs);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      helloWaiters.push(done);
-    });
   }
 
   async function call<T extends RequestType>(type: T, payload: RequestPayloads[T], opts: CallOptions = {}): Promise<ResultTypes[T]> {
     const { signal } = opts;
     if (signal?.aborted) throw new ModelshipError('ABORTED', 'The call was aborted', { cause: signal.reason });
-    await pageReady(options.helloTimeoutMs ?? 20_000, signal);
+    await gate.wait(options.helloTimeoutMs ?? 20_000, signal);
     // After a restart the page has no model: load the last one again before anything that needs it.
     if (type !== 'load' && type !== 'dispose' && !pageHasModel && wanted) {
       const again = wanted;
@@ -126,12 +103,12 @@ export function createWebViewModel(options: WebViewModelOptions = {}): WebViewMo
   function send<T extends RequestType>(type: T, payload: RequestPayloads[T], opts: CallOptions): Promise<ResultTypes[T]> {
     const id = `${prefix}-${++counter}`;
     const timeoutMs = opts.timeoutMs ?? (type === 'load' ? options.loadTimeoutMs ?? 120_000 : options.callTimeoutMs ?? 30_000);
-    const instance = page?.instance;
+    const instance = gate.current?.instance;
     return new Promise<ResultTypes[T]>((resolve, reject) => {
       const cancel = (code: ModelshipErrorCode, message: string, cause?: unknown): void => {
         if (!pending.reject(id, new ModelshipError(code, message, { cause, details: { call: id } }))) return;
         // Tell the page, so it stops the work; its late reply finds no pending call and is dropped.
-        if (page?.instance === instance) post(JSON.stringify({ v: PROTOCOL_VERSION, id: `${id}.cancel`, token, type: 'cancel', payload: { target: id } }), `${id}.cancel`);
+        if (gate.current?.instance === instance) post(JSON.stringify({ v: PROTOCOL_VERSION, id: `${id}.cancel`, token, type: 'cancel', payload: { target: id } }), `${id}.cancel`);
       };
       const onAbort = (): void => cancel('ABORTED', `${type} was aborted`, opts.signal?.reason);
       const timer = setTimeout(() => cancel('TIMEOUT', `${type} got no reply within ${timeoutMs} ms`), timeoutMs);
@@ -158,7 +135,7 @@ export function createWebViewModel(options: WebViewModelOptions = {}): WebViewMo
   return {
     token,
     get hello() {
-      return page;
+      return gate.current;
     },
     async load(manifestUrl, loadOptions, opts) {
       // The page drops its model before loading the next, so until this load succeeds there is nothing to re-load.
@@ -176,7 +153,7 @@ export function createWebViewModel(options: WebViewModelOptions = {}): WebViewMo
     async dispose(opts) {
       wanted = undefined;
       pageHasModel = false;
-      if (page) await call('dispose', {}, opts);
+      if (gate.current) await call('dispose', {}, opts);
     },
     on(event, handler) {
       const set = handlers.get(event) ?? new Set();
@@ -191,13 +168,11 @@ export function createWebViewModel(options: WebViewModelOptions = {}): WebViewMo
         if (reply.ok) pending.resolve(reply.id, reply.result);
         else pending.reject(reply.id, new ModelshipError(reply.error.code as ModelshipErrorCode, reply.error.message, { details: reply.error.details ?? {} }));
       } else if (inbound.kind === 'event' && isHello(inbound.event)) {
-        const restarted = page !== undefined && page.instance !== inbound.event.data.instance;
-        page = inbound.event.data;
+        const hello = inbound.event.data;
+        const restarted = gate.current !== undefined && gate.current.instance !== hello.instance;
         if (restarted) pageRestarted('page-reloaded');
-        const waiters = helloWaiters;
-        helloWaiters = [];
-        waiters.forEach((resolve) => resolve());
-        emit('hello', page);
+        gate.open(hello);
+        emit('hello', hello);
       } else if (inbound.kind === 'event') {
         emit(inbound.event.event, inbound.event.data);
       } else if (inbound.kind === 'invalid') {
@@ -205,7 +180,7 @@ export function createWebViewModel(options: WebViewModelOptions = {}): WebViewMo
       }
     },
     handleProcessGone(reason) {
-      page = undefined;
+      gate.close();
       pageRestarted(reason);
     },
     attach(next) {
