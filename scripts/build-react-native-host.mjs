@@ -14,23 +14,36 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'dist', 'react-native');
 const SERVED = join(ROOT, 'demo', 'react-native', 'index.html');
 
-/** Runtimes that need files next to the page (wasm, a worker) are left out of the inlined page; choosing one fails that plan step, reported as a fallback. */
-const LEFT_OUT = { 'onnx-wasm': 'loadOnnxWasm', 'onnx-webgpu': 'loadOnnxWebGpu', 'tfjs-wasm': 'loadTfjsWasm', 'tfjs-webgpu': 'loadTfjsWebGpu', 'tfjs-webgl': 'loadTfjsWebGl' };
+/**
+ * Runtimes that need files next to the page (wasm, a worker) are left out of the inlined page;
+ * choosing one fails that plan step, reported as a fallback. Read from the registry, so a runtime
+ * added later is left out too (only tfjs-cpu, plain JavaScript, is carried).
+ */
+const CARRIED = 'tfjs-cpu';
+function leftOutRuntimes() {
+  const registry = readFileSync(join(ROOT, 'src', 'runtimes', 'registry.ts'), 'utf8');
+  const entries = [...registry.matchAll(/'([a-z0-9-]+)': async \(\) => \(await import\('\.\/([a-z0-9-]+)\.js'\)\)\.(\w+)/g)];
+  if (!entries.some(([, name]) => name === CARRIED)) throw new Error('build-react-native-host: src/runtimes/registry.ts no longer lists runtimes the way this script reads them');
+  return Object.fromEntries(entries.filter(([, name]) => name !== CARRIED).map(([, , file, exported]) => [file, exported]));
+}
 
-const leaveOutRuntimes = {
-  name: 'leave-out-runtimes',
-  setup(b) {
-    b.onResolve({ filter: /\/(onnx-wasm|onnx-webgpu|tfjs-wasm|tfjs-webgpu|tfjs-webgl)\.js$/ }, (args) =>
-      args.importer.includes(`${'src'}/runtimes/registry`) ? { path: args.path.replace(/^.*\//, '').replace(/\.js$/, ''), namespace: 'left-out' } : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: 'left-out' }, ({ path }) => ({
-      contents: `import { ModelshipError } from ${JSON.stringify(join(ROOT, 'src', 'errors.ts'))};
-export const ${LEFT_OUT[path]} = async () => { throw new ModelshipError('BACKEND_UNAVAILABLE', ${JSON.stringify(`${path} is not in the inlined host page (it needs wasm or worker files); use tfjs-cpu or serve the page from an origin`)}); };`,
-      loader: 'js',
-      resolveDir: ROOT,
-    }));
-  },
-};
+function leaveOutRuntimes(leftOut) {
+  const pattern = new RegExp(`/(${Object.keys(leftOut).join('|')})\\.js$`);
+  return {
+    name: 'leave-out-runtimes',
+    setup(b) {
+      b.onResolve({ filter: pattern }, (args) =>
+        args.importer.includes(join('src', 'runtimes', 'registry')) ? { path: args.path.replace(/^.*\//, '').replace(/\.js$/, ''), namespace: 'left-out' } : undefined,
+      );
+      b.onLoad({ filter: /.*/, namespace: 'left-out' }, ({ path }) => ({
+        contents: `import { ModelshipError } from ${JSON.stringify(join(ROOT, 'src', 'errors.ts'))};
+export const ${leftOut[path]} = async () => { throw new ModelshipError('BACKEND_UNAVAILABLE', ${JSON.stringify(`${path} is not in the inlined host page (it needs wasm or worker files); use tfjs-cpu or serve the page from an origin`)}); };`,
+        loader: 'js',
+        resolveDir: ROOT,
+      }));
+    },
+  };
+}
 
 export async function buildReactNativeHost() {
   mkdirSync(OUT, { recursive: true });
@@ -51,7 +64,7 @@ export async function buildReactNativeHost() {
     legalComments: 'none',
     alias: { modelship: join(ROOT, 'src', 'index.ts') },
     define: { __MODELSHIP_VERSION__: JSON.stringify(version) },
-    plugins: [leaveOutRuntimes],
+    plugins: [leaveOutRuntimes(leftOutRuntimes())],
     logLevel: 'error',
   });
   // "</script" inside the code would end the inline script early.

@@ -17,7 +17,7 @@ export interface UseModelshipResult {
   error: Error | undefined;
 }
 
-/** Creates the app-side model once, loads `manifestUrl` into the page, and tracks progress; re-loads after the page restarts. */
+/** Creates the app-side model once, loads `manifestUrl` into the page and tracks progress; after the page restarts it loads again at once. */
 export function useModelship({ manifestUrl, loadOptions, ...options }: UseModelshipOptions): UseModelshipResult {
   // One model per component: the token is injected into the WebView once.
   // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -27,17 +27,32 @@ export function useModelship({ manifestUrl, loadOptions, ...options }: UseModels
 
   useEffect(() => {
     let live = true;
+    let restarted = false;
+    const load = (): void => {
+      setState((s) => ({ ...s, status: 'loading', progress: undefined, error: undefined }));
+      model.load(manifestUrl, loadOptions).then(
+        (info) => live && setState((s) => ({ ...s, status: 'ready', info, error: undefined })),
+        (error: Error) => live && setState((s) => ({ ...s, status: 'error', error })),
+      );
+    };
     const offProgress = model.on('progress', (progress) => live && setState((s) => ({ ...s, progress })));
-    const offGone = model.on('gone', () => live && setState((s) => ({ ...s, status: 'loading', progress: undefined })));
+    // After a process death or a reload, warm the model again as soon as the new page says hello.
+    const offGone = model.on('gone', () => {
+      restarted = true;
+      if (live) setState((s) => ({ ...s, status: 'loading', progress: undefined }));
+    });
+    const offHello = model.on('hello', () => {
+      if (!restarted || !live) return;
+      restarted = false;
+      load();
+    });
     setState({ status: 'loading', progress: undefined, info: undefined, error: undefined });
-    model.load(manifestUrl, loadOptions).then(
-      (info) => live && setState((s) => ({ ...s, status: 'ready', info, error: undefined })),
-      (error: Error) => live && setState((s) => ({ ...s, status: 'error', error })),
-    );
+    load();
     return () => {
       live = false;
       offProgress();
       offGone();
+      offHello();
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [model, manifestUrl, optionsKey]);
