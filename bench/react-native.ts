@@ -46,7 +46,9 @@ async function measure(args: { manifest: string; rounds: number; cases: { batch:
   const direct = await loadModel(args.manifest, options);
   const results = [];
   // One client per case, all hearing the page (each takes only its own replies); the page keeps one model at a time.
-  const clients = args.cases.map(({ chunkChars }) => createWebViewModel({ token: 'bench-token', chunkChars, webView: { postMessage: (raw) => toPage.port1.postMessage(raw) } }));
+  const clients = args.cases.map(({ chunkChars }) =>
+    createWebViewModel({ token: 'bench-token', chunkChars, webView: { postMessage: (raw) => toPage.port1.postMessage(raw) } }),
+  );
   (window as unknown as { __attachApp: (c: (raw: string) => void) => void }).__attachApp((raw) => clients.forEach((client) => client.handleMessage(raw)));
   for (const [i, { batch, chunkChars }] of args.cases.entries()) {
     const bridged = clients[i]!;

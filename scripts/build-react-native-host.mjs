@@ -23,7 +23,8 @@ const CARRIED = 'tfjs-cpu';
 function leftOutRuntimes() {
   const registry = readFileSync(join(ROOT, 'src', 'runtimes', 'registry.ts'), 'utf8');
   const entries = [...registry.matchAll(/'([a-z0-9-]+)': async \(\) => \(await import\('\.\/([a-z0-9-]+)\.js'\)\)\.(\w+)/g)];
-  if (!entries.some(([, name]) => name === CARRIED)) throw new Error('build-react-native-host: src/runtimes/registry.ts no longer lists runtimes the way this script reads them');
+  if (!entries.some(([, name]) => name === CARRIED))
+    throw new Error('build-react-native-host: src/runtimes/registry.ts no longer lists runtimes the way this script reads them');
   return Object.fromEntries(entries.filter(([, name]) => name !== CARRIED).map(([, , file, exported]) => [file, exported]));
 }
 
@@ -33,7 +34,9 @@ function leaveOutRuntimes(leftOut) {
     name: 'leave-out-runtimes',
     setup(b) {
       b.onResolve({ filter: pattern }, (args) =>
-        args.importer.includes(join('src', 'runtimes', 'registry')) ? { path: args.path.replace(/^.*\//, '').replace(/\.js$/, ''), namespace: 'left-out' } : undefined,
+        args.importer.includes(join('src', 'runtimes', 'registry'))
+          ? { path: args.path.replace(/^.*\//, '').replace(/\.js$/, ''), namespace: 'left-out' }
+          : undefined,
       );
       b.onLoad({ filter: /.*/, namespace: 'left-out' }, ({ path }) => ({
         contents: `import { ModelshipError } from ${JSON.stringify(join(ROOT, 'src', 'errors.ts'))};
@@ -49,7 +52,8 @@ export async function buildReactNativeHost() {
   mkdirSync(OUT, { recursive: true });
   const served = readFileSync(SERVED, 'utf8');
   const packaged = served.replace(' data-service-worker="/sw.js"', '').replace('src="/dist/react-native/host.js"', 'src="./host.js"');
-  if (packaged === served) throw new Error('build-react-native-host: demo/react-native/index.html no longer has the expected script and service worker attributes');
+  if (packaged === served)
+    throw new Error('build-react-native-host: demo/react-native/index.html no longer has the expected script and service worker attributes');
   writeFileSync(join(OUT, 'index.html'), packaged);
 
   const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
@@ -74,7 +78,10 @@ export async function buildReactNativeHost() {
     .replace('<html lang="en">', '<html lang="en" data-worker="false" data-backends="tfjs-cpu">')
     .replace('<script type="module" src="./host.js"></script>', () => `<script type="module">${code}</script>`);
   writeFileSync(join(OUT, 'host-inline.html'), inline);
-  writeFileSync(join(OUT, 'host-html.js'), `// The self-contained host page as a string, for source={{ html, baseUrl }}.\nexport default ${JSON.stringify(inline)};\n`);
+  writeFileSync(
+    join(OUT, 'host-html.js'),
+    `// The self-contained host page as a string, for source={{ html, baseUrl }}.\nexport default ${JSON.stringify(inline)};\n`,
+  );
   writeFileSync(join(OUT, 'host-html.d.ts'), 'declare const hostHtml: string;\nexport default hostHtml;\n');
   return { inlineBytes: statSync(join(OUT, 'host-inline.html')).size };
 }

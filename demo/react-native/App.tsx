@@ -37,13 +37,18 @@ export default function App() {
     [model],
   );
 
-  const loading = progress?.type === 'download' ? `downloading ${Math.round((100 * progress.overall.loaded) / progress.overall.total)}%` : progress?.type ?? 'starting';
+  const loading =
+    progress?.type === 'download' ? `downloading ${Math.round((100 * progress.overall.loaded) / progress.overall.total)}%` : (progress?.type ?? 'starting');
   return (
     <SafeAreaView style={styles.screen}>
       <ModelshipWebView model={model} source={BUNDLED ? { html: hostHtml, baseUrl: `${ORIGIN}/` } : { uri: `${ORIGIN}/react-native/` }} />
       <Text style={styles.title}>Draw a digit</Text>
       <Text style={styles.status}>
-        {status === 'ready' && info ? `${info.name} ${info.version} · ${info.runtime} · ${info.variant}` : status === 'error' ? `Could not load: ${error?.message}` : loading}
+        {status === 'ready' && info
+          ? `${info.name} ${info.version} · ${info.runtime} · ${info.variant}`
+          : status === 'error'
+            ? `Could not load: ${error?.message}`
+            : loading}
       </Text>
       <DrawingPad size={PAD} clearKey={clearKey} onStrokesChange={predict} />
       <View style={styles.row}>

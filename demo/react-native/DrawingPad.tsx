@@ -12,6 +12,8 @@ export interface DrawingPadProps {
 
 const DOT = 18;
 
+const at = (event: GestureResponderEvent): Point => ({ x: event.nativeEvent.locationX, y: event.nativeEvent.locationY });
+
 /** A square pad: finger strokes drawn as dots, reported on release. */
 export function DrawingPad({ size, onStrokesChange, clearKey }: DrawingPadProps) {
   const [strokes, setStrokes] = useState<Stroke[]>([]);
@@ -22,7 +24,6 @@ export function DrawingPad({ size, onStrokesChange, clearKey }: DrawingPadProps)
     current.current = [];
     if (strokes.length > 0) setStrokes([]);
   }
-  const at = (event: GestureResponderEvent): Point => ({ x: event.nativeEvent.locationX, y: event.nativeEvent.locationY });
   const responder = useMemo(
     () =>
       PanResponder.create({
@@ -48,6 +49,7 @@ export function DrawingPad({ size, onStrokesChange, clearKey }: DrawingPadProps)
   return (
     <View style={[styles.pad, { width: size, height: size }]} {...responder.panHandlers}>
       {strokes.flatMap((stroke, s) =>
+        // biome-ignore lint/suspicious/noArrayIndexKey: strokes and their points are only ever appended, so positions are stable keys
         stroke.map((point, p) => <View key={`${s}-${p}`} pointerEvents="none" style={[styles.dot, { left: point.x - DOT / 2, top: point.y - DOT / 2 }]} />),
       )}
     </View>

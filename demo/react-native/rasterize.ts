@@ -34,12 +34,17 @@ export function rasterize(strokes: readonly Stroke[], padSize: number): Float32A
 }
 
 function centre(ink: Float32Array): Float32Array {
-  let minX = GRID, minY = GRID, maxX = -1, maxY = -1;
+  let minX = GRID,
+    minY = GRID,
+    maxX = -1,
+    maxY = -1;
   for (let y = 0; y < GRID; y++) {
     for (let x = 0; x < GRID; x++) {
       if (ink[y * GRID + x]! > 0) {
-        minX = Math.min(minX, x); maxX = Math.max(maxX, x);
-        minY = Math.min(minY, y); maxY = Math.max(maxY, y);
+        minX = Math.min(minX, x);
+        maxX = Math.max(maxX, x);
+        minY = Math.min(minY, y);
+        maxY = Math.max(maxY, y);
       }
     }
   }
@@ -49,7 +54,9 @@ function centre(ink: Float32Array): Float32Array {
   const k = BOX / side;
   // Sample the box into 20×20 (area average), then place by centre of mass.
   const box = new Float32Array(BOX * BOX);
-  let mass = 0, mx = 0, my = 0;
+  let mass = 0,
+    mx = 0,
+    my = 0;
   for (let y = minY; y <= maxY; y++) {
     for (let x = minX; x <= maxX; x++) {
       const v = ink[y * GRID + x]!;

@@ -45,9 +45,7 @@ export interface WireError {
 }
 
 /** Page → app, answering one request by its id. */
-export type Reply =
-  | { v: ProtocolVersion; id: string; ok: true; result: unknown }
-  | { v: ProtocolVersion; id: string; ok: false; error: WireError };
+export type Reply = { v: ProtocolVersion; id: string; ok: true; result: unknown } | { v: ProtocolVersion; id: string; ok: false; error: WireError };
 
 export interface Capabilities {
   webgpu: boolean;

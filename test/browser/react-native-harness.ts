@@ -29,7 +29,11 @@ export async function importClient(): Promise<typeof import('../../src/react-nat
  * Sets up the bridge before the page's scripts run (on every load, as react-native-webview's
  * injectedJavaScriptBeforeContentLoaded does), then navigates. `token: null` injects none.
  */
-export async function openHost(page: Page, url: string, options: { platform?: Platform; token?: string | null; client?: WebViewModelOptions } = {}): Promise<SimulatedWebView> {
+export async function openHost(
+  page: Page,
+  url: string,
+  options: { platform?: Platform; token?: string | null; client?: WebViewModelOptions } = {},
+): Promise<SimulatedWebView> {
   const { createWebViewModel } = await importClient();
   const platform = options.platform ?? 'ios';
   const outgoing: string[] = [];
@@ -41,11 +45,14 @@ export async function openHost(page: Page, url: string, options: { platform?: Pl
     if (losing && !raw.includes('"event":')) lost.push(raw);
     else model.handleMessage(raw);
   });
-  await page.addInitScript((token) => {
-    const w = window as unknown as Record<string, unknown>;
-    if (token !== null) w['__MODELSHIP_RN_TOKEN__'] = token;
-    w['ReactNativeWebView'] = { postMessage: (raw: string) => (w['__rnOut'] as (raw: string) => void)(raw) };
-  }, options.token === null ? null : model.token);
+  await page.addInitScript(
+    (token) => {
+      const w = window as unknown as Record<string, unknown>;
+      if (token !== null) w['__MODELSHIP_RN_TOKEN__'] = token;
+      w['ReactNativeWebView'] = { postMessage: (raw: string) => (w['__rnOut'] as (raw: string) => void)(raw) };
+    },
+    options.token === null ? null : model.token,
+  );
   const inject = async (raw: string, as: Platform = platform): Promise<void> => {
     try {
       await page.evaluate(

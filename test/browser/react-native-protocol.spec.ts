@@ -10,7 +10,8 @@ test('malformed messages get INPUT_INVALID with the reason, start nothing, and t
   const view = await openHost(page, HOST);
   await expect.poll(() => view.model.hello).toBeDefined();
   const token = view.model.token;
-  const load = (id: string, extra: Record<string, unknown> = {}) => JSON.stringify({ v: 1, id, token, type: 'load', payload: { manifestUrl: MANIFEST }, ...extra });
+  const load = (id: string, extra: Record<string, unknown> = {}) =>
+    JSON.stringify({ v: 1, id, token, type: 'load', payload: { manifestUrl: MANIFEST }, ...extra });
   const cases: { raw: string; id?: string; reason: string; as?: 'ios' | 'android' }[] = [
     { raw: 'not json', reason: 'json' },
     { raw: '[1,2]', reason: 'shape' },
@@ -44,7 +45,10 @@ test('malformed messages get INPUT_INVALID with the reason, start nothing, and t
   const replies = view.messages().filter((m) => 'id' in m);
   const warnings = view.messages().filter((m) => m['event'] === 'warning');
   for (const { id, reason } of expected) {
-    const message = id === undefined ? warnings.find((w) => (w['data'] as { details: { protocol: string } }).details.protocol === reason) : replies.find((r) => r['id'] === id);
+    const message =
+      id === undefined
+        ? warnings.find((w) => (w['data'] as { details: { protocol: string } }).details.protocol === reason)
+        : replies.find((r) => r['id'] === id);
     expect(message, `${id ?? 'unaddressed'} → ${reason}`).toBeDefined();
     const error = (id === undefined ? message!['data'] : message!['error']) as { code: string; details: { protocol: string } };
     expect(error.code).toBe('INPUT_INVALID');

@@ -7,7 +7,11 @@ const HOST = '/react-native/';
 const MANIFEST = '/models/mnist/manifest.json';
 const LOAD = { variant: 'fp32', backends: ['onnx-wasm'] as ['onnx-wasm'] };
 
-const codeOf = (promise: Promise<unknown>) => promise.then(() => 'resolved', (e: { code?: string }) => e.code);
+const codeOf = (promise: Promise<unknown>) =>
+  promise.then(
+    () => 'resolved',
+    (e: { code?: string }) => e.code,
+  );
 
 test('hello: protocol 1, library version, capabilities and limits', async ({ page }) => {
   const view = await openHost(page, HOST);
@@ -61,7 +65,10 @@ test('a large batch is chunked both ways and matches single predictions', async 
   const single = await view.model.predict(digits[0]!.input);
   for (const [i, score] of single.scores.entries()) expect(Math.abs(score - results[0]!.scores[i]!)).toBeLessThan(1e-5);
   // 300 × 784 floats is ~1.25 M characters of base64 going in, ~150 k of results coming out.
-  const replyChunks = view.outgoing.slice(sentBefore).map((raw) => JSON.parse(raw)).filter((m) => 'chunk' in m);
+  const replyChunks = view.outgoing
+    .slice(sentBefore)
+    .map((raw) => JSON.parse(raw))
+    .filter((m) => 'chunk' in m);
   expect(replyChunks.length).toBeGreaterThan(1);
   expect(Math.max(...view.outgoing.map((raw) => raw.length))).toBeLessThan(131072 + 256);
 });
@@ -73,7 +80,9 @@ test('cancel: an aborted call rejects at once with ABORTED, the page stops it an
   await expect.poll(() => view.messages().some((m) => m['event'] === 'progress')).toBe(true);
   controller.abort();
   expect(await codeOf(load)).toBe('ABORTED');
-  await expect.poll(() => view.messages().find((m) => (m['result'] as { cancelled?: boolean } | undefined)?.cancelled !== undefined)).toMatchObject({ ok: true, result: { cancelled: true } });
+  await expect
+    .poll(() => view.messages().find((m) => (m['result'] as { cancelled?: boolean } | undefined)?.cancelled !== undefined))
+    .toMatchObject({ ok: true, result: { cancelled: true } });
   // The page's own reply for the cancelled load arrives later and is dropped by the client.
   await expect.poll(() => view.messages().find((m) => (m['error'] as { code?: string } | undefined)?.code === 'ABORTED'), { timeout: 30_000 }).toBeDefined();
   expect(await view.model.info().catch((e: { code: string }) => e.code)).toBe('DISPOSED'); // the page kept no model

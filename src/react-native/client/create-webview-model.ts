@@ -102,13 +102,14 @@ export function createWebViewModel(options: WebViewModelOptions = {}): WebViewMo
 
   function send<T extends RequestType>(type: T, payload: RequestPayloads[T], opts: CallOptions): Promise<ResultTypes[T]> {
     const id = `${prefix}-${++counter}`;
-    const timeoutMs = opts.timeoutMs ?? (type === 'load' ? options.loadTimeoutMs ?? 120_000 : options.callTimeoutMs ?? 30_000);
+    const timeoutMs = opts.timeoutMs ?? (type === 'load' ? (options.loadTimeoutMs ?? 120_000) : (options.callTimeoutMs ?? 30_000));
     const instance = gate.current?.instance;
     return new Promise<ResultTypes[T]>((resolve, reject) => {
       const cancel = (code: ModelshipErrorCode, message: string, cause?: unknown): void => {
         if (!pending.reject(id, new ModelshipError(code, message, { cause, details: { call: id } }))) return;
         // Tell the page, so it stops the work; its late reply finds no pending call and is dropped.
-        if (gate.current?.instance === instance) post(JSON.stringify({ v: PROTOCOL_VERSION, id: `${id}.cancel`, token, type: 'cancel', payload: { target: id } }), `${id}.cancel`);
+        if (gate.current?.instance === instance)
+          post(JSON.stringify({ v: PROTOCOL_VERSION, id: `${id}.cancel`, token, type: 'cancel', payload: { target: id } }), `${id}.cancel`);
       };
       const onAbort = (): void => cancel('ABORTED', `${type} was aborted`, opts.signal?.reason);
       const timer = setTimeout(() => cancel('TIMEOUT', `${type} got no reply within ${timeoutMs} ms`), timeoutMs);

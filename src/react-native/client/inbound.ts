@@ -1,5 +1,5 @@
 import type { Chunk, HelloData, PageEvent, Reply } from '../protocol.js';
-import { Reassembler } from '../wire/chunks.js';
+import type { Reassembler } from '../wire/chunks.js';
 import { PROTOCOL_VERSION } from '../wire/limits.js';
 
 export type Inbound = { kind: 'reply'; reply: Reply } | { kind: 'event'; event: PageEvent } | { kind: 'partial' } | { kind: 'invalid'; reason: string };

@@ -1,4 +1,4 @@
-import { ModelshipError } from '../../errors.js';
+import type { ModelshipError } from '../../errors.js';
 
 interface Pending {
   resolve(value: unknown): void;

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { LoadProgress, ModelInfo } from '../../types.js';
 import type { WireLoadOptions } from '../protocol.js';
 import { createWebViewModel, type WebViewModel, type WebViewModelOptions } from './create-webview-model.js';
@@ -19,12 +19,12 @@ export interface UseModelshipResult {
 
 /** Creates the app-side model once, loads `manifestUrl` into the page and tracks progress; after the page restarts it loads again at once. */
 export function useModelship({ manifestUrl, loadOptions, ...options }: UseModelshipOptions): UseModelshipResult {
-  // One model per component: the token is injected into the WebView once.
-  // eslint-disable-next-line react-hooks/exhaustive-deps
-  const model = useMemo(() => createWebViewModel(options), []);
+  // One model per component (lazy state, created once): the token is injected into the WebView once.
+  const [model] = useState(() => createWebViewModel(options));
   const [state, setState] = useState<Omit<UseModelshipResult, 'model'>>({ status: 'loading', progress: undefined, info: undefined, error: undefined });
   const optionsKey = JSON.stringify(loadOptions ?? {});
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: re-load when the options' JSON changes, not for every new options object
   useEffect(() => {
     let live = true;
     let restarted = false;
@@ -54,7 +54,6 @@ export function useModelship({ manifestUrl, loadOptions, ...options }: UseModels
       offGone();
       offHello();
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [model, manifestUrl, optionsKey]);
 
   return { model, ...state };

@@ -34,10 +34,12 @@ export class Dispatcher {
     }
     const controller = new AbortController();
     this.running.set(request.id, controller);
-    this.run(request, controller.signal).then(
-      (result) => this.ok(request.id, result),
-      (error: unknown) => this.fail(request.id, error),
-    ).finally(() => this.running.delete(request.id));
+    this.run(request, controller.signal)
+      .then(
+        (result) => this.ok(request.id, result),
+        (error: unknown) => this.fail(request.id, error),
+      )
+      .finally(() => this.running.delete(request.id));
   }
 
   private async run(request: Request, signal: AbortSignal): Promise<unknown> {
@@ -100,7 +102,8 @@ export class Dispatcher {
   }
 
   private current(): Promise<Model> {
-    if (!this.model) return Promise.reject(new ModelshipError('DISPOSED', 'No model is loaded in the page; send "load" first', { details: { protocol: 'not-loaded' } }));
+    if (!this.model)
+      return Promise.reject(new ModelshipError('DISPOSED', 'No model is loaded in the page; send "load" first', { details: { protocol: 'not-loaded' } }));
     return this.model;
   }
 

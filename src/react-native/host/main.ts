@@ -21,13 +21,18 @@ export function startHost(target: Window = window): PageBridge {
   // The inlined page has no worker file and only the runtimes it carries.
   if (root.dataset['worker'] === 'false') defaults.worker = false;
   if (root.dataset['backends']) defaults.backends = root.dataset['backends'].split(',') as LoadOptions['backends'];
-  const bridge = openPageBridge((raw) => {
-    // Read per message: injectedJavaScriptBeforeContentLoaded may run after this script on some Android versions.
-    const parsed = parseRequest(raw, readToken(target), limits, chunks);
-    if (parsed.kind === 'request') dispatcher.handle(parsed.request);
-    else if (parsed.kind === 'invalid' && parsed.id !== undefined) bridge.send({ v: PROTOCOL_VERSION, id: parsed.id, ok: false, error: parsed.error }, parsed.id);
-    else if (parsed.kind === 'invalid') bridge.send({ v: PROTOCOL_VERSION, event: 'warning', data: parsed.error });
-  }, limits, target);
+  const bridge = openPageBridge(
+    (raw) => {
+      // Read per message: injectedJavaScriptBeforeContentLoaded may run after this script on some Android versions.
+      const parsed = parseRequest(raw, readToken(target), limits, chunks);
+      if (parsed.kind === 'request') dispatcher.handle(parsed.request);
+      else if (parsed.kind === 'invalid' && parsed.id !== undefined)
+        bridge.send({ v: PROTOCOL_VERSION, id: parsed.id, ok: false, error: parsed.error }, parsed.id);
+      else if (parsed.kind === 'invalid') bridge.send({ v: PROTOCOL_VERSION, event: 'warning', data: parsed.error });
+    },
+    limits,
+    target,
+  );
   const dispatcher = new Dispatcher({ reply: (reply) => bridge.send(reply, reply.id), emit: (event) => bridge.send(event), defaults });
   bridge.send({
     v: PROTOCOL_VERSION,

@@ -46,7 +46,8 @@ function checkMessage(message: unknown, token: string | undefined, limits: Bridg
   if (typeof message !== 'object' || message === null || Array.isArray(message)) return invalid('shape', 'The bridge message must be a JSON object');
   const m = message as Record<string, unknown>;
   const id = typeof m['id'] === 'string' && m['id'].length > 0 && m['id'].length <= MAX_ID_CHARS ? m['id'] : undefined;
-  if (m['v'] !== PROTOCOL_VERSION) return invalid('version', `Unsupported protocol version ${JSON.stringify(m['v'])}; this page speaks version 1`, id, { supported: [1] });
+  if (m['v'] !== PROTOCOL_VERSION)
+    return invalid('version', `Unsupported protocol version ${JSON.stringify(m['v'])}; this page speaks version 1`, id, { supported: [1] });
   if (id === undefined) return invalid('id', `"id" must be a non-empty string of at most ${MAX_ID_CHARS} characters`);
   if (token === undefined) return invalid('token', 'This page was started without a session token (window.__MODELSHIP_RN_TOKEN__); it accepts no requests', id);
   if (m['token'] !== token) return invalid('token', 'The session token does not match', id);
@@ -77,7 +78,8 @@ function checkMessage(message: unknown, token: string | undefined, limits: Bridg
 function payloadProblem(type: RequestType, p: Record<string, unknown>): { field: string; message: string } | undefined {
   switch (type) {
     case 'load':
-      if (typeof p['manifestUrl'] !== 'string' || p['manifestUrl'] === '') return { field: 'payload.manifestUrl', message: 'payload.manifestUrl must be a non-empty string' };
+      if (typeof p['manifestUrl'] !== 'string' || p['manifestUrl'] === '')
+        return { field: 'payload.manifestUrl', message: 'payload.manifestUrl must be a non-empty string' };
       if (p['options'] !== undefined && (typeof p['options'] !== 'object' || p['options'] === null || Array.isArray(p['options']))) {
         return { field: 'payload.options', message: 'payload.options must be an object' };
       }
@@ -92,7 +94,9 @@ function payloadProblem(type: RequestType, p: Record<string, unknown>): { field:
       }
       return undefined;
     case 'cancel':
-      return typeof p['target'] === 'string' && p['target'] !== '' ? undefined : { field: 'payload.target', message: 'payload.target must be the id of a call' };
+      return typeof p['target'] === 'string' && p['target'] !== ''
+        ? undefined
+        : { field: 'payload.target', message: 'payload.target must be the id of a call' };
     default:
       return undefined;
   }
@@ -102,6 +106,7 @@ function inputProblem(input: unknown, field: string): { field: string; message: 
   if (typeof input !== 'object' || input === null) return { field, message: `${field} must be { float32: base64 } or { image: data URL }` };
   const i = input as Record<string, unknown>;
   if (typeof i['float32'] === 'string') return undefined;
-  if (typeof i['image'] === 'string') return i['image'].startsWith('data:image/') ? undefined : { field: `${field}.image`, message: `${field}.image must be a data:image/… URL` };
+  if (typeof i['image'] === 'string')
+    return i['image'].startsWith('data:image/') ? undefined : { field: `${field}.image`, message: `${field}.image must be a data:image/… URL` };
   return { field, message: `${field} must be { float32: base64 } or { image: data URL }` };
 }

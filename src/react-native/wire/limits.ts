@@ -20,4 +20,8 @@ export const DEFAULT_MAX_MESSAGE_CHARS = 32 * 1024 * 1024;
 /** Chunked messages being reassembled at once, per receiver; beyond it the oldest is dropped. */
 export const MAX_OPEN_CHUNKED = 16;
 
-export const DEFAULT_LIMITS: BridgeLimits = { chunkChars: DEFAULT_CHUNK_CHARS, maxBridgeChars: DEFAULT_MAX_BRIDGE_CHARS, maxMessageChars: DEFAULT_MAX_MESSAGE_CHARS };
+export const DEFAULT_LIMITS: BridgeLimits = {
+  chunkChars: DEFAULT_CHUNK_CHARS,
+  maxBridgeChars: DEFAULT_MAX_BRIDGE_CHARS,
+  maxMessageChars: DEFAULT_MAX_MESSAGE_CHARS,
+};
