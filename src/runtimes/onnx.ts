@@ -40,6 +40,7 @@ export async function createOnnxSession(ort: OrtModule, build: OnnxBuild, config
   return {
     runtime,
     runtimeVersion: ort.env.versions.web ?? 'unknown',
+    executionProvider,
     run: (feeds) => runSession(ort, session, feeds),
     dispose: () => session.release(),
   };
