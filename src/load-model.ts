@@ -1,6 +1,7 @@
 import { checkLoadArgs } from './args/load-args.js';
 import { benchmarkEngine } from './device/benchmark.js';
 import { probeDevice } from './device/probe.js';
+import { WarmRuntimes } from './plan/warm-runtimes.js';
 import { Emitter } from './emitter.js';
 import type { ModelshipWarningCode } from './errors.js';
 import { DEFAULT_LIMITS } from './manifest/limits.js';
@@ -44,7 +45,8 @@ export async function loadModel(manifestUrl: string, options: LoadOptions = {}):
   options.onProgress?.({ type: 'manifest', url: initial.filesUrl, version: manifest.version });
 
   const device = await probeDevice(options.device);
-  const versionContext = { device, cache, options, events };
+  const warmRuntimes = new WarmRuntimes(store);
+  const versionContext = { device, cache, options, events, warmRuntimes, warm: await warmRuntimes.list() };
   const plan = planFor(initial, versionContext);
   const remote = resolveRemote(options.remote, manifest);
   const decision = decideRoute(options.route ?? 'auto', {
