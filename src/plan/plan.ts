@@ -49,7 +49,7 @@ export function planLocal(request: PlanRequest): LocalPlan {
       { details: { field: 'options.variant' } },
     );
   }
-  const { usable, notes } = orderRuntimes(request.backends ?? DEFAULT_BACKENDS, profile);
+  const { usable, notes, demoted } = orderRuntimes(request.backends ?? DEFAULT_BACKENDS, profile);
   const skipped: LocalPlan['skipped'] = [];
   const candidates: { variant: Variant; runtime: RuntimeName; why: string; eligible: boolean }[] = [];
   for (const { variant, why, eligible } of ranked) {
@@ -68,6 +68,7 @@ export function planLocal(request: PlanRequest): LocalPlan {
   const byCost = orderByStartCost(
     candidates.filter((c) => c.eligible),
     request.warm ?? new Set(),
+    demoted,
   ).map(({ candidate, why }) => step(candidate.variant, candidate.runtime, `${candidate.why}; ${why}`));
   const rest = candidates.filter((c) => !c.eligible).map((c) => step(c.variant, c.runtime, c.why));
   return { steps: [...byCost, ...rest], notes, skipped };

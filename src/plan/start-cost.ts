@@ -6,7 +6,7 @@ import { transferBytes } from './variant-order.js';
 /** Starts within this share of each other count as the same; the earlier (preferred) one stays first. */
 const SAME_COST = 0.05;
 /** Runs kernels in plain JavaScript: a last resort, never chosen for its size. */
-const LAST_RESORT: ReadonlySet<RuntimeName> = new Set(['tfjs-cpu']);
+const PLAIN_JS: readonly RuntimeName[] = ['tfjs-cpu'];
 
 /** `runtime@version`, the key a warm runtime is remembered under (src/plan/warm-runtimes.ts). */
 export const runtimeKey = (runtime: RuntimeName): string => `${runtime}@${RUNTIME_TABLE[runtime].version}`;
@@ -40,10 +40,16 @@ export function describeCost(cost: StartCost, runtime: RuntimeName): string {
 /**
  * Orders candidates by the bytes a start downloads, model plus runtime (a warm runtime costs
  * nothing), cheapest first; starts within 5% of each other keep their given order, and the
- * last-resort runtimes keep theirs after everything else. Returns each with a reason that names
+ * last-resort runtimes (plain-JS kernels, and `demoted` ones such as a software WebGPU adapter)
+ * keep theirs after everything else. Returns each with a reason that names
  * the costs it was compared against.
  */
-export function orderByStartCost<T extends Candidate>(candidates: T[], warm: ReadonlySet<string>): { candidate: T; why: string }[] {
+export function orderByStartCost<T extends Candidate>(
+  candidates: T[],
+  warm: ReadonlySet<string>,
+  demoted: readonly RuntimeName[] = [],
+): { candidate: T; why: string }[] {
+  const LAST_RESORT: ReadonlySet<RuntimeName> = new Set([...PLAIN_JS, ...demoted]);
   const costed = candidates.map((candidate, index) => ({ candidate, index, cost: startCost(candidate.variant, candidate.runtime, warm) }));
   const ranked = costed.filter((item) => !LAST_RESORT.has(item.candidate.runtime));
   const cheapest = Math.min(...ranked.map((item) => item.cost.total));
@@ -59,7 +65,7 @@ export function orderByStartCost<T extends Candidate>(candidates: T[], warm: Rea
       .map((other) => `${other.candidate.runtime}/${other.candidate.variant.id} ${mb(other.cost.total)}`);
     const versus = others.length > 0 ? ` vs ${others.join(', ')}` : '';
     const rank = LAST_RESORT.has(item.candidate.runtime)
-      ? 'plain-JavaScript kernels, a last resort'
+      ? `${PLAIN_JS.includes(item.candidate.runtime) ? 'plain-JavaScript kernels' : 'software adapter'}, a last resort`
       : position === 0 || item.cost.total <= cheapest * (1 + SAME_COST)
         ? 'cheapest start'
         : 'costlier start';

@@ -111,3 +111,15 @@ describe('start cost', () => {
     assert.equal((await new WarmRuntimes(undefined).list()).size, 0);
   });
 });
+
+describe('start cost on a software WebGPU adapter', () => {
+  it('keeps the software adapter after every other runtime however cheap it is', () => {
+    const swiftShader = profile({ webgpu: { available: true, isFallbackAdapter: true, features: [], limits: {} } });
+    const plan = planLocal({ manifest: MNIST(), profile: swiftShader });
+    assert.equal(firstStep(plan), 'tfjs-wasm/tfjs-uint8');
+    assert.match(plan.steps[0]!.reason, /vs litert-wasm\/tflite-fp32 10\.\d\d MB, onnx-wasm\/int8 14\.\d\d MB/);
+    const order = plan.steps.map((step) => step.runtime);
+    const firstGpu = order.findIndex((runtime) => runtime.endsWith('-webgpu'));
+    assert.ok(order.slice(firstGpu).every((runtime) => runtime.endsWith('-webgpu') || runtime === 'tfjs-cpu'), order.join(', '));
+  });
+});
