@@ -17,7 +17,12 @@ async function main(): Promise<void> {
   try {
     for (const variant of ['auto', 'fp32']) {
       const loads = await measureLoads(server.url, MANIFEST, network, ROUNDS, variant);
-      rows[variant] = { runtime: [...new Set(loads.coldRuntimes)].join('/'), coldMs: median(loads.cold), warmMs: median(loads.warm), coldMB: median(loads.coldBytes) / 1e6 };
+      rows[variant] = {
+        runtime: [...new Set(loads.coldRuntimes)].join('/'),
+        coldMs: median(loads.cold),
+        warmMs: median(loads.warm),
+        coldMB: median(loads.coldBytes) / 1e6,
+      };
     }
   } finally {
     await server.stop();
@@ -25,7 +30,9 @@ async function main(): Promise<void> {
   console.log(`\nfirst visit, ${network.name}, fresh profile, medians of ${ROUNDS}\n`);
   console.log('variant  runtime      first prediction  warm reload   bytes on the wire');
   for (const [variant, row] of Object.entries(rows)) {
-    console.log(`${variant.padEnd(8)} ${row.runtime.padEnd(12)} ${`${row.coldMs.toFixed(0)} ms`.padStart(16)} ${`${row.warmMs.toFixed(0)} ms`.padStart(12)} ${`${row.coldMB.toFixed(2)} MB`.padStart(19)}`);
+    console.log(
+      `${variant.padEnd(8)} ${row.runtime.padEnd(12)} ${`${row.coldMs.toFixed(0)} ms`.padStart(16)} ${`${row.warmMs.toFixed(0)} ms`.padStart(12)} ${`${row.coldMB.toFixed(2)} MB`.padStart(19)}`,
+    );
   }
   const ratio = rows['auto']!.coldMs / rows['fp32']!.coldMs;
   console.log(`\nauto / fp32 first visit: ${ratio.toFixed(2)}× (target: auto ≤ 2000 ms, ≤ 4 MB)`);

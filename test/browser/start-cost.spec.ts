@@ -24,7 +24,9 @@ test('a fresh profile’s auto load starts the cheapest runtime, says why in byt
   expect(first.label).toBe(first.expected);
   expect(first.runtime).toBe('tfjs-wasm');
   expect(first.variant).toBe('tfjs-uint8');
-  expect(first.reason).toMatch(/cheapest start: 2\.\d\d MB to start \(model 110 KB \+ runtime 2\.\d\d MB\) vs litert-wasm\/tflite-fp32 10\.\d\d MB, onnx-wasm\/int8 14\.\d\d MB/);
+  expect(first.reason).toMatch(
+    /cheapest start: 2\.\d\d MB to start \(model 110 KB \+ runtime 2\.\d\d MB\) vs litert-wasm\/tflite-fp32 10\.\d\d MB, onnx-wasm\/int8 14\.\d\d MB/,
+  );
   // onnxruntime's 14 MB wasm and LiteRT's 9 MB were never fetched.
   expect(paths.filter((path) => path.endsWith('.wasm'))).toEqual(['/wasm/tfjs-backend-wasm-simd.wasm']);
 

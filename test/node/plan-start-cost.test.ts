@@ -51,10 +51,16 @@ describe('variant requirements', () => {
 
   it('checks minimum runtime versions against the build and features against the runtime and device', () => {
     const variant = { ...MNIST().variants[0]!, requires: { minRuntimeVersion: { 'onnx-wasm': '99.0.0' } } };
-    assert.match(unmetRequirement(variant, 'onnx-wasm', profile())!, new RegExp(`needs onnxruntime-web ≥ 99.0.0, this build has ${RUNTIME_TABLE['onnx-wasm'].version}`));
+    assert.match(
+      unmetRequirement(variant, 'onnx-wasm', profile())!,
+      new RegExp(`needs onnxruntime-web ≥ 99.0.0, this build has ${RUNTIME_TABLE['onnx-wasm'].version}`),
+    );
     assert.equal(unmetRequirement({ ...variant, requires: { minRuntimeVersion: { 'onnx-wasm': '1.0.0' } } }, 'onnx-wasm', profile()), undefined);
     assert.match(unmetRequirement({ ...variant, requires: { features: ['int8'] } }, 'litert-wasm', profile())!, /int8 kernels/);
-    assert.match(unmetRequirement({ ...variant, requires: { features: ['wasm-simd'] } }, 'tfjs-wasm', profile({ wasm: { simd: false, threads: false } }))!, /SIMD/);
+    assert.match(
+      unmetRequirement({ ...variant, requires: { features: ['wasm-simd'] } }, 'tfjs-wasm', profile({ wasm: { simd: false, threads: false } }))!,
+      /SIMD/,
+    );
     const gpu = profile({ webgpu: { available: true, isFallbackAdapter: false, features: ['shader-f16'], limits: {} } });
     assert.equal(unmetRequirement({ ...variant, requires: { features: ['shader-f16'] } }, 'onnx-webgpu', gpu), undefined);
     assert.match(unmetRequirement({ ...variant, requires: { features: ['shader-f16'] } }, 'onnx-wasm', gpu)!, /WebGPU feature/);
@@ -66,7 +72,10 @@ describe('variant requirements', () => {
       manifest.variants[0]!['requires'] = requires;
       return () => validateManifest(manifest);
     };
-    assert.throws(bad({ opset: 0 }), (error: Error & { code?: string }) => error.code === 'MANIFEST_INVALID' && /variants\[0\]\.requires\.opset/.test(error.message));
+    assert.throws(
+      bad({ opset: 0 }),
+      (error: Error & { code?: string }) => error.code === 'MANIFEST_INVALID' && /variants\[0\]\.requires\.opset/.test(error.message),
+    );
     assert.throws(bad({ features: ['fp64'] }), /variants\[0\]\.requires\.features\[0\]/);
     assert.throws(bad({ minRuntimeVersion: { 'onnx-wasm': 'latest' } }), /variants\[0\]\.requires\.minRuntimeVersion/);
     assert.throws(bad({ gpu: true }), /variants\[0\]\.requires/);
@@ -77,7 +86,10 @@ describe('start cost', () => {
   it('a first visit picks the runtime with the fewest bytes to start among variants within the accuracy bar, and says why', () => {
     const plan = planLocal({ manifest: MNIST(), profile: profile() });
     assert.equal(firstStep(plan), 'tfjs-wasm/tfjs-uint8');
-    assert.match(plan.steps[0]!.reason, /cheapest start: 2\.\d\d MB to start \(model 110 KB \+ runtime 2\.\d\d MB\) vs litert-wasm\/tflite-fp32 10\.\d\d MB, onnx-wasm\/int8 14\.\d\d MB/);
+    assert.match(
+      plan.steps[0]!.reason,
+      /cheapest start: 2\.\d\d MB to start \(model 110 KB \+ runtime 2\.\d\d MB\) vs litert-wasm\/tflite-fp32 10\.\d\d MB, onnx-wasm\/int8 14\.\d\d MB/,
+    );
     const order = plan.steps.map((step) => step.runtime);
     assert.ok(order.indexOf('litert-wasm') < order.indexOf('onnx-wasm'), 'a 9.6 MB runtime before a 14.4 MB one');
     assert.equal(order.filter((runtime) => runtime !== 'tfjs-cpu').length + 1, order.length);
@@ -120,6 +132,9 @@ describe('start cost on a software WebGPU adapter', () => {
     assert.match(plan.steps[0]!.reason, /vs litert-wasm\/tflite-fp32 10\.\d\d MB, onnx-wasm\/int8 14\.\d\d MB/);
     const order = plan.steps.map((step) => step.runtime);
     const firstGpu = order.findIndex((runtime) => runtime.endsWith('-webgpu'));
-    assert.ok(order.slice(firstGpu).every((runtime) => runtime.endsWith('-webgpu') || runtime === 'tfjs-cpu'), order.join(', '));
+    assert.ok(
+      order.slice(firstGpu).every((runtime) => runtime.endsWith('-webgpu') || runtime === 'tfjs-cpu'),
+      order.join(', '),
+    );
   });
 });
