@@ -138,3 +138,19 @@ describe('start cost on a software WebGPU adapter', () => {
     );
   });
 });
+
+describe('runtime table', () => {
+  it('matches the installed runtime packages: versions and the wasm each runtime fetches', () => {
+    const pkgDir = (name: string) => `node_modules/${name}`;
+    const size = (path: string) => readFileSync(path).length;
+    for (const row of Object.values(RUNTIME_TABLE)) {
+      assert.equal(row.version, (JSON.parse(readFileSync(`${pkgDir(row.package)}/package.json`, 'utf8')) as { version: string }).version, row.package);
+    }
+    const ort = pkgDir('onnxruntime-web');
+    assert.equal(RUNTIME_TABLE['onnx-wasm'].wasmBytes, size(`${ort}/dist/ort-wasm-simd-threaded.wasm`) + size(`${ort}/dist/ort-wasm-simd-threaded.mjs`));
+    assert.equal(RUNTIME_TABLE['tfjs-wasm'].wasmBytes, size(`${pkgDir('@tensorflow/tfjs-backend-wasm')}/dist/tfjs-backend-wasm-simd.wasm`));
+    const litert = pkgDir('@litertjs/core');
+    assert.equal(RUNTIME_TABLE['litert-wasm'].wasmBytes, size(`${litert}/wasm/litert_wasm_internal.wasm`) + size(`${litert}/wasm/litert_wasm_internal.js`));
+    assert.ok(RUNTIME_TABLE['tfjs-wasm'].jsBytes > 1e6, 'tfjs core is most of the tfjs-wasm start');
+  });
+});
