@@ -3,6 +3,7 @@
 import { freshProfile, startReferenceServer } from './browser.js';
 import { NETWORKS, measureLoads } from './load.js';
 import { comparePredict } from './page-scripts.js';
+import { benchReactNative, reactNativeTable } from './react-native.js';
 import { benchVariants } from './variants.js';
 
 const PORT = Number(process.env['BENCH_PORT'] ?? 8392);
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
   const server = await startReferenceServer(PORT, ['--coop-coep']);
   const rows: [string, string, string][] = [];
   const json: Record<string, unknown> = { bench: 'modelship-local', rounds: ROUNDS };
+  let bridge: Awaited<ReturnType<typeof benchReactNative>> = [];
   try {
     for (const network of NETWORKS) {
       const loads = await measureLoads(server.url, MANIFEST, network, ROUNDS);
@@ -40,6 +42,7 @@ async function main(): Promise<void> {
     rows.push(['predictBatch(64), modelship', `${ours.toFixed(0)} inf/s`, `${(ours / theirs).toFixed(2)}× minimal worker`]);
     rows.push(['batch 64, minimal worker', `${theirs.toFixed(0)} inf/s`, '']);
     Object.assign(json, { predict: compare, predictP50Ratio: ratio, batch64InferencesPerSecond: ours, minimalBatch64InferencesPerSecond: theirs });
+    bridge = await benchReactNative(server.url);
   } finally {
     await server.stop();
   }
@@ -47,6 +50,7 @@ async function main(): Promise<void> {
   console.log('\nmodelship — headless Chromium, onnxruntime-web wasm (1 thread), fp32 MNIST CNN\n');
   for (const [name, value, note] of rows) console.log(`${name.padEnd(width)}  ${value.padStart(22)}  ${note}`);
   console.log(`\n${JSON.stringify(json)}`);
+  console.log(`\n${reactNativeTable(bridge)}\n\n${JSON.stringify({ bench: 'modelship-react-native', rows: bridge })}`);
   const variants = await benchVariants();
   console.log(`\n${variants.table}\n\n${JSON.stringify({ bench: 'modelship-variants', rows: variants.rows })}`);
 }

@@ -2,14 +2,13 @@ import type { Variant } from '../manifest/types.js';
 import type { RuntimeName } from '../runtimes/types.js';
 import { RUNTIME_TABLE } from './runtime-table.generated.js';
 import { transferBytes } from './variant-order.js';
+import { runtimeKey } from './warm-runtimes.js';
 
 /** Starts within this share of each other count as the same; the earlier (preferred) one stays first. */
 const SAME_COST = 0.05;
 /** Runs kernels in plain JavaScript: a last resort, never chosen for its size. */
 const PLAIN_JS: readonly RuntimeName[] = ['tfjs-cpu'];
 
-/** `runtime@version`, the key a warm runtime is remembered under (src/plan/warm-runtimes.ts). */
-export const runtimeKey = (runtime: RuntimeName): string => `${runtime}@${RUNTIME_TABLE[runtime].version}`;
 
 export interface StartCost {
   modelBytes: number;

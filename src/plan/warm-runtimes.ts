@@ -1,8 +1,11 @@
 import type { KeyValueStore } from '../store/key-value-store.js';
 import type { RuntimeName } from '../runtimes/types.js';
-import { runtimeKey } from './start-cost.js';
+import { RUNTIME_TABLE } from './runtime-table.generated.js';
 
 const KEY = 'runtime:warm';
+
+/** `runtime@version` as built into this modelship: the key a warm runtime is remembered under. */
+export const runtimeKey = (runtime: RuntimeName): string => `${runtime}@${RUNTIME_TABLE[runtime].version}`;
 /** Bounded: one entry per runtime and version; older versions fall off. */
 const MAX_ENTRIES = 16;
 

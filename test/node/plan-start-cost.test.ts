@@ -7,8 +7,7 @@ import type { Manifest } from '../../src/manifest/types.js';
 import { planLocal, skippedFallbacks } from '../../src/plan/plan.js';
 import { unmetRequirement } from '../../src/plan/requirements.js';
 import { RUNTIME_TABLE } from '../../src/plan/runtime-table.generated.js';
-import { runtimeKey } from '../../src/plan/start-cost.js';
-import { WarmRuntimes } from '../../src/plan/warm-runtimes.js';
+import { runtimeKey, WarmRuntimes } from '../../src/plan/warm-runtimes.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 
 const MNIST = (): Manifest => JSON.parse(readFileSync('models/mnist/manifest.json', 'utf8')) as Manifest;
