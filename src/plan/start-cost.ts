@@ -9,7 +9,6 @@ const SAME_COST = 0.05;
 /** Runs kernels in plain JavaScript: a last resort, never chosen for its size. */
 const PLAIN_JS: readonly RuntimeName[] = ['tfjs-cpu'];
 
-
 export interface StartCost {
   modelBytes: number;
   /** 0 when this runtime at this version started here before (its files are in the HTTP cache). */
