@@ -81,7 +81,9 @@ async function main(): Promise<void> {
     markClass('');
   });
   try {
-    model = await loadModel(MANIFEST_URL, { onProgress: showProgress, wasmPaths: '/wasm/' });
+    // The PWA precaches onnx-wasm for offline use (scripts/build-sw.mjs), so the demo names it; without
+    // `backends`, auto would start the runtime with the fewest bytes to download (README, Backends).
+    model = await loadModel(MANIFEST_URL, { onProgress: showProgress, wasmPaths: '/wasm/', backends: ['onnx-wasm'] });
     const info = model.info();
     text('model', `${info.name} ${info.version}`);
     text('runtime', `${info.runtime} (onnxruntime-web ${info.runtimeVersion})`);
