@@ -23,3 +23,4 @@ export type { UpdateResult } from './update/updater.js';
 export type { Manifest, Variant, ModelFile, GoldenVector, Preprocessing, Channel } from './manifest/types.js';
 export type { KeyValueStore } from './store/key-value-store.js';
 export { createMemoryStore } from './store/memory-store.js';
+export type { DriftEvent, DriftThresholds, MonitoringOptions, MonitoringSnapshot, VersionUsage, DriftFigures } from './monitoring/types.js';

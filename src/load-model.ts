@@ -86,7 +86,7 @@ export async function loadModel(manifestUrl: string, options: LoadOptions = {}):
     resolve: () => resolveManifest(manifestUrl, resolveContext),
     loadVersion: (next) => loadVersion(next, versionContext),
   });
-  const model = new Model({ manifestUrl: resolved.cacheUrl, router, updater, device, planNotes: plan.notes, remote, fallbackRoute, events, resolved: initial, cache });
+  const model = new Model({ manifestUrl: resolved.cacheUrl, router, updater, device, planNotes: plan.notes, remote, fallbackRoute, events, resolved: initial, cache, monitoring: options.monitoring });
   await model.refreshStorage();
   if (pending) {
     // The cached version serves now; the new one downloads, proves itself and switches in behind it.

@@ -1,7 +1,6 @@
 import type { DeviceProfile } from './device/types.js';
 import type { Emitter } from './emitter.js';
 import { ModelshipError } from './errors.js';
-import type { Manifest } from './manifest/types.js';
 import { toBatchTensor, toInputTensor, type ModelInput } from './preprocess/input.js';
 import type { RemoteEngine } from './remote/types.js';
 import type { RemoteOptions } from './route/connect-remote.js';
@@ -11,7 +10,10 @@ import type { ModelCache } from './store/model-cache.js';
 import { storageEstimate } from './store/persistence.js';
 import type { ResolvedManifest } from './update/resolve-manifest.js';
 import type { UpdateResult, Updater } from './update/updater.js';
-import { softmax, topK } from './scores.js';
+import { calibrationFor } from './monitoring/calibration.js';
+import type { InputFeatures } from './monitoring/features.js';
+import { ModelMonitor } from './monitoring/monitor.js';
+import type { MonitoringOptions, MonitoringSnapshot } from './monitoring/types.js';
 import type { ModelEvents, ModelInfo, PredictOptions, Prediction } from './types.js';
 
 export interface ModelParts {
@@ -26,6 +28,7 @@ export interface ModelParts {
   remote: RemoteOptions | undefined;
   fallbackRoute: 'local' | 'remote' | undefined;
   events: Emitter<ModelEvents>;
+  monitoring?: MonitoringOptions;
 }
 
 const now = (): number => (typeof performance === 'undefined' ? Date.now() : performance.now());
@@ -33,11 +36,20 @@ const now = (): number => (typeof performance === 'undefined' ? Date.now() : per
 export class Model {
   private disposed = false;
   private storage: ModelInfo['storage'] = { cacheBytes: 0 };
+  private readonly monitor: ModelMonitor;
 
   constructor(private readonly parts: ModelParts) {
     const refresh = (): void => void this.refreshStorage();
     parts.events.on('update', refresh);
     parts.events.on('rollback', refresh);
+    this.monitor = new ModelMonitor(parts.monitoring ?? {}, parts.events, () => ({ name: parts.router.primary.manifest.name, channel: this.info().channel?.name }));
+    this.monitor.loaded(parts.router.primary);
+    parts.events.on('update', () => this.monitor.loaded(parts.router.primary));
+  }
+
+  /** Counts, latency, errors, fallbacks, abstentions, cache hits per version, and the drift window's figures. */
+  monitoring(): MonitoringSnapshot {
+    return this.monitor.snapshot();
   }
 
   /** Revalidates the manifest now and, when it names a newer version, installs it and switches atomically. */
@@ -66,9 +78,14 @@ export class Model {
   async predict(input: ModelInput, options: PredictOptions = {}): Promise<Prediction> {
     this.assertLive();
     const started = now();
-    const data = toInputTensor(input, this.parts.router.primary.manifest);
-    const [prediction] = await this.runRows(data, 1, started, options);
-    return prediction!;
+    try {
+      const data = toInputTensor(input, this.parts.router.primary.manifest);
+      const [prediction] = await this.runRows(data, 1, started, options);
+      return prediction!;
+    } catch (error) {
+      this.monitor.error(error);
+      throw error;
+    }
   }
 
   /** Many inputs in one worker call and one runtime run. */
@@ -76,8 +93,13 @@ export class Model {
     this.assertLive();
     const started = now();
     if (Array.isArray(inputs) && inputs.length === 0) return [];
-    const batch = toBatchTensor(inputs, this.parts.router.primary.manifest);
-    return this.runRows(batch.data, inputs.length, started, options);
+    try {
+      const batch = toBatchTensor(inputs, this.parts.router.primary.manifest);
+      return await this.runRows(batch.data, inputs.length, started, options);
+    } catch (error) {
+      this.monitor.error(error);
+      throw error;
+    }
   }
 
   info(): ModelInfo {
@@ -109,6 +131,7 @@ export class Model {
       channel: channelInfo(this.parts.resolved),
       manifestSource: this.parts.resolved.source,
       storage: { ...this.storage },
+      monitoring: (({ calibrated, reason }) => ({ calibrated, reason }))(calibrationFor(manifest, slot.variant.id)),
     };
   }
 
@@ -119,13 +142,15 @@ export class Model {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    await this.parts.router.dispose();
+    await Promise.all([this.parts.router.dispose(), this.monitor.dispose()]);
   }
 
   private async runRows(data: Float32Array, rows: number, started: number, options: PredictOptions): Promise<Prediction[]> {
     const { router } = this.parts;
     // Input names and shapes are fixed across versions of one model; labels and version come from the slot that answered.
     const input = router.primary.manifest.inputs[0]!;
+    // Read before the run: the engine may take (transfer) the buffer.
+    const features = this.monitor.inspect(data, rows, router.primary.manifest);
     const { outputs, slot } = await router.run({ [input.name]: { data, dims: [rows, ...input.shape.slice(1)] } }, options);
     const manifest = slot.manifest;
     const output = manifest.outputs[0]!;
@@ -135,7 +160,7 @@ export class Model {
       throw new ModelshipError('BACKEND_UNAVAILABLE', `${slot.engine.runtime} returned ${values?.data.length ?? 0} values for ${rows}×${classes}`);
     }
     const latencyMs = now() - started;
-    return Array.from({ length: rows }, (_, row) => toPrediction(values.data.subarray(row * classes, (row + 1) * classes), slot, manifest, latencyMs));
+    return Array.from({ length: rows }, (_, row) => toPrediction(this.monitor, values.data.subarray(row * classes, (row + 1) * classes), features[row]!, slot, latencyMs));
   }
 
   private assertLive(): void {
@@ -149,19 +174,14 @@ function channelInfo(resolved: ResolvedManifest): ModelInfo['channel'] {
   return { name: choice.channel.name, version: choice.version ?? resolved.manifest.version, reason: choice.reason };
 }
 
-function toPrediction(raw: Float32Array, slot: Slot, manifest: Manifest, latencyMs: number): Prediction {
-  const scores = manifest.outputs[0]!.kind === 'logits' ? softmax(raw) : Array.from(raw);
-  const top = topK(scores, manifest.labels, 3);
-  const best = top[0]!;
+function toPrediction(monitor: ModelMonitor, raw: Float32Array, features: InputFeatures, slot: Slot, latencyMs: number): Prediction {
+  const scored = monitor.score(raw, features, slot, latencyMs);
   return {
-    label: best.label,
-    index: best.index,
-    scores,
-    top,
+    ...scored,
     route: slot.route,
     runtime: slot.engine.runtime,
     variant: slot.variant.id,
-    version: manifest.version,
+    version: slot.manifest.version,
     latencyMs,
   };
 }

@@ -6,6 +6,7 @@ import type { RoutePreference } from './route/route-policy.js';
 import type { RuntimeName } from './runtimes/types.js';
 import type { KeyValueStore } from './store/key-value-store.js';
 import type { ModelInput } from './preprocess/input.js';
+import type { DriftEvent, MonitoringOptions } from './monitoring/types.js';
 
 export type { DeviceOverrides, DeviceProfile, ModelInput, RemoteHealth, RemoteOptions, RoutePreference, RuntimeName };
 
@@ -37,6 +38,11 @@ export interface Prediction {
   variant: string;
   version: string;
   latencyMs: number;
+  /** True when the model should not be believed: see `abstainReason`. `label` and `scores` are still given. */
+  abstain: boolean;
+  abstainReason?: 'empty' | 'out-of-distribution' | 'low-confidence';
+  /** How unusual the input looks to the model and by its features (higher = more unusual; 0 without a monitoring block). */
+  oodScore: number;
 }
 
 export type CacheStatus = 'hit' | 'stored' | 'uncached';
@@ -72,6 +78,8 @@ export interface ModelInfo {
   manifestUrl: string;
   cache: { status: CacheStatus; bytes: number };
   accuracy: number;
+  /** Whether scores are temperature-calibrated and predictions may abstain, and why (not). */
+  monitoring: { calibrated: boolean; reason: string };
 }
 
 export interface ModelEvents {
@@ -81,6 +89,8 @@ export interface ModelEvents {
   /** The model went back to an earlier version: asked for, or the new one failed its proof. */
   rollback: { from: string; to: string; reason: string };
   warning: { code: string; message: string; cause?: unknown };
+  /** A drift figure of the prediction window crossed its threshold. */
+  drift: DriftEvent;
 }
 
 export interface PredictOptions {
@@ -127,4 +137,6 @@ export interface LoadOptions {
   limits?: Partial<ManifestLimits>;
   onFallback?: (event: ModelEvents['fallback']) => void;
   onWarning?: (event: ModelEvents['warning']) => void;
+  /** Drift window and aggregated reports; without `monitoring.endpoint` nothing leaves the device. */
+  monitoring?: MonitoringOptions;
 }

@@ -20,6 +20,8 @@ $PY printed_check.py                     # .data/printed.json (printed-font sani
 $PY evaluate.py                            # .data/metrics.json, ../mnist/misclassified.json
 $PY write_manifest.py                      # ../mnist/manifest.json
 $PY model_card.py                          # ../mnist/MODEL_CARD.md
+$PY nondigits.py                           # .data/nondigits.* (letters, symbols, scribbles, noise, blank)
+node --import tsx calibrate.ts             # manifest.monitoring + MODEL_CARD.md section (imports src/monitoring)
 node write_expectations.mjs                # ../mnist/expectations.json (per-class rates for the demo)
 $PY write_repository.py                    # ../repository/{mnist,mnist_int8}
 node validate_manifest.mjs                 # manifest.json against ../manifest.schema.json
