@@ -20,9 +20,11 @@ export interface RouterContext {
   version: string;
   isClosing: () => boolean;
   isReady: () => boolean;
+  /** Device reports and the dashboard (server/src/monitoring/routes.ts); answers false for other paths. */
+  monitoring?: (req: IncomingMessage, res: ServerResponse, pathname: string) => Promise<boolean>;
 }
 
-type Route = 'v2' | 'v1' | 'metrics' | 'static' | 'options' | 'other';
+type Route = 'v2' | 'v1' | 'metrics' | 'static' | 'options' | 'monitoring' | 'other';
 
 const V2_MODEL = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(?:\/(ready|infer))?$/;
 const V1_MODEL = /^\/v1\/models\/([^/:]+)(?:\/versions\/([^/:]+))?(:predict)?$/;
@@ -85,6 +87,10 @@ export function createRouter(ctx: RouterContext): (req: IncomingMessage, res: Se
         const text = await ctx.metrics.text();
         res.writeHead(200, { 'Content-Type': ctx.metrics.contentType, 'Cache-Control': 'no-store' });
         res.end(text);
+        return;
+      }
+      if (ctx.monitoring && (await ctx.monitoring(req, res, pathname))) {
+        route = 'monitoring';
         return;
       }
       const mount = ctx.files?.match(pathname);

@@ -5,6 +5,8 @@ import { InferenceService } from './inference.js';
 import { ServerMetrics } from './metrics.js';
 import { resolveOptions, type ServerOptions } from './options.js';
 import { ModelRepository } from './repository.js';
+import { Registry } from 'prom-client';
+import { createMonitoringRoutes } from './monitoring/routes.js';
 import { createRouter } from './router.js';
 import { StaticFiles } from './static.js';
 
@@ -57,6 +59,7 @@ export function createServer(options: ServerOptions = {}): ModelshipServer {
     version: SERVER_VERSION,
     isClosing: () => closing !== undefined,
     isReady: () => isLoaded && closing === undefined && repository.allReady,
+    monitoring: o.monitoring ? createMonitoringRoutes({ registry: metrics?.registry ?? new Registry(), authorize: createBearerAuth(o.token), periodMs: o.monitoringPeriodMs }) : undefined,
   });
 
   let inFlight = 0;

@@ -8,6 +8,7 @@ import { calibrationFor, type Calibration } from './calibration.js';
 import { bump, UsageCounters } from './counters.js';
 import { DEFAULT_DRIFT_THRESHOLDS, DEFAULT_DRIFT_WINDOW, DriftWindow, type DriftThresholds } from './drift.js';
 import { inputFeatures, type InputFeatures } from './features.js';
+import { LATENCY_BOUNDS_MS } from './latency-histogram.js';
 import { DRIFT_QUANTITIES } from './manifest-block.js';
 import { Reporter } from './reporter.js';
 import { abstainReason, oodScore, temperatureSoftmax } from './scoring.js';
@@ -147,7 +148,7 @@ export class ModelMonitor {
       route: { ...counters.route },
       runtime: { ...counters.runtime },
       variant: { ...counters.variant },
-      latency: { counts: [...counters.latency.counts] },
+      latency: { boundsMs: [...LATENCY_BOUNDS_MS], counts: [...counters.latency.counts] },
       errors: { ...counters.errors },
       fallbacks: { ...counters.fallbacks },
       abstentions: { ...counters.abstentions },
@@ -170,8 +171,8 @@ export interface ReportBody {
   route: Record<string, number>;
   runtime: Record<string, number>;
   variant: Record<string, number>;
-  /** Counts per bucket of LATENCY_BOUNDS_MS (one more for beyond the last bound). */
-  latency: { counts: number[] };
+  /** Counts per bucket: at most boundsMs[i] ms, and one more for beyond the last bound. */
+  latency: { boundsMs: number[]; counts: number[] };
   errors: Record<string, number>;
   fallbacks: Record<string, number>;
   abstentions: Record<string, number>;
