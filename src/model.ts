@@ -28,7 +28,7 @@ export interface ModelParts {
   remote: RemoteOptions | undefined;
   fallbackRoute: 'local' | 'remote' | undefined;
   events: Emitter<ModelEvents>;
-  monitoring?: MonitoringOptions;
+  monitoring?: MonitoringOptions | false;
 }
 
 const now = (): number => (typeof performance === 'undefined' ? Date.now() : performance.now());
@@ -131,7 +131,7 @@ export class Model {
       channel: channelInfo(this.parts.resolved),
       manifestSource: this.parts.resolved.source,
       storage: { ...this.storage },
-      monitoring: (({ calibrated, reason }) => ({ calibrated, reason }))(calibrationFor(manifest, slot.variant.id)),
+      monitoring: this.parts.monitoring === false ? { calibrated: false, reason: 'monitoring: false' } : (({ calibrated, reason }) => ({ calibrated, reason }))(calibrationFor(manifest, slot.variant.id)),
     };
   }
 
@@ -160,7 +160,7 @@ export class Model {
       throw new ModelshipError('BACKEND_UNAVAILABLE', `${slot.engine.runtime} returned ${values?.data.length ?? 0} values for ${rows}×${classes}`);
     }
     const latencyMs = now() - started;
-    return Array.from({ length: rows }, (_, row) => toPrediction(this.monitor, values.data.subarray(row * classes, (row + 1) * classes), features[row]!, slot, latencyMs));
+    return Array.from({ length: rows }, (_, row) => toPrediction(this.monitor, values.data.subarray(row * classes, (row + 1) * classes), features[row], slot, latencyMs));
   }
 
   private assertLive(): void {
@@ -174,7 +174,7 @@ function channelInfo(resolved: ResolvedManifest): ModelInfo['channel'] {
   return { name: choice.channel.name, version: choice.version ?? resolved.manifest.version, reason: choice.reason };
 }
 
-function toPrediction(monitor: ModelMonitor, raw: Float32Array, features: InputFeatures, slot: Slot, latencyMs: number): Prediction {
+function toPrediction(monitor: ModelMonitor, raw: Float32Array, features: InputFeatures | undefined, slot: Slot, latencyMs: number): Prediction {
   const scored = monitor.score(raw, features, slot, latencyMs);
   return {
     ...scored,

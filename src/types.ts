@@ -137,6 +137,9 @@ export interface LoadOptions {
   limits?: Partial<ManifestLimits>;
   onFallback?: (event: ModelEvents['fallback']) => void;
   onWarning?: (event: ModelEvents['warning']) => void;
-  /** Drift window and aggregated reports; without `monitoring.endpoint` nothing leaves the device. */
-  monitoring?: MonitoringOptions;
+  /**
+   * Drift window and aggregated reports; without `monitoring.endpoint` nothing leaves the device.
+   * `false` turns monitoring off: no abstain, plain softmax, nothing counted.
+   */
+  monitoring?: MonitoringOptions | false;
 }

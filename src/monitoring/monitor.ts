@@ -24,16 +24,22 @@ export class ModelMonitor {
   private readonly totals = new Map<string, UsageCounters>();
   private pending = new Map<string, UsageCounters>();
   private drift: { version: string; window: DriftWindow; size: number } | undefined;
-  private current: Calibration = { calibrated: false, reason: 'no prediction yet' };
+  private current: Calibration;
   private readonly reporter: Reporter | undefined;
+  private readonly options: MonitoringOptions;
+  /** `monitoring: false`: no features, no abstain, plain softmax, nothing counted (the benchmark's baseline). */
+  private readonly enabled: boolean;
 
   constructor(
-    private readonly options: MonitoringOptions,
+    options: MonitoringOptions | false,
     private readonly events: Emitter<ModelEvents>,
     private readonly describe: () => { name: string; channel?: string },
   ) {
+    this.enabled = options !== false;
+    this.options = options || {};
+    this.current = { calibrated: false, reason: this.enabled ? 'no model loaded yet' : 'monitoring: false' };
     events.on('fallback', (event) => this.count(this.lastVersion, (c) => bump(c.fallbacks, `${event.from} → ${event.to}`)));
-    if (options.endpoint) this.reporter = new Reporter(options, () => this.drain());
+    if (this.options.endpoint && this.enabled) this.reporter = new Reporter(this.options, () => this.drain());
   }
 
   private lastVersion = '';
@@ -41,19 +47,26 @@ export class ModelMonitor {
   /** A slot started serving: counts how its files were found (cache hit or not). */
   loaded(slot: Slot): void {
     this.lastVersion = slot.manifest.version;
+    if (this.enabled) this.current = this.calibrationOf(slot.manifest, slot.variant.id);
     this.count(slot.manifest.version, (c) => bump(c.cache, slot.cache.status));
   }
 
   /** Features of each row, read before the engine may take the buffer. */
   inspect(data: Float32Array, rows: number, manifest: Manifest): InputFeatures[] {
+    if (!this.enabled) return [];
     const { width, height, mean, std } = manifest.preprocessing;
     const spec = { width, height, mean, std };
     return Array.from({ length: rows }, (_, row) => inputFeatures(data, spec, row * width * height));
   }
 
   /** Turns one row of raw outputs into the scored part of a Prediction and records it. */
-  score(raw: Float32Array, features: InputFeatures, slot: Slot, latencyMs: number): Pick<Prediction, 'label' | 'index' | 'scores' | 'top' | 'abstain' | 'abstainReason' | 'oodScore'> {
+  score(raw: Float32Array, features: InputFeatures | undefined, slot: Slot, latencyMs: number): Pick<Prediction, 'label' | 'index' | 'scores' | 'top' | 'abstain' | 'abstainReason' | 'oodScore'> {
     const { manifest } = slot;
+    if (!this.enabled || !features) {
+      const scores = manifest.outputs[0]!.kind === 'logits' ? temperatureSoftmax(raw, 1) : Array.from(raw);
+      const top = topK(scores, manifest.labels, 3);
+      return { label: top[0]!.label, index: top[0]!.index, scores, top, abstain: false, abstainReason: undefined, oodScore: 0 };
+    }
     const calibration = this.calibrationOf(manifest, slot.variant.id);
     this.current = calibration;
     const logits = manifest.outputs[0]!.kind === 'logits';
@@ -81,6 +94,7 @@ export class ModelMonitor {
   }
 
   error(error: unknown): void {
+    if (!this.enabled) return;
     const code = isModelshipError(error) ? error.code : 'UNKNOWN';
     this.count(this.lastVersion, (c) => bump(c.errors, code));
   }
@@ -125,6 +139,7 @@ export class ModelMonitor {
   }
 
   private count(version: string, update: (counters: UsageCounters) => void): void {
+    if (!this.enabled) return;
     for (const map of this.reporter ? [this.totals, this.pending] : [this.totals]) {
       let counters = map.get(version);
       if (!counters) map.set(version, (counters = new UsageCounters()));
