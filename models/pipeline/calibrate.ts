@@ -84,6 +84,10 @@ const trainFeatures = features(train.x);
 const featureStats = Object.fromEntries(FEATURE_NAMES.map((name) => [name, robustStat(trainFeatures.map((f) => f[name]))])) as OodStats['features'];
 const sets = { calib: features(calib.x), test: features(test.x), ndCalib: features(ndCalib), ndTest: features(ndTest) };
 const EMPTY_INK = 1e-4;
+// Mean stroke intensity counts only when it is low (faint strokes, noise): a pen on a canvas draws
+// solid strokes where MNIST's scanned ones are soft, so a high intensity must not read as unfamiliar.
+const OOD_FEATURES = [...FEATURE_NAMES];
+const ONE_SIDED = { meanIntensity: 'low' } as const;
 
 interface VariantResult {
   temperature: number;
@@ -99,7 +103,7 @@ async function calibrateVariant(id: string, file: string): Promise<VariantResult
   const [trainLogits, calibLogits, testLogits, ndCalibLogits, ndTestLogits] = [
     await logitsOf(session, train.x), await logitsOf(session, calib.x), await logitsOf(session, test.x), await logitsOf(session, ndCalib), await logitsOf(session, ndTest),
   ];
-  const stats: OodStats = { energy: robustStat(trainLogits.map((l) => energy(l))), features: featureStats };
+  const stats: OodStats = { energy: robustStat(trainLogits.map((l) => energy(l))), features: featureStats, oodFeatures: OOD_FEATURES, oneSided: ONE_SIDED };
   const temperature = fitTemperature(calibLogits, calib.y);
   const score = (logits: Float32Array[], feats: InputFeatures[]): Scored[] =>
     logits.map((l, i) => {
@@ -222,11 +226,13 @@ const block = (v: VariantResult) => ({
 manifest.monitoring = {
   variant: 'fp32',
   method:
-    'Abstain: empty when ink mass <= emptyInk; out-of-distribution when max(energy z, RMS of input-feature robust z-scores) > ood; ' +
+    'Abstain: empty when ink mass <= emptyInk; out-of-distribution when max(energy z, RMS of the robust z-scores of oodFeatures, oneSided ones counted on that side only) > ood; ' +
     'low-confidence when the temperature-scaled top-1 probability < lowConfidence. Temperature fitted by NLL on half the held-out digits; ' +
     'thresholds picked on that half and on calibration-font non-digits (models/pipeline/calibrate.ts).',
   ...block(base),
   features: Object.fromEntries(FEATURE_NAMES.map((name) => [name, { center: round(featureStats[name].center), scale: round(featureStats[name].scale) }])),
+  oodFeatures: OOD_FEATURES,
+  oneSided: ONE_SIDED,
   variants: Object.fromEntries(Object.entries(variants).filter(([id]) => id !== 'fp32').map(([id, v]) => [id, block(v)])),
   reference,
   drift: { window: WINDOW, thresholds: driftThresholds },

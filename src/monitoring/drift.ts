@@ -1,4 +1,4 @@
-import { binOf, jensenShannonDistance, populationStabilityIndex, sharesOf, type ReferenceHistogram } from './histogram.js';
+import { binOf, jensenShannonDistance, populationStabilityIndex, type ReferenceHistogram } from './histogram.js';
 
 export type DriftStatistic = 'jensen-shannon' | 'psi';
 
@@ -11,6 +11,8 @@ export interface DriftThresholds {
 
 export const DEFAULT_DRIFT_THRESHOLDS: DriftThresholds = { jensenShannon: 0.1, psi: 0.25 };
 export const DEFAULT_DRIFT_WINDOW = 200;
+/** Thresholds are checked every this many observations: a window statistic moves slowly, and the check is most of the cost. */
+export const DRIFT_CHECK_EVERY = 10;
 
 export interface DriftFigure {
   jensenShannon: number;
@@ -28,30 +30,43 @@ export interface DriftEvent {
   window: number;
 }
 
+interface Tracked {
+  name: string;
+  histogram: ReferenceHistogram;
+  ring: Int16Array;
+  counts: Float64Array;
+  shares: Float64Array;
+  thresholds: DriftThresholds;
+}
+
 /**
  * A sliding window of the last `size` observations per tracked quantity, binned against the
- * reference. Counts are updated in O(1) per observation (a ring of bin indices), so a figure costs
- * one pass over ~10 bins. Figures are compared only once the window is full: with fewer samples
- * sampling noise alone crosses the thresholds.
+ * reference. Counts are updated in O(1) per observation (a ring of bin indices); figures cost one
+ * pass over ~10 bins per quantity and are compared every DRIFT_CHECK_EVERY observations once the
+ * window is full (with fewer samples, sampling noise alone crosses the thresholds).
  */
 export class DriftWindow {
-  private readonly rings = new Map<string, Int16Array>();
-  private readonly counts = new Map<string, Float64Array>();
+  private readonly tracked: Tracked[];
   private filled = 0;
   private cursor = 0;
+  private sinceCheck = 0;
   /** Names currently over a threshold, so an event fires on crossing, not on every prediction. */
   private readonly over = new Set<string>();
 
   constructor(
-    private readonly reference: Record<string, ReferenceHistogram>,
+    reference: Record<string, ReferenceHistogram>,
     private readonly size = DEFAULT_DRIFT_WINDOW,
     /** Per tracked name; a name without an entry uses the anchors. */
-    private readonly thresholds: Record<string, DriftThresholds> = {},
+    thresholds: Record<string, DriftThresholds> = {},
   ) {
-    for (const [name, histogram] of Object.entries(reference)) {
-      this.rings.set(name, new Int16Array(size).fill(-1));
-      this.counts.set(name, new Float64Array(histogram.shares.length));
-    }
+    this.tracked = Object.entries(reference).map(([name, histogram]) => ({
+      name,
+      histogram,
+      ring: new Int16Array(size).fill(-1),
+      counts: new Float64Array(histogram.shares.length),
+      shares: new Float64Array(histogram.shares.length),
+      thresholds: thresholds[name] ?? DEFAULT_DRIFT_THRESHOLDS,
+    }));
   }
 
   get length(): number {
@@ -60,51 +75,58 @@ export class DriftWindow {
 
   /** Adds one observation (values keyed like the reference) and returns the crossings it caused. */
   add(values: Record<string, number>): DriftEvent[] {
-    for (const [name, histogram] of Object.entries(this.reference)) {
-      const value = values[name];
-      if (value === undefined || !Number.isFinite(value)) continue;
-      const ring = this.rings.get(name)!;
-      const counts = this.counts.get(name)!;
-      const old = ring[this.cursor]!;
-      if (old >= 0) counts[old]!--;
-      const bin = binOf(histogram, value);
-      ring[this.cursor] = bin;
-      counts[bin]!++;
+    for (const t of this.tracked) {
+      const value = values[t.name];
+      const old = t.ring[this.cursor]!;
+      if (old >= 0) t.counts[old]!--;
+      if (value === undefined || !Number.isFinite(value)) {
+        t.ring[this.cursor] = -1;
+        continue;
+      }
+      const bin = binOf(t.histogram, value);
+      t.ring[this.cursor] = bin;
+      t.counts[bin]!++;
     }
     this.cursor = (this.cursor + 1) % this.size;
     this.filled = Math.min(this.size, this.filled + 1);
-    return this.filled < this.size ? [] : this.crossings();
+    if (this.filled < this.size || ++this.sinceCheck < DRIFT_CHECK_EVERY) return [];
+    this.sinceCheck = 0;
+    return this.crossings();
   }
 
   figures(): Record<string, DriftFigure> {
     const out: Record<string, DriftFigure> = {};
-    for (const [name, histogram] of Object.entries(this.reference)) {
-      const window = sharesOf(this.counts.get(name)!);
-      const jensenShannon = jensenShannonDistance(window, histogram.shares);
-      const psi = populationStabilityIndex(window, histogram.shares);
-      const limit = this.thresholdsOf(name);
-      out[name] = { jensenShannon, psi, drifting: this.filled >= this.size && (jensenShannon > limit.jensenShannon || psi > limit.psi) };
+    for (const t of this.tracked) {
+      const { jensenShannon, psi } = this.figure(t);
+      out[t.name] = { jensenShannon, psi, drifting: this.filled >= this.size && (jensenShannon > t.thresholds.jensenShannon || psi > t.thresholds.psi) };
     }
     return out;
   }
 
   thresholdsOf(name: string): DriftThresholds {
-    return this.thresholds[name] ?? DEFAULT_DRIFT_THRESHOLDS;
+    return this.tracked.find((t) => t.name === name)?.thresholds ?? DEFAULT_DRIFT_THRESHOLDS;
+  }
+
+  private figure(t: Tracked): { jensenShannon: number; psi: number } {
+    let total = 0;
+    for (let i = 0; i < t.counts.length; i++) total += t.counts[i]!;
+    for (let i = 0; i < t.counts.length; i++) t.shares[i] = total ? t.counts[i]! / total : 0;
+    return { jensenShannon: jensenShannonDistance(t.shares, t.histogram.shares), psi: populationStabilityIndex(t.shares, t.histogram.shares) };
   }
 
   private crossings(): DriftEvent[] {
     const events: DriftEvent[] = [];
-    for (const [feature, figure] of Object.entries(this.figures())) {
-      const limit = this.thresholdsOf(feature);
+    for (const t of this.tracked) {
+      const figure = this.figure(t);
       const checks: [DriftStatistic, number, number][] = [
-        ['jensen-shannon', figure.jensenShannon, limit.jensenShannon],
-        ['psi', figure.psi, limit.psi],
+        ['jensen-shannon', figure.jensenShannon, t.thresholds.jensenShannon],
+        ['psi', figure.psi, t.thresholds.psi],
       ];
       for (const [statistic, value, threshold] of checks) {
-        const key = `${feature}:${statistic}`;
+        const key = `${t.name}:${statistic}`;
         if (value > threshold && !this.over.has(key)) {
           this.over.add(key);
-          events.push({ feature, statistic, value, threshold, window: this.filled });
+          events.push({ feature: t.name, statistic, value, threshold, window: this.filled });
         } else if (value <= threshold) this.over.delete(key);
       }
     }

@@ -31,7 +31,10 @@ export interface FieldSpec {
  */
 export function inputFeatures(field: ArrayLike<number>, spec: FieldSpec, offset = 0): InputFeatures {
   const { width, height, mean, std } = spec;
-  const at = (x: number, y: number): number => field[offset + y * width + x]! * std + mean;
+  const size = width * height;
+  // One pass for the sums, one over the stroke mask for its perimeter; plain loops, no allocation
+  // but the mask: this runs on every prediction (see bench/monitoring.ts).
+  const stroke = new Uint8Array(size);
   let mass = 0;
   let inkSum = 0;
   let inkCount = 0;
@@ -42,10 +45,11 @@ export function inputFeatures(field: ArrayLike<number>, spec: FieldSpec, offset 
   let x1 = -1;
   let y1 = -1;
   let area = 0;
-  let perimeter = 0;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const v = Math.min(1, Math.max(0, at(x, y)));
+  for (let y = 0, i = 0; y < height; y++) {
+    for (let x = 0; x < width; x++, i++) {
+      let v = field[offset + i]! * std + mean;
+      if (!(v > 0)) continue;
+      if (v > 1) v = 1;
       mass += v;
       sx += v * (x + 0.5);
       sy += v * (y + 0.5);
@@ -58,14 +62,26 @@ export function inputFeatures(field: ArrayLike<number>, spec: FieldSpec, offset 
         if (y > y1) y1 = y;
       }
       if (v >= STROKE_LEVEL) {
+        stroke[i] = 1;
         area++;
-        // Each side that borders paper (or the field's edge) is one unit of perimeter.
-        perimeter += edge(at, x - 1, y, width, height) + edge(at, x + 1, y, width, height) + edge(at, x, y - 1, width, height) + edge(at, x, y + 1, width, height);
       }
     }
   }
-  const size = width * height;
   if (mass <= 0) return { inkMass: 0, meanIntensity: 0, bboxAspect: 0, centroidOffset: 0, strokeWidth: 0 };
+  // Each side of a stroke pixel that borders paper (or the field's edge) is one unit of perimeter.
+  let perimeter = 0;
+  if (area > 0) {
+    for (let y = y0, row = y0 * width; y <= y1; y++, row += width) {
+      for (let x = x0; x <= x1; x++) {
+        const i = row + x;
+        if (!stroke[i]) continue;
+        if (x === 0 || !stroke[i - 1]) perimeter++;
+        if (x === width - 1 || !stroke[i + 1]) perimeter++;
+        if (y === 0 || !stroke[i - width]) perimeter++;
+        if (y === height - 1 || !stroke[i + width]) perimeter++;
+      }
+    }
+  }
   const cx = sx / mass - Math.floor(width / 2) - 0.5;
   const cy = sy / mass - Math.floor(height / 2) - 0.5;
   return {
@@ -76,9 +92,4 @@ export function inputFeatures(field: ArrayLike<number>, spec: FieldSpec, offset 
     centroidOffset: Math.round(Math.hypot(cx, cy) * 100) / 100,
     strokeWidth: perimeter ? (2 * area) / perimeter : 0,
   };
-}
-
-function edge(at: (x: number, y: number) => number, x: number, y: number, width: number, height: number): number {
-  if (x < 0 || y < 0 || x >= width || y >= height) return 1;
-  return at(x, y) < STROKE_LEVEL ? 1 : 0;
 }

@@ -18,6 +18,10 @@ export interface MonitoringBlock extends VariantCalibration {
   variant: string;
   method: string;
   features: Record<FeatureName, RobustStat>;
+  /** The features in the OOD score; the rest are drift-only (absent: all). */
+  oodFeatures?: FeatureName[];
+  /** Features whose deviation counts towards the OOD score on one side only. */
+  oneSided?: Partial<Record<FeatureName, 'low' | 'high'>>;
   /** Per variant id; a variant without an entry uses the top level. */
   variants?: Record<string, VariantCalibration>;
   /** Reference histograms: the input features, `predictedClass` and `confidence`. */
@@ -49,6 +53,8 @@ export function checkMonitoringBlock(block: MonitoringBlock, labels: number, var
     const sum = shares.reduce((a, b) => a + b, 0);
     if (Math.abs(sum - 1) > 1e-3) throw invalid(`${field}.shares`, `sum to ${sum.toFixed(4)}, not 1`);
   }
+  // Checked here rather than with the schema's uniqueItems, whose helper the standalone validator cannot inline.
+  if (block.oodFeatures && new Set(block.oodFeatures).size !== block.oodFeatures.length) throw invalid('oodFeatures', 'repeats a feature');
   for (const name of Object.keys(block.drift.thresholds)) {
     if (!(DRIFT_QUANTITIES as readonly string[]).includes(name)) throw invalid(`drift.thresholds.${name}`, `is not a tracked quantity (${DRIFT_QUANTITIES.join(', ')})`);
   }

@@ -76,7 +76,7 @@ export class ModelMonitor {
     let ood = 0;
     let reason: Prediction['abstainReason'];
     if (calibration.calibrated) {
-      ood = oodScore(raw, features, { energy: calibration.variant.energy, features: calibration.block.features }).score;
+      ood = oodScore(raw, features, { energy: calibration.variant.energy, features: calibration.block.features, oodFeatures: calibration.block.oodFeatures, oneSided: calibration.block.oneSided }).score;
       reason = abstainReason(features.inkMass, ood, best.score, calibration.variant.thresholds);
     }
     const version = manifest.version;
@@ -89,7 +89,13 @@ export class ModelMonitor {
       c.latency.record(latencyMs);
       if (reason) bump(c.abstentions, reason);
     });
-    if (calibration.calibrated) this.observe(version, calibration, { ...features, predictedClass: best.index, confidence: best.score });
+    if (calibration.calibrated) {
+      // The features object is this row's own (made by inspect), so it carries the outputs too rather than being copied.
+      const values = features as InputFeatures & Record<string, number>;
+      values['predictedClass'] = best.index;
+      values['confidence'] = best.score;
+      this.observe(version, calibration, values);
+    }
     return { label: best.label, index: best.index, scores, top, abstain: reason !== undefined, abstainReason: reason, oodScore: ood };
   }
 

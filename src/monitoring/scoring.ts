@@ -36,6 +36,10 @@ export interface OodStats {
   /** Energy of the training digits (at temperature 1). */
   energy: RobustStat;
   features: Record<keyof InputFeatures, RobustStat>;
+  /** The features that count towards the OOD score (default all); the others are tracked for drift only. */
+  oodFeatures?: readonly (keyof InputFeatures)[];
+  /** Features whose deviation counts on one side only, e.g. `{ meanIntensity: 'low' }`. */
+  oneSided?: Partial<Record<keyof InputFeatures, 'low' | 'high'>>;
 }
 
 export interface OodParts {
@@ -50,12 +54,15 @@ export interface OodParts {
 export function oodScore(logits: ArrayLike<number>, features: InputFeatures, stats: OodStats): OodParts {
   const energyZ = Math.max(0, (energy(logits) - stats.energy.center) / stats.energy.scale);
   let squares = 0;
-  for (const name of FEATURE_NAMES) {
+  const names = stats.oodFeatures ?? FEATURE_NAMES;
+  for (const name of names) {
     const { center, scale } = stats.features[name];
-    const z = (features[name] - center) / scale;
+    let z = (features[name] - center) / scale;
+    const side = stats.oneSided?.[name];
+    if ((side === 'low' && z > 0) || (side === 'high' && z < 0)) z = 0;
     squares += z * z;
   }
-  const featureZ = Math.sqrt(squares / FEATURE_NAMES.length);
+  const featureZ = Math.sqrt(squares / names.length);
   return { energyZ, featureZ, score: Math.max(energyZ, featureZ) };
 }
 
