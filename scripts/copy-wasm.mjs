@@ -24,6 +24,13 @@ const sources = [
     runtime: 'tfjs-wasm',
     files: ['dist/tfjs-backend-wasm.wasm', 'dist/tfjs-backend-wasm-simd.wasm', 'dist/tfjs-backend-wasm-threaded-simd.wasm'],
   },
+  // LiteRT.js picks its relaxed-SIMD build where the browser has it and the compat build elsewhere
+  // (src/runtimes/litert.ts); the threaded and JSPI builds are not used.
+  {
+    pkg: '@litertjs/core',
+    runtime: 'litert-wasm',
+    files: ['wasm/litert_wasm_internal.js', 'wasm/litert_wasm_internal.wasm', 'wasm/litert_wasm_compat_internal.js', 'wasm/litert_wasm_compat_internal.wasm'],
+  },
 ];
 
 const inventory = [];
@@ -39,5 +46,5 @@ for (const { pkg, runtime, files } of sources) {
     inventory.push({ package: pkg, version, runtime, file: basename(file), bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
   }
 }
-writeFileSync(join(out, 'inventory.json'), JSON.stringify({ generatedBy: 'scripts/copy-wasm.mjs', files: inventory }, null, 2) + '\n');
+writeFileSync(join(out, 'inventory.json'), `${JSON.stringify({ generatedBy: 'scripts/copy-wasm.mjs', files: inventory }, null, 2)}\n`);
 console.log(`wasm/: ${inventory.length} files, ${inventory.reduce((s, f) => s + f.bytes, 0)} bytes`);

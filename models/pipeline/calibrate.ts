@@ -20,7 +20,16 @@ import type { Preprocessing } from '../../src/manifest/types.js';
 import { FEATURE_NAMES, inputFeatures, type InputFeatures } from '../../src/monitoring/features.js';
 import { quantileEdges, sharesOf } from '../../src/monitoring/histogram.js';
 import { DriftWindow } from '../../src/monitoring/drift.js';
-import { abstainReason, expectedCalibrationError, oodScore, robustStat, temperatureSoftmax, energy, type AbstainThresholds, type OodStats } from '../../src/monitoring/scoring.js';
+import {
+  abstainReason,
+  expectedCalibrationError,
+  oodScore,
+  robustStat,
+  temperatureSoftmax,
+  energy,
+  type AbstainThresholds,
+  type OodStats,
+} from '../../src/monitoring/scoring.js';
 import { fitTemperature, pickThresholds, type Scored } from './calibrate-fit.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -54,7 +63,9 @@ for (let d = 0; d < 10; d++) {
 const calib = { x: heldOut.x.filter((_, i) => i % 2 === 0), y: heldOut.y.filter((_, i) => i % 2 === 0) };
 const test = { x: heldOut.x.filter((_, i) => i % 2 === 1), y: heldOut.y.filter((_, i) => i % 2 === 1) };
 
-const ndMeta: { size: number; items: { kind: string; detail: string; split: string }[] } = JSON.parse(readFileSync(join(here, '.data', 'nondigits.json'), 'utf8'));
+const ndMeta: { size: number; items: { kind: string; detail: string; split: string }[] } = JSON.parse(
+  readFileSync(join(here, '.data', 'nondigits.json'), 'utf8'),
+);
 const ndPixels = readFileSync(join(here, '.data', 'nondigits.u8'));
 const ndInputs = ndMeta.items.map((_, i) => {
   const size = ndMeta.size * ndMeta.size;
@@ -104,7 +115,11 @@ interface VariantResult {
 async function calibrateVariant(id: string, file: string): Promise<VariantResult> {
   const session = await ort.InferenceSession.create(readFileSync(join(modelDir, file)), { graphOptimizationLevel: 'basic' });
   const [trainLogits, calibLogits, testLogits, ndCalibLogits, ndTestLogits] = [
-    await logitsOf(session, train.x), await logitsOf(session, calib.x), await logitsOf(session, test.x), await logitsOf(session, ndCalib), await logitsOf(session, ndTest),
+    await logitsOf(session, train.x),
+    await logitsOf(session, calib.x),
+    await logitsOf(session, test.x),
+    await logitsOf(session, ndCalib),
+    await logitsOf(session, ndTest),
   ];
   const stats: OodStats = { energy: robustStat(trainLogits.map((l) => energy(l))), features: featureStats, oodFeatures: OOD_FEATURES, oneSided: ONE_SIDED };
   const temperature = fitTemperature(calibLogits, calib.y);
@@ -114,14 +129,22 @@ async function calibrateVariant(id: string, file: string): Promise<VariantResult
       const top = Math.max(...probs);
       return { ood: oodScore(l, feats[i]!, stats).score, top, ink: feats[i]!.inkMass, predicted: probs.indexOf(top) };
     });
-  const scored = { calib: score(calibLogits, sets.calib), test: score(testLogits, sets.test), ndCalib: score(ndCalibLogits, sets.ndCalib), ndTest: score(ndTestLogits, sets.ndTest) };
+  const scored = {
+    calib: score(calibLogits, sets.calib),
+    test: score(testLogits, sets.test),
+    ndCalib: score(ndCalibLogits, sets.ndCalib),
+    ndTest: score(ndTestLogits, sets.ndTest),
+  };
   const thresholds = pickThresholds(scored.calib, scored.ndCalib, EMPTY_INK, DIGIT_BUDGET);
   const rate = (items: Scored[]): number => items.filter((s) => abstainReason(s.ink, s.ood, s.top, thresholds) !== undefined).length / items.length;
   const byKind: Record<string, number> = {};
   for (const kind of new Set(ndTestKinds)) byKind[kind] = +rate(scored.ndTest.filter((_, i) => ndTestKinds[i] === kind)).toFixed(4);
   const ece = (logits: Float32Array[], labels: number[], t: number): number => {
     const probs = logits.map((l) => temperatureSoftmax(l, t));
-    return expectedCalibrationError(probs.map((p) => Math.max(...p)), probs.map((p, i) => p.indexOf(Math.max(...p)) === labels[i]));
+    return expectedCalibrationError(
+      probs.map((p) => Math.max(...p)),
+      probs.map((p, i) => p.indexOf(Math.max(...p)) === labels[i]),
+    );
   };
   const accuracy = (items: Scored[], labels: number[]): number => items.filter((s, i) => s.predicted === labels[i]).length / items.length;
   const report = {
@@ -136,7 +159,10 @@ async function calibrateVariant(id: string, file: string): Promise<VariantResult
     abstainNonDigitsCalibration: +rate(scored.ndCalib).toFixed(4),
     abstainNonDigitsTestByKind: byKind,
     accuracyTest: +accuracy(scored.test, test.y).toFixed(4),
-    accuracyTestAnswered: +accuracy(scored.test.filter((s) => abstainReason(s.ink, s.ood, s.top, thresholds) === undefined), test.y.filter((_, i) => abstainReason(scored.test[i]!.ink, scored.test[i]!.ood, scored.test[i]!.top, thresholds) === undefined)).toFixed(4),
+    accuracyTestAnswered: +accuracy(
+      scored.test.filter((s) => abstainReason(s.ink, s.ood, s.top, thresholds) === undefined),
+      test.y.filter((_, i) => abstainReason(scored.test[i]!.ink, scored.test[i]!.ood, scored.test[i]!.top, thresholds) === undefined),
+    ).toFixed(4),
   };
   console.log(id, JSON.stringify(report));
   return {
@@ -211,12 +237,23 @@ function worstOver(stream: Record<string, number>[], thresholds: Record<string, 
   }
   return { worst, events };
 }
-const calibStream = shuffled(calib.x.length, 7).map((i) => ({ ...sets.calib[i]!, predictedClass: base.calibOutputs.predicted[i]!, confidence: base.calibOutputs.confidence[i]! }));
+const calibStream = shuffled(calib.x.length, 7).map((i) => ({
+  ...sets.calib[i]!,
+  predictedClass: base.calibOutputs.predicted[i]!,
+  confidence: base.calibOutputs.confidence[i]!,
+}));
 const calibWorst = worstOver(calibStream).worst;
 const driftThresholds = Object.fromEntries(
-  Object.entries(calibWorst).map(([name, w]) => [name, { jensenShannon: round(Math.max(0.1, 1.25 * w.jensenShannon)), psi: round(Math.max(0.25, 1.25 * w.psi)) }]),
+  Object.entries(calibWorst).map(([name, w]) => [
+    name,
+    { jensenShannon: round(Math.max(0.1, 1.25 * w.jensenShannon)), psi: round(Math.max(0.25, 1.25 * w.psi)) },
+  ]),
 );
-const testStream = shuffled(test.x.length, 12345).map((i) => ({ ...base.testStream.features[i]!, predictedClass: base.testStream.predicted[i]!, confidence: base.testStream.confidence[i]! }));
+const testStream = shuffled(test.x.length, 12345).map((i) => ({
+  ...base.testStream.features[i]!,
+  predictedClass: base.testStream.predicted[i]!,
+  confidence: base.testStream.confidence[i]!,
+}));
 const { worst, events } = worstOver(testStream, driftThresholds);
 console.log('drift thresholds', JSON.stringify(driftThresholds));
 console.log('held-out test stream: drift events', events, JSON.stringify(worst));
@@ -236,14 +273,28 @@ manifest.monitoring = {
   features: Object.fromEntries(FEATURE_NAMES.map((name) => [name, { center: round(featureStats[name].center), scale: round(featureStats[name].scale) }])),
   oodFeatures: OOD_FEATURES,
   oneSided: ONE_SIDED,
-  variants: Object.fromEntries(Object.entries(variants).filter(([id]) => id !== 'fp32').map(([id, v]) => [id, block(v)])),
+  variants: Object.fromEntries(
+    Object.entries(variants)
+      .filter(([id]) => id !== 'fp32')
+      .map(([id, v]) => [id, block(v)]),
+  ),
   reference,
   drift: { window: WINDOW, thresholds: driftThresholds },
 };
 // Non-ASCII escaped as write_manifest.py (Python's json.dump) does, so the diff shows only the new block.
 const ascii = (text: string): string => text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 writeFileSync(manifestPath, ascii(JSON.stringify(manifest, null, 2)) + '\n');
-writeFileSync(join(here, '.data', 'monitoring.json'), JSON.stringify({ variants: Object.fromEntries(Object.entries(variants).map(([id, v]) => [id, v.report])), drift: { window: WINDOW, calibrationWorst: calibWorst, thresholds: driftThresholds, heldOutTestStream: { events, worst } } }, null, 2));
+writeFileSync(
+  join(here, '.data', 'monitoring.json'),
+  JSON.stringify(
+    {
+      variants: Object.fromEntries(Object.entries(variants).map(([id, v]) => [id, v.report])),
+      drift: { window: WINDOW, calibrationWorst: calibWorst, thresholds: driftThresholds, heldOutTestStream: { events, worst } },
+    },
+    null,
+    2,
+  ),
+);
 console.log('wrote manifest.monitoring');
 
 // ---- model card section (replaced between markers, so re-running the step is idempotent) ------
@@ -252,8 +303,11 @@ const rows = Object.entries(variants).map(([id, v]) => {
   const r = v.report as Record<string, number>;
   return `| ${id} | ${r['temperature']} | ${r['eceBeforeTest']!.toFixed(4)} → ${r['eceAfterTest']!.toFixed(4)} | ${pct(r['abstainDigitsTest'])} | ${pct(r['abstainNonDigitsTest'])} | ${pct(r['accuracyTest'])} → ${pct(r['accuracyTestAnswered'])} |`;
 });
-const kinds = Object.entries(base.report['abstainNonDigitsTestByKind'] as Record<string, number>).map(([kind, rate]) => `${kind} ${pct(rate)}`).join(', ');
-const testCounts = ndTestKinds.reduce<Record<string, number>>((acc, kind) => ((acc[kind] = (acc[kind] ?? 0) + 1), acc), {});
+const kinds = Object.entries(base.report['abstainNonDigitsTestByKind'] as Record<string, number>)
+  .map(([kind, rate]) => `${kind} ${pct(rate)}`)
+  .join(', ');
+const testCounts: Record<string, number> = {};
+for (const kind of ndTestKinds) testCounts[kind] = (testCounts[kind] ?? 0) + 1;
 const section = `<!-- monitoring:start (written by models/pipeline/calibrate.ts) -->
 ## Abstain, calibrated confidence and drift references
 
@@ -263,7 +317,9 @@ functions (\`src/monitoring/\`), run on the shipped ONNX files with onnxruntime-
 
 - **Data.** Held-out digits (2,004) split in two: even positions are the calibration half (temperature,
   thresholds), odd positions the test half (reported below, never used for a choice). Non-digits:
-  ${ndTest.length} test pictures (${Object.entries(testCounts).map(([k, n]) => `${n} ${k}`).join(', ')}) from fonts and random seeds that
+  ${ndTest.length} test pictures (${Object.entries(testCounts)
+    .map(([k, n]) => `${n} ${k}`)
+    .join(', ')}) from fonts and random seeds that
   the ${ndCalib.length} calibration pictures do not use (\`nondigits.py\`). Glyphs that are digits in another form
   (O, I, l, S, Z, B, g, q, …) and near-vertical lines are not in the set.
 - **Method.** ${manifest.monitoring.method}
@@ -285,7 +341,9 @@ ${rows.join('\n')}
   not what new data shows). Window ${WINDOW}. The anchors (Jensen–Shannon 0.1, PSI 0.25) assume more than
   1,000 rows; at ${WINDOW} sampling noise alone crosses them, so each quantity's threshold is the anchor or
   1.25 × the worst figure over all windows of a shuffled calibration-half stream, whichever is larger.
-  On a shuffled stream of the test half: ${events} drift events; worst figures ${Object.entries(worst).map(([k, w]) => `${k} ${w.jensenShannon}/${w.psi}`).join(', ')} (Jensen–Shannon/PSI).
+  On a shuffled stream of the test half: ${events} drift events; worst figures ${Object.entries(worst)
+    .map(([k, w]) => `${k} ${w.jensenShannon}/${w.psi}`)
+    .join(', ')} (Jensen–Shannon/PSI).
 <!-- monitoring:end -->
 `;
 const cardPath = join(modelDir, 'MODEL_CARD.md');

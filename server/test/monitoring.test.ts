@@ -25,7 +25,11 @@ const report = (overrides: Record<string, unknown> = {}): Record<string, unknown
 });
 
 const post = (url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> =>
-  fetch(`${url}/monitoring/reports`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  fetch(`${url}/monitoring/reports`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 describe('monitoring reports and dashboard', () => {
   let s: Started;
@@ -47,8 +51,16 @@ describe('monitoring reports and dashboard', () => {
     assert.match(metrics, /modelship_device_predict_latency_ms_bucket\{model="mnist",version="1.0.0",channel="stable",le="\+Inf"\} 10/);
     assert.match(metrics, /modelship_device_drift\{model="mnist",version="1.0.0",channel="stable",quantity="inkMass",statistic="jensen-shannon"\} 0.05/);
     assert.match(metrics, /modelship_device_loads_total\{model="mnist",version="1.0.0",channel="stable",cache="hit"\} 1/);
-    const data = (await (await fetch(`${s.url}/dashboard/data.json`)).json()) as { series: { version: string; channel: string; points: { predictions: number }[] }[] };
-    assert.deepEqual(data.series.map((x) => [x.version, x.channel, x.points[0]!.predictions]), [['1.0.0', 'stable', 10], ['1.1.0', 'canary', 4]]);
+    const data = (await (await fetch(`${s.url}/dashboard/data.json`)).json()) as {
+      series: { version: string; channel: string; points: { predictions: number }[] }[];
+    };
+    assert.deepEqual(
+      data.series.map((x) => [x.version, x.channel, x.points[0]!.predictions]),
+      [
+        ['1.0.0', 'stable', 10],
+        ['1.1.0', 'canary', 4],
+      ],
+    );
   });
 
   it('refuses malformed reports with 400 naming the field, and oversized ones with 413', async () => {
@@ -112,7 +124,9 @@ describe('the library reports to the server', () => {
     });
     let restarted: Started | undefined;
     try {
-      const digits = heldOutTestDigits().pictures.slice(0, 20).map((p) => toRgba(p));
+      const digits = heldOutTestDigits()
+        .pictures.slice(0, 20)
+        .map((p) => toRgba(p));
       await model.predictBatch(digits);
       const deadline = Date.now() + 5000;
       while (model.monitoring().reports.queued === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 30));
@@ -125,7 +139,9 @@ describe('the library reports to the server', () => {
       while (model.monitoring().reports.queued > 0 && Date.now() < deadline + 5000) await new Promise((r) => setTimeout(r, 30));
       assert.equal(model.monitoring().reports.queued, 0);
       const metrics = await (await fetch(`${restarted.url}/metrics`)).text();
-      const total = [...metrics.matchAll(/modelship_device_predictions_total\{model="mnist",version="1\.0\.0",channel="default",route="local"[^}]*\} (\d+)/g)].reduce((a, m) => a + Number(m[1]), 0);
+      const total = [
+        ...metrics.matchAll(/modelship_device_predictions_total\{model="mnist",version="1\.0\.0",channel="default",route="local"[^}]*\} (\d+)/g),
+      ].reduce((a, m) => a + Number(m[1]), 0);
       assert.equal(total, 21, 'the 20 queued and the 1 new prediction all arrived');
     } finally {
       await model.dispose();

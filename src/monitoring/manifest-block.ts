@@ -47,7 +47,8 @@ export function checkMonitoringBlock(block: MonitoringBlock, labels: number, var
       if (shares.length !== labels) throw invalid(`${field}.shares`, `has ${shares.length} entries for ${labels} labels`);
     } else {
       if (!edges) throw invalid(`${field}.edges`, 'is required for a numeric quantity');
-      if (shares.length !== edges.length + 1) throw invalid(`${field}.shares`, `has ${shares.length} entries for ${edges.length} edges (expected ${edges.length + 1})`);
+      if (shares.length !== edges.length + 1)
+        throw invalid(`${field}.shares`, `has ${shares.length} entries for ${edges.length} edges (expected ${edges.length + 1})`);
       if (edges.some((edge, i) => i > 0 && edge <= edges[i - 1]!)) throw invalid(`${field}.edges`, 'must be strictly ascending');
     }
     const sum = shares.reduce((a, b) => a + b, 0);
@@ -56,6 +57,7 @@ export function checkMonitoringBlock(block: MonitoringBlock, labels: number, var
   // Checked here rather than with the schema's uniqueItems, whose helper the standalone validator cannot inline.
   if (block.oodFeatures && new Set(block.oodFeatures).size !== block.oodFeatures.length) throw invalid('oodFeatures', 'repeats a feature');
   for (const name of Object.keys(block.drift.thresholds)) {
-    if (!(DRIFT_QUANTITIES as readonly string[]).includes(name)) throw invalid(`drift.thresholds.${name}`, `is not a tracked quantity (${DRIFT_QUANTITIES.join(', ')})`);
+    if (!(DRIFT_QUANTITIES as readonly string[]).includes(name))
+      throw invalid(`drift.thresholds.${name}`, `is not a tracked quantity (${DRIFT_QUANTITIES.join(', ')})`);
   }
 }

@@ -60,7 +60,12 @@ export class ModelMonitor {
   }
 
   /** Turns one row of raw outputs into the scored part of a Prediction and records it. */
-  score(raw: Float32Array, features: InputFeatures | undefined, slot: Slot, latencyMs: number): Pick<Prediction, 'label' | 'index' | 'scores' | 'top' | 'abstain' | 'abstainReason' | 'oodScore'> {
+  score(
+    raw: Float32Array,
+    features: InputFeatures | undefined,
+    slot: Slot,
+    latencyMs: number,
+  ): Pick<Prediction, 'label' | 'index' | 'scores' | 'top' | 'abstain' | 'abstainReason' | 'oodScore'> {
     const { manifest } = slot;
     if (!this.enabled || !features) {
       const scores = manifest.outputs[0]!.kind === 'logits' ? temperatureSoftmax(raw, 1) : Array.from(raw);
@@ -76,7 +81,12 @@ export class ModelMonitor {
     let ood = 0;
     let reason: Prediction['abstainReason'];
     if (calibration.calibrated) {
-      ood = oodScore(raw, features, { energy: calibration.variant.energy, features: calibration.block.features, oodFeatures: calibration.block.oodFeatures, oneSided: calibration.block.oneSided }).score;
+      ood = oodScore(raw, features, {
+        energy: calibration.variant.energy,
+        features: calibration.block.features,
+        oodFeatures: calibration.block.oodFeatures,
+        oneSided: calibration.block.oneSided,
+      }).score;
       reason = abstainReason(features.inkMass, ood, best.score, calibration.variant.thresholds);
     }
     const version = manifest.version;
@@ -159,7 +169,9 @@ export class ModelMonitor {
     this.pending = new Map();
     const { name, channel } = this.describe();
     const drift: ReportBody['drift'] = {};
-    if (this.drift) for (const [quantity, figure] of Object.entries(this.drift.window.figures())) drift[quantity] = { jensenShannon: round(figure.jensenShannon), psi: round(figure.psi) };
+    if (this.drift)
+      for (const [quantity, figure] of Object.entries(this.drift.window.figures()))
+        drift[quantity] = { jensenShannon: round(figure.jensenShannon), psi: round(figure.psi) };
     return [...pending].map(([version, counters]) => ({
       schema: 1,
       model: name,

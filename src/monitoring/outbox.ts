@@ -16,7 +16,10 @@ export class Outbox<T> {
   dropped = 0;
   size = 0;
 
-  constructor(private readonly max: number, dbName = 'modelship-monitoring') {
+  constructor(
+    private readonly max: number,
+    dbName = 'modelship-monitoring',
+  ) {
     this.store = typeof indexedDB === 'undefined' ? createMemoryStore() : createIdbStore(dbName);
   }
 

@@ -91,5 +91,10 @@ export class Reporter {
 }
 
 function hasContent(report: ReportBody): boolean {
-  return report.predictions > 0 || Object.keys(report.errors).length > 0 || Object.values(report.cache).some((n) => n > 0) || Object.keys(report.fallbacks).length > 0;
+  return (
+    report.predictions > 0 ||
+    Object.keys(report.errors).length > 0 ||
+    Object.values(report.cache).some((n) => n > 0) ||
+    Object.keys(report.fallbacks).length > 0
+  );
 }

@@ -1,3 +1,4 @@
+import { ModelshipError } from '../errors.js';
 import type { RuntimeLoader, RuntimeName } from './types.js';
 
 /**
@@ -11,6 +12,8 @@ const loaders: Record<RuntimeName, () => Promise<RuntimeLoader>> = {
   'tfjs-webgpu': async () => (await import('./tfjs-webgpu.js')).loadTfjsWebGpu,
   'tfjs-webgl': async () => (await import('./tfjs-webgl.js')).loadTfjsWebGl,
   'tfjs-cpu': async () => (await import('./tfjs-cpu.js')).loadTfjsCpu,
+  'litert-wasm': async () => (await import('./litert-wasm.js')).loadLiteRtWasm,
+  'litert-webgpu': async () => (await import('./litert-webgpu.js')).loadLiteRtWebGpu,
 };
 
 export function isKnownRuntime(name: string): name is RuntimeName {
@@ -18,6 +21,6 @@ export function isKnownRuntime(name: string): name is RuntimeName {
 }
 
 export async function resolveRuntime(name: RuntimeName): Promise<RuntimeLoader> {
-  if (!isKnownRuntime(name)) throw new Error(`Runtime ${name} is not built into this version of modelship`);
+  if (!isKnownRuntime(name)) throw new ModelshipError('BACKEND_UNAVAILABLE', `Runtime ${name} is not built into this version of modelship`, { details: { runtime: name } });
   return loaders[name]();
 }

@@ -3,7 +3,22 @@ import { expect, test, type Page, type Request } from '@playwright/test';
 const MANIFEST = '/models/mnist/manifest.json';
 // Two model loads and ~50 predictions each on a shared 2-core machine.
 test.setTimeout(180_000);
-const REPORT_KEYS = ['schema', 'model', 'version', 'channel', 'predictions', 'route', 'runtime', 'variant', 'latency', 'errors', 'fallbacks', 'abstentions', 'cache', 'drift'];
+const REPORT_KEYS = [
+  'schema',
+  'model',
+  'version',
+  'channel',
+  'predictions',
+  'route',
+  'runtime',
+  'variant',
+  'latency',
+  'errors',
+  'fallbacks',
+  'abstentions',
+  'cache',
+  'drift',
+];
 
 /** Every request the page makes that carries a body, with the body. */
 function captureBodies(page: Page): { url: string; body: string }[] {
@@ -75,7 +90,13 @@ test('monitored predictions send aggregated reports only: no input, no score, no
   const needles = new Set<string>();
   for (const input of result.inputs) {
     const inked = input.map((v, i) => [v, i] as const).filter(([v]) => v !== 0 && v !== 255 && v !== 1);
-    for (let k = 0; k + 4 <= inked.length; k += 7) needles.add(inked.slice(k, k + 4).map(([v]) => String(v)).join(','));
+    for (let k = 0; k + 4 <= inked.length; k += 7)
+      needles.add(
+        inked
+          .slice(k, k + 4)
+          .map(([v]) => String(v))
+          .join(','),
+      );
   }
   expect(needles.size).toBeGreaterThan(50);
   let predictions = 0;

@@ -16,7 +16,11 @@ const manifest = JSON.parse(readFileSync('models/mnist/manifest.json', 'utf8')) 
 const digits = heldOutTestDigits();
 const blank = { data: new Uint8ClampedArray(64 * 64 * 4).fill(255), width: 64, height: 64 };
 
-async function withModel<T>(run: (model: Awaited<ReturnType<typeof loadModel>>) => Promise<T>, edit?: (m: Manifest) => void, options: Parameters<typeof loadModel>[1] = {}): Promise<T> {
+async function withModel<T>(
+  run: (model: Awaited<ReturnType<typeof loadModel>>) => Promise<T>,
+  edit?: (m: Manifest) => void,
+  options: Parameters<typeof loadModel>[1] = {},
+): Promise<T> {
   const server = await serveMnist(edit);
   const model = await loadModel(`${server.url}/models/mnist/manifest.json`, { ...base, ...options });
   try {
@@ -49,7 +53,11 @@ describe('abstain and calibrated confidence', () => {
       assert.ok(empty.label.length > 0 && empty.scores.length === 10, 'label and scores are still returned');
 
       let seed = 3;
-      const noise = { data: new Uint8ClampedArray(64 * 64 * 4).map((_, i) => (i % 4 === 3 ? 255 : ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % 256))), width: 64, height: 64 };
+      const noise = {
+        data: new Uint8ClampedArray(64 * 64 * 4).map((_, i) => (i % 4 === 3 ? 255 : (seed = (seed * 1103515245 + 12345) % 2 ** 31) % 256)),
+        width: 64,
+        height: 64,
+      };
       const noisy = await model.predict(noise);
       assert.equal(noisy.abstain, true, `noise answered ${noisy.label} at ${noisy.top[0]!.score.toFixed(2)}, ood ${noisy.oodScore.toFixed(2)}`);
       assert.ok(noisy.oodScore > manifest.monitoring!.thresholds.ood || noisy.abstainReason === 'low-confidence');
@@ -98,22 +106,36 @@ describe('abstain and calibrated confidence', () => {
     const cases: [string, (m: Manifest) => void, RegExp][] = [
       ['zero temperature', (m) => (m.monitoring!.temperature = 0), /monitoring\.temperature/],
       ['unknown field', (m) => ((m.monitoring as unknown as Record<string, unknown>)['extra'] = 1), /monitoring/],
-      ['missing feature stat', (m) => delete (m.monitoring!.features as Partial<Manifest['monitoring'] & object>)['inkMass' as never], /monitoring\.features\.inkMass/],
+      [
+        'missing feature stat',
+        (m) => delete (m.monitoring!.features as Partial<Manifest['monitoring'] & object>)['inkMass' as never],
+        /monitoring\.features\.inkMass/,
+      ],
       ['shares vs edges', (m) => m.monitoring!.reference.inkMass.shares.pop(), /monitoring\.reference\.inkMass\.shares/],
       ['class shares vs labels', (m) => m.monitoring!.reference.predictedClass.shares.push(0), /predictedClass\.shares/],
       ['unknown variant', (m) => (m.monitoring!.variants = { nope: m.monitoring!.variants!['int8']! }), /monitoring\.variants\.nope/],
       ['lowConfidence > 1', (m) => (m.monitoring!.thresholds.lowConfidence = 2), /monitoring\.thresholds\.lowConfidence/],
     ];
     for (const [name, edit, field] of cases) {
-      assert.throws(() => validateManifest(broken(edit)), (error) => isModelshipError(error, 'MANIFEST_INVALID') && field.test(error.message), name);
+      assert.throws(
+        () => validateManifest(broken(edit)),
+        (error) => isModelshipError(error, 'MANIFEST_INVALID') && field.test(error.message),
+        name,
+      );
     }
   });
 });
 
 describe('drift on the device', () => {
-  const stream = shuffle(digits.pictures.map((p, i) => ({ p, label: digits.labels[i]! })), 5);
+  const stream = shuffle(
+    digits.pictures.map((p, i) => ({ p, label: digits.labels[i]! })),
+    5,
+  );
 
-  async function run(pictures: Float32Array[], window?: number): Promise<{ events: DriftEvent[]; figures: Record<string, { jensenShannon: number; psi: number; drifting: boolean }> }> {
+  async function run(
+    pictures: Float32Array[],
+    window?: number,
+  ): Promise<{ events: DriftEvent[]; figures: Record<string, { jensenShannon: number; psi: number; drifting: boolean }> }> {
     return withModel(
       async (model) => {
         const events: DriftEvent[] = [];
@@ -142,12 +164,21 @@ describe('drift on the device', () => {
   });
 
   it('fires on thick-stroked and on noisy pictures (input drift), with a configurable window', async () => {
-    const thick = await run(stream.slice(0, 150).map((s) => dilate(s.p, 2)), 100);
-    assert.ok(thick.events.some((e) => e.feature === 'strokeWidth' || e.feature === 'inkMass'), JSON.stringify(thick.events));
+    const thick = await run(
+      stream.slice(0, 150).map((s) => dilate(s.p, 2)),
+      100,
+    );
+    assert.ok(
+      thick.events.some((e) => e.feature === 'strokeWidth' || e.feature === 'inkMass'),
+      JSON.stringify(thick.events),
+    );
     assert.ok(thick.events.every((e) => e.window === 100));
     let seed = 9;
     const noisy = stream.slice(0, 150).map((s) => s.p.map((v) => Math.min(1, v + ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % 1000) / 2500)));
     const result = await run(noisy, 100);
-    assert.ok(result.events.some((e) => e.feature !== 'predictedClass'), JSON.stringify(result.events));
+    assert.ok(
+      result.events.some((e) => e.feature !== 'predictedClass'),
+      JSON.stringify(result.events),
+    );
   });
 });

@@ -27,14 +27,27 @@ export class DeviceMetrics {
     const s = ['model', 'version', 'channel'] as const;
     const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> => new Counter({ name, help, labelNames, registers });
     this.reports = counter('modelship_device_reports_total', 'Aggregated monitoring reports received from devices', s);
-    this.predictions = counter('modelship_device_predictions_total', 'Predictions made on devices, by route, runtime and variant', [...s, 'route', 'runtime', 'variant']);
+    this.predictions = counter('modelship_device_predictions_total', 'Predictions made on devices, by route, runtime and variant', [
+      ...s,
+      'route',
+      'runtime',
+      'variant',
+    ]);
     this.abstentions = counter('modelship_device_abstentions_total', 'Predictions that abstained, by reason', [...s, 'reason']);
     this.errors = counter('modelship_device_errors_total', 'Failed predict calls on devices, by error code', [...s, 'code']);
     this.fallbacks = counter('modelship_device_fallbacks_total', 'Fallbacks on devices, by from → to', [...s, 'path']);
     this.loads = counter('modelship_device_loads_total', 'Model loads on devices, by how the files were found (hit = cache hit)', [...s, 'cache']);
-    this.latencyBucket = counter('modelship_device_predict_latency_ms_bucket', 'Device predict() latency: predictions at most `le` ms (cumulative)', [...s, 'le']);
+    this.latencyBucket = counter('modelship_device_predict_latency_ms_bucket', 'Device predict() latency: predictions at most `le` ms (cumulative)', [
+      ...s,
+      'le',
+    ]);
     this.latencyCount = counter('modelship_device_predict_latency_ms_count', 'Device predict() latency: predictions measured', s);
-    this.drift = new Gauge({ name: 'modelship_device_drift', help: 'Latest drift figure a device reported for its window', labelNames: [...s, 'quantity', 'statistic'], registers });
+    this.drift = new Gauge({
+      name: 'modelship_device_drift',
+      help: 'Latest drift figure a device reported for its window',
+      labelNames: [...s, 'quantity', 'statistic'],
+      registers,
+    });
   }
 
   ingest(report: DeviceReport): void {

@@ -48,7 +48,22 @@ function figure(value: unknown, field: string): number {
   return value;
 }
 
-const KNOWN = new Set(['schema', 'model', 'version', 'channel', 'predictions', 'route', 'runtime', 'variant', 'latency', 'errors', 'fallbacks', 'abstentions', 'cache', 'drift']);
+const KNOWN = new Set([
+  'schema',
+  'model',
+  'version',
+  'channel',
+  'predictions',
+  'route',
+  'runtime',
+  'variant',
+  'latency',
+  'errors',
+  'fallbacks',
+  'abstentions',
+  'cache',
+  'drift',
+]);
 
 /** Parses `{ reports: [...] }`, refusing anything else with a 400 that names the field. */
 export function parseReports(body: Buffer): DeviceReport[] {
@@ -71,13 +86,20 @@ function parseReport(raw: unknown, at: string): DeviceReport {
   for (const key of Object.keys(r)) if (!KNOWN.has(key)) throw bad(`${at}.${key}`, 'is not a report field');
   if (r['schema'] !== 1) throw bad(`${at}.schema`, 'must be 1');
   const latency = r['latency'] as { boundsMs?: unknown; counts?: unknown } | undefined;
-  if (!latency || !Array.isArray(latency.boundsMs) || !Array.isArray(latency.counts) || latency.boundsMs.length > 128 || latency.counts.length !== latency.boundsMs.length + 1) {
+  if (
+    !latency ||
+    !Array.isArray(latency.boundsMs) ||
+    !Array.isArray(latency.counts) ||
+    latency.boundsMs.length > 128 ||
+    latency.counts.length !== latency.boundsMs.length + 1
+  ) {
     throw bad(`${at}.latency`, 'must be { boundsMs: number[] (≤ 128, ascending), counts: number[] (one more) }');
   }
   const boundsMs = latency.boundsMs.map((b, j) => figureMs(b, `${at}.latency.boundsMs[${j}]`));
   if (boundsMs.some((b, j) => j > 0 && b <= boundsMs[j - 1]!)) throw bad(`${at}.latency.boundsMs`, 'must be ascending');
   const driftRaw = r['drift'];
-  if (typeof driftRaw !== 'object' || driftRaw === null || Array.isArray(driftRaw) || Object.keys(driftRaw).length > MAX_KEYS) throw bad(`${at}.drift`, 'must be an object');
+  if (typeof driftRaw !== 'object' || driftRaw === null || Array.isArray(driftRaw) || Object.keys(driftRaw).length > MAX_KEYS)
+    throw bad(`${at}.drift`, 'must be an object');
   const drift = Object.fromEntries(
     Object.entries(driftRaw as Record<string, { jensenShannon?: unknown; psi?: unknown }>).map(([q, f]) => [
       name(q, `${at}.drift key`),

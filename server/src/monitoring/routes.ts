@@ -47,7 +47,8 @@ export function createMonitoringRoutes(options: MonitoringRoutesOptions): (req: 
   };
   return async (req, res, pathname) => {
     if (pathname === '/monitoring/reports') {
-      if (req.method !== 'POST') throw new HttpError('METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use POST`, { headers: { Allow: 'POST, OPTIONS' } });
+      if (req.method !== 'POST')
+        throw new HttpError('METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use POST`, { headers: { Allow: 'POST, OPTIONS' } });
       options.authorize(req);
       const reports = parseReports(await readBody(req, maxBytes));
       for (const report of reports) {
@@ -58,7 +59,8 @@ export function createMonitoringRoutes(options: MonitoringRoutesOptions): (req: 
       return true;
     }
     if (pathname !== '/dashboard' && !pathname.startsWith('/dashboard/')) return false;
-    if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError('METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use GET`, { headers: { Allow: 'GET, HEAD' } });
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      throw new HttpError('METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use GET`, { headers: { Allow: 'GET, HEAD' } });
     if (pathname === '/dashboard' || pathname === '/dashboard/') send(res, dashboardHtml(), 'text/html; charset=utf-8');
     else if (pathname === '/dashboard/dashboard.js') send(res, dashboardScript(), 'text/javascript; charset=utf-8');
     else if (pathname === '/dashboard/data.json') {

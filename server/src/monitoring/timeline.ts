@@ -29,7 +29,10 @@ const MAX_SERIES = 64;
 export class Timeline {
   private readonly series = new Map<string, SeriesTimeline>();
 
-  constructor(private readonly periodMs: number, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly periodMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   add(report: DeviceReport): void {
     const key = `${report.model}\u0000${report.version}\u0000${report.channel}`;
@@ -41,7 +44,15 @@ export class Timeline {
     const t = Math.floor(this.now() / this.periodMs) * this.periodMs;
     let point = series.points[series.points.length - 1];
     if (!point || point.t !== t) {
-      point = { t, predictions: 0, abstentions: 0, errors: 0, routes: {}, latency: { boundsMs: report.latency.boundsMs, counts: new Array(report.latency.counts.length).fill(0) }, drift: {} };
+      point = {
+        t,
+        predictions: 0,
+        abstentions: 0,
+        errors: 0,
+        routes: {},
+        latency: { boundsMs: report.latency.boundsMs, counts: new Array(report.latency.counts.length).fill(0) },
+        drift: {},
+      };
       series.points.push(point);
       if (series.points.length > MAX_POINTS) series.points.shift();
     }

@@ -54,11 +54,12 @@ export function dilate(grey: Float32Array, times: number, width = 28, height = 2
     for (let y = 0; y < height; y++) {
       for (let x = 0; x < width; x++) {
         let max = 0;
-        for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) {
-          const yy = y + dy;
-          const xx = x + dx;
-          if (yy >= 0 && yy < height && xx >= 0 && xx < width) max = Math.max(max, current[yy * width + xx]!);
-        }
+        for (let dy = -1; dy <= 1; dy++)
+          for (let dx = -1; dx <= 1; dx++) {
+            const yy = y + dy;
+            const xx = x + dx;
+            if (yy >= 0 && yy < height && xx >= 0 && xx < width) max = Math.max(max, current[yy * width + xx]!);
+          }
         next[y * width + x] = max;
       }
     }
