@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { Registry } from 'prom-client';
 import { HttpError } from '../errors.js';
-import { readBody, sendJson } from '../http.js';
+import { type BodyLimits, readBody, sendJson } from '../http.js';
 import { dashboardHtml, dashboardScript } from './dashboard-page.js';
 import { DeviceMetrics } from './device-metrics.js';
 import { parseReports } from './report.js';
@@ -13,6 +13,8 @@ export interface MonitoringRoutesOptions {
   registry: Registry;
   /** The server's bearer check: reports are authenticated like inference when a token is set. */
   authorize: (req: IncomingMessage) => void;
+  /** The server's body limits and shared buffering budget; a report request is further capped by `maxReportBytes`. */
+  body: BodyLimits;
   /** Largest report request (default 256 KiB; a device report is about 2 KB). */
   maxReportBytes?: number;
   /** Dashboard period (default 60 s). */
@@ -50,7 +52,7 @@ export function createMonitoringRoutes(options: MonitoringRoutesOptions): (req: 
       if (req.method !== 'POST')
         throw new HttpError('METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use POST`, { headers: { Allow: 'POST, OPTIONS' } });
       options.authorize(req);
-      const reports = parseReports(await readBody(req, maxBytes));
+      const reports = parseReports(await readBody(req, res, { ...options.body, maxBytes: Math.min(maxBytes, options.body.maxBytes) }));
       for (const report of reports) {
         metrics.ingest(report);
         timeline.add(report);
