@@ -27,7 +27,9 @@ export type ModelshipWarningCode =
   | 'UPDATE_FAILED'
   | 'VERSION_REJECTED'
   | 'QUOTA_EXCEEDED'
-  | 'CACHE_WRITE_FAILED';
+  | 'CACHE_WRITE_FAILED'
+  | 'CACHE_CORRUPTED'
+  | 'LOCKS_UNAVAILABLE';
 
 export interface ModelshipErrorOptions {
   cause?: unknown;

@@ -1,4 +1,4 @@
-export { loadModel } from './load-model.js';
+export { loadModel } from './load/load-model.js';
 export type { Model } from './model.js';
 export { ModelshipError, isModelshipError } from './errors.js';
 export type { ModelshipErrorCode, ModelshipErrorOptions, ModelshipWarningCode } from './errors.js';
@@ -19,7 +19,7 @@ export type {
   RuntimeName,
   TopEntry,
 } from './types.js';
-export type { UpdateResult } from './update/updater.js';
+export type { UpdateResult } from './lifecycle/updater.js';
 export type { Manifest, Variant, ModelFile, GoldenVector, Preprocessing, Channel } from './manifest/types.js';
 export type { KeyValueStore } from './store/key-value-store.js';
 export { createMemoryStore } from './store/memory-store.js';

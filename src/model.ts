@@ -2,27 +2,33 @@ import type { DeviceProfile } from './device/types.js';
 import type { Emitter } from './emitter.js';
 import { checkPredictOptions, checkSubscription, readInputs } from './args/model-args.js';
 import { ModelshipError, asModelshipError } from './errors.js';
-import { toBatchTensor, toInputTensor, type ModelInput } from './preprocess/input.js';
-import type { RemoteEngine } from './remote/types.js';
-import type { RemoteOptions } from './route/connect-remote.js';
+import type { Manifest } from './manifest/types.js';
+import type { ModelInput } from './preprocess/input.js';
+import type { RemoteOptions } from './load/options.js';
 import type { Router } from './route/router.js';
 import type { Slot } from './route/slot.js';
 import type { ModelCache } from './store/model-cache.js';
 import { storageEstimate } from './store/persistence.js';
-import type { ResolvedManifest } from './update/resolve-manifest.js';
-import type { UpdateResult, Updater } from './update/updater.js';
+import type { ResolvedManifest } from './load/resolved-manifest.js';
+import type { UpdateResult, Updater } from './lifecycle/updater.js';
+import { softmax, topK } from './scores.js';
+import type { ModelEvents, ModelInfo, PredictOptions, Prediction } from './model-types.js';
 import { calibrationFor } from './monitoring/calibration.js';
 import type { InputFeatures } from './monitoring/features.js';
 import { ModelMonitor } from './monitoring/monitor.js';
 import type { MonitoringOptions, MonitoringSnapshot } from './monitoring/types.js';
-import type { ModelEvents, ModelInfo, PredictOptions, Prediction } from './types.js';
 
 export interface ModelParts {
   manifestUrl: string;
   router: Router;
-  updater: Updater;
+  /** Creates the updater on first need: the update machinery is a chunk of its own. */
+  lifecycle: () => Promise<Updater>;
+  /** Ends with `dispose()`: aborts fallbacks, background updates and worker restarts still running. */
+  lifetime: AbortController;
   /** How the first version was resolved: its source and rollout channel. */
   resolved: ResolvedManifest;
+  /** Input checks and picture preprocessing: a chunk of its own, requested when the load starts. */
+  preprocess: Promise<typeof import('./preprocess/input.js')>;
   cache: ModelCache | undefined;
   device: DeviceProfile;
   planNotes: string[];
@@ -37,6 +43,7 @@ const now = (): number => (typeof performance === 'undefined' ? Date.now() : per
 export class Model {
   private disposed = false;
   private storage: ModelInfo['storage'] = { cacheBytes: 0 };
+  private updater: Promise<Updater> | undefined;
   private readonly monitor: ModelMonitor;
 
   constructor(private readonly parts: ModelParts) {
@@ -56,7 +63,13 @@ export class Model {
   /** Revalidates the manifest now and, when it names a newer version, installs it and switches atomically. */
   checkForUpdate(): Promise<UpdateResult> {
     this.assertLive();
-    return this.parts.updater.checkForUpdate();
+    return this.getUpdater().then((updater) => updater.checkForUpdate());
+  }
+
+  /** Installs a version the load found newer than the cached one, while the cached one serves. */
+  installInBackground(next: ResolvedManifest): Promise<UpdateResult> {
+    this.assertLive();
+    return this.getUpdater().then((updater) => updater.checkForUpdate(next));
   }
 
   /**
@@ -65,7 +78,7 @@ export class Model {
    */
   rollback(): Promise<UpdateResult> {
     this.assertLive();
-    return this.parts.updater.rollback();
+    return this.getUpdater().then((updater) => updater.rollback());
   }
 
   /** Re-reads cache usage and the origin's storage estimate into `info().storage`. */
@@ -81,6 +94,7 @@ export class Model {
     const started = now();
     try {
       const checked = checkPredictOptions(options);
+      const { toInputTensor } = await this.parts.preprocess;
       const data = readInput(() => toInputTensor(input, this.parts.router.primary.manifest), 'input');
       const [prediction] = await this.runRows(data, 1, started, checked);
       return prediction!;
@@ -98,6 +112,7 @@ export class Model {
       const checked = checkPredictOptions(options);
       const rows = readInputs<ModelInput>(inputs);
       if (rows.length === 0) return [];
+      const { toBatchTensor } = await this.parts.preprocess;
       const batch = readInput(() => toBatchTensor(rows, this.parts.router.primary.manifest), 'inputs');
       return await this.runRows(batch.data, rows.length, started, checked);
     } catch (error) {
@@ -111,7 +126,7 @@ export class Model {
     const slot = router.primary;
     const manifest = slot.manifest;
     const remoteSlot = [router.primary, router.secondary].find((candidate) => candidate?.route === 'remote');
-    const health = (remoteSlot?.engine as RemoteEngine | undefined)?.health?.();
+    const health = remoteSlot?.engine.health();
     return {
       name: manifest.name,
       version: manifest.version,
@@ -122,8 +137,8 @@ export class Model {
       labels: [...manifest.labels],
       route: slot.route,
       runtime: slot.engine.runtime,
-      runtimeVersion: slot.runtimeVersion,
-      executionProvider: slot.engine.runtime.split('-').slice(1).join('-'),
+      runtimeVersion: slot.engine.runtimeVersion,
+      executionProvider: slot.engine.executionProvider,
       reason: slot.reason,
       manifestUrl: this.parts.manifestUrl,
       cache: { ...slot.cache },
@@ -147,6 +162,8 @@ export class Model {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    // The model's own work ends here: nothing the load started outlives it, and nothing outlives this.
+    this.parts.lifetime.abort(new ModelshipError('DISPOSED', 'This model was disposed'));
     await Promise.all([this.parts.router.dispose(), this.monitor.dispose()]);
   }
 
@@ -166,6 +183,11 @@ export class Model {
     }
     const latencyMs = now() - started;
     return Array.from({ length: rows }, (_, row) => toPrediction(this.monitor, values.data.subarray(row * classes, (row + 1) * classes), features[row], slot, latencyMs));
+  }
+
+  private getUpdater(): Promise<Updater> {
+    this.updater ??= this.parts.lifecycle();
+    return this.updater;
   }
 
   private assertLive(): void {

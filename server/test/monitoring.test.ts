@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { loadModel } from '../../src/load-model.js';
+import { loadModel } from '../../src/load/load-model.js';
 import { createServer } from '../src/index.js';
 import { REPOSITORY, start, type Started } from './helpers.js';
 import { serveMnist, WASM_PATHS } from '../../test/node/helpers/static-models.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isModelshipError } from '../../src/errors.js';
-import { loadModel } from '../../src/load-model.js';
+import { loadModel } from '../../src/load/load-model.js';
 import { validateManifest } from '../../src/manifest/validate.js';
 import type { Manifest } from '../../src/manifest/types.js';
 import { temperatureSoftmax } from '../../src/monitoring/scoring.js';
