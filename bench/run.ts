@@ -2,6 +2,7 @@
 // ratios hold on a noisy machine. Prints a table and one JSON line.
 import { freshProfile, startReferenceServer } from './browser.js';
 import { NETWORKS, measureLoads } from './load.js';
+import { compareMonitoring } from './monitoring.js';
 import { comparePredict } from './page-scripts.js';
 import { benchReactNative, reactNativeTable } from './react-native.js';
 import { benchVariants } from './variants.js';
@@ -42,6 +43,15 @@ async function main(): Promise<void> {
     rows.push(['predictBatch(64), modelship', `${ours.toFixed(0)} inf/s`, `${(ours / theirs).toFixed(2)}× minimal worker`]);
     rows.push(['batch 64, minimal worker', `${theirs.toFixed(0)} inf/s`, '']);
     Object.assign(json, { predict: compare, predictP50Ratio: ratio, batch64InferencesPerSecond: ours, minimalBatch64InferencesPerSecond: theirs });
+    const monitoringProfile = await freshProfile(server.url);
+    const monitoringPage = await monitoringProfile.context.newPage();
+    await monitoringPage.goto('/empty.html');
+    const monitoring = await monitoringPage.evaluate(compareMonitoring, { manifest: MANIFEST, iterations: 600, blocks: ROUNDS });
+    await monitoringProfile.close();
+    const offP50 = monitoring.blocks.map((b) => b.offP50).sort((a, b) => a - b)[monitoring.blocks.length >> 1]!;
+    const onP50 = monitoring.blocks.map((b) => b.onP50).sort((a, b) => a - b)[monitoring.blocks.length >> 1]!;
+    rows.push(['predict() p50, monitoring off / on', `${ms(offP50)} / ${ms(onP50)}`, `+${((monitoring.medianRatio - 1) * 100).toFixed(1)}% (median of ${ROUNDS} blocks; target ≤ 3%)`]);
+    Object.assign(json, { monitoring });
     bridge = await benchReactNative(server.url);
   } finally {
     await server.stop();

@@ -1,5 +1,6 @@
 import { loadModel, type LoadProgress, type Model, type Prediction } from 'modelship';
 import { markClass, showModelCard } from './model-card.js';
+import { showMonitoring } from './monitoring-panel.js';
 import { createPad } from './pad.js';
 import { describeStorage, startServiceWorker, trackConnectivity } from './pwa.js';
 
@@ -10,24 +11,67 @@ const text = (id: string, value: string): void => {
   byId(id).textContent = value;
 };
 
-function showProgress(event: LoadProgress): void {
-  const bar = byId<HTMLProgressElement>('progress');
-  if (event.type === 'download') {
-    bar.value = event.overall.loaded / event.overall.total;
-    text('status', `downloading ${event.file} (${event.overall.loaded} / ${event.overall.total} bytes)`);
-  } else if (event.type === 'cache-hit') {
-    bar.value = 1;
-    text('status', `loaded ${event.bytes} bytes from the device cache`);
-  } else if (event.type === 'compile') {
-    text('status', `starting ${event.runtime}…`);
-  } else if (event.type === 'ready') {
-    bar.value = 1;
+const kb = (bytes: number): string => `${Math.round(bytes / 1024)} KB`;
+const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+
+/** Sizes of the runtime files per runtime (wasm/inventory.json), so the runtime step can say what it downloads. */
+async function runtimeBytes(): Promise<Record<string, number>> {
+  try {
+    const inventory = (await (await fetch('/wasm/inventory.json')).json()) as { files: { runtime: string; file: string; bytes: number }[] };
+    const sizes: Record<string, number> = {};
+    for (const file of inventory.files) sizes[file.runtime] = (sizes[file.runtime] ?? 0) + file.bytes;
+    return sizes;
+  } catch {
+    return {};
   }
 }
 
+function progressView(sizes: Promise<Record<string, number>>): (event: LoadProgress) => void {
+  const bar = byId<HTMLProgressElement>('progress');
+  let ticker: ReturnType<typeof setInterval> | undefined;
+  return (event) => {
+    bar.hidden = false;
+    if (event.type === 'download') {
+      bar.value = event.overall.loaded / event.overall.total;
+      text('status', `Downloading the model: ${kb(event.overall.loaded)} of ${kb(event.overall.total)}`);
+    } else if (event.type === 'cache-hit') {
+      bar.value = 1;
+      text('status', `Model found on this device (${kb(event.bytes)}), nothing to download`);
+    } else if (event.type === 'compile') {
+      // The runtime's own files download inside the worker, which reports no bytes: show the size and the time it is taking.
+      bar.removeAttribute('value');
+      const started = Date.now();
+      void sizes.then((bytesBy) => {
+        const size = bytesBy[event.runtime];
+        const update = (): void => {
+          const seconds = Math.round((Date.now() - started) / 1000);
+          text('status', `Starting the ${event.runtime} runtime${size ? ` (up to ${mb(size)} the first time, then cached)` : ''}… ${seconds} s`);
+        };
+        update();
+        ticker = setInterval(update, 1000);
+      });
+    } else if (event.type === 'ready') {
+      clearInterval(ticker);
+      bar.value = 1;
+      bar.hidden = true;
+    }
+  };
+}
+
+const REASONS: Record<string, string> = {
+  empty: 'the pad is empty',
+  'out-of-distribution': 'this does not look like the digits it learned from',
+  'low-confidence': 'it is torn between several digits',
+};
+
 function showPrediction(model: Model, prediction: Prediction): void {
   text('label', prediction.label);
-  text('confidence', `${(prediction.scores[prediction.index]! * 100).toFixed(1)}%`);
+  const sure = Math.round(prediction.scores[prediction.index]! * 100);
+  text('confidence', prediction.abstain ? `its best guess, ${sure}% sure` : `${sure}% sure`);
+  byId('verdict').hidden = !prediction.abstain;
+  text('verdict', prediction.abstain ? `Not sure this is a digit: ${REASONS[prediction.abstainReason ?? ''] ?? 'it abstained'}.` : '');
+  document.body.dataset['abstain'] = prediction.abstainReason ?? '';
+  byId('result').classList.toggle('abstained', prediction.abstain);
   const bars = byId('bars');
   bars.replaceChildren(
     ...prediction.scores.map((score, index) => {
@@ -48,10 +92,12 @@ function showPrediction(model: Model, prediction: Prediction): void {
     }),
   );
   text('route', prediction.route);
+  // The runtime that answered (a fallback may differ from the one loaded); its version stays in #runtime-version.
   text('runtime', prediction.runtime);
   text('variant', prediction.variant);
   text('latency', `${prediction.latencyMs.toFixed(1)} ms`);
   markClass(prediction.label);
+  showMonitoring(model);
   document.body.dataset['label'] = prediction.label;
   document.body.dataset['predictions'] = String(Number(document.body.dataset['predictions'] ?? '0') + 1);
 }
@@ -59,12 +105,12 @@ function showPrediction(model: Model, prediction: Prediction): void {
 async function main(): Promise<void> {
   startServiceWorker();
   trackConnectivity();
-  void showModelCard(new URL('./', new URL(MANIFEST_URL, location.href)).href);
   const canvas = byId<HTMLCanvasElement>('pad');
   let model: Model | undefined;
   let running = Promise.resolve();
-  const pad = createPad(canvas, () => {
+  const predictPad = (): void => {
     running = running.then(async () => {
+      // A drawing made while the model loads waits: it is predicted once the model is ready (below).
       if (!model || pad.isEmpty()) return;
       try {
         showPrediction(model, await model.predict(canvas));
@@ -72,9 +118,16 @@ async function main(): Promise<void> {
         text('status', `prediction failed: ${(error as Error).message}`);
       }
     });
+  };
+  const pad = createPad(canvas, () => {
+    byId('hint').hidden = true;
+    if (!model) text('label', '…');
+    predictPad();
   });
   byId('clear').addEventListener('click', () => {
     pad.clear();
+    byId('hint').hidden = false;
+    byId('verdict').hidden = true;
     text('label', '–');
     text('confidence', '');
     byId('bars').replaceChildren();
@@ -83,16 +136,22 @@ async function main(): Promise<void> {
   try {
     // The PWA precaches onnx-wasm for offline use (scripts/build-sw.mjs), so the demo names it; without
     // `backends`, auto would start the runtime with the fewest bytes to download (README, Backends).
-    model = await loadModel(MANIFEST_URL, { onProgress: showProgress, wasmPaths: '/wasm/', backends: ['onnx-wasm'] });
+    model = await loadModel(MANIFEST_URL, { onProgress: progressView(runtimeBytes()), wasmPaths: '/wasm/', backends: ['onnx-wasm'] });
     const info = model.info();
     text('model', `${info.name} ${info.version}`);
-    text('runtime', `${info.runtime} (onnxruntime-web ${info.runtimeVersion})`);
-    text('variant', `${info.variant} (${(info.accuracy * 100).toFixed(2)}% held-out accuracy)`);
-    text('route', info.route);
+    text('runtime', info.runtime);
+    text('runtime-version', `${info.runtime.startsWith('tfjs') ? 'TensorFlow.js' : 'onnxruntime-web'} ${info.runtimeVersion}`);
+    text('variant', `${info.variant}, right on ${(info.accuracy * 100).toFixed(1)}% of held-out test digits`);
+    text('route', info.route === 'local' ? 'local (on this device)' : 'remote server');
     text('cache', `${info.cache.status}, ${info.cache.bytes} bytes`);
     void describeStorage(info.cache.bytes, info.cache.status).then((value) => text('cache', value));
-    text('status', `ready — ${info.reason}`);
+    const from = info.cache.status === 'hit' ? 'loaded from this device, nothing downloaded' : `downloaded ${kb(info.cache.bytes)} once, kept on this device`;
+    text('status', `Ready: the ${info.variant} model runs on ${info.runtime} in this browser (${from}).`);
+    document.body.dataset['variant'] = info.variant;
+    void showModelCard(new URL('./', new URL(MANIFEST_URL, location.href)).href, info.variant, info.accuracy);
     document.body.dataset['ready'] = 'true';
+    showMonitoring(model);
+    predictPad();
   } catch (error) {
     text('status', `could not load the model: ${(error as Error).message}`);
     document.body.dataset['error'] = (error as { code?: string }).code ?? 'ERROR';

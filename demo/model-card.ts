@@ -31,7 +31,7 @@ function cell(tag: 'td' | 'th', text: string): HTMLElement {
 }
 
 /** Fills #expectations and #misclassified; a panel whose file cannot be fetched says so and stays empty. */
-export async function showModelCard(modelBase: string): Promise<void> {
+export async function showModelCard(modelBase: string, runningVariant: string, runningAccuracy: number): Promise<void> {
   const [expectations, misclassified] = await Promise.all([
     fetchJson<Expectations>(`${modelBase}expectations.json`),
     fetchJson<Misclassified[]>(`${modelBase}misclassified.json`),
@@ -50,8 +50,13 @@ export async function showModelCard(modelBase: string): Promise<void> {
   }
   if (note) {
     const pairs = expectations?.confusedPairs.slice(0, 3).map((pair) => `${pair.a}↔${pair.b} (${pair.total})`).join(', ');
+    // The table is measured on one variant; say which, and how the one running here compares, rather than imply it is this one's.
+    const which =
+      expectations && expectations.variant !== runningVariant
+        ? `Measured on the ${expectations.variant} variant; this device runs ${runningVariant}, right on ${(runningAccuracy * 100).toFixed(1)}% of the same digits.`
+        : `Measured on the ${runningVariant} variant that runs here.`;
     note.textContent = expectations
-      ? `The ${expectations.variant} variant of model ${expectations.version} on ${expectations.testCount} held-out MNIST digits (other variants are within a few tenths); most confused: ${pairs}. Drawn digits differ from MNIST: expect more errors.`
+      ? `${which} ${expectations.testCount} held-out MNIST digits; most often confused: ${pairs}. Drawn digits differ from MNIST: expect more mistakes.`
       : 'The model card is not available right now.';
   }
   const grid = document.getElementById('misclassified');
@@ -79,7 +84,7 @@ function digitFigure(sample: Misclassified): HTMLElement {
   }
   const figure = document.createElement('figure');
   const caption = document.createElement('figcaption');
-  caption.textContent = `a ${sample.label}, read as ${sample.predicted} (${Math.round(sample.probability * 100)}%)`;
+  caption.textContent = `${article(sample.label)} ${sample.label}, read as ${sample.predicted} (${Math.round(sample.probability * 100)}%)`;
   figure.append(canvas, caption);
   return figure;
 }
@@ -91,4 +96,9 @@ async function fetchJson<T>(url: string): Promise<T | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/** "an 8", "a 7": the article as the digit's name is spoken. */
+export function article(digit: number | string): string {
+  return String(digit) === '8' ? 'an' : 'a';
 }

@@ -25,3 +25,4 @@ export type { KeyValueStore } from './store/key-value-store.js';
 export { createMemoryStore } from './store/memory-store.js';
 export { requestPersistence, storageEstimate } from './store/persistence.js';
 export type { StorageInfo, StorageLike } from './store/persistence.js';
+export type { DriftEvent, DriftThresholds, MonitoringOptions, MonitoringSnapshot, VersionUsage, DriftFigures } from './monitoring/types.js';

@@ -1,3 +1,4 @@
+import type { DriftEvent } from './monitoring/types.js';
 import type { DeviceProfile } from './device/types.js';
 import type { EngineHealth } from './engine.js';
 import type { ModelshipWarningCode } from './errors.js';
@@ -25,6 +26,11 @@ export interface Prediction {
   variant: string;
   version: string;
   latencyMs: number;
+  /** True when the model should not be believed: see `abstainReason`. `label` and `scores` are still given. */
+  abstain: boolean;
+  abstainReason?: 'empty' | 'out-of-distribution' | 'low-confidence';
+  /** How unusual the input looks to the model and by its features (higher = more unusual; 0 without a monitoring block). */
+  oodScore: number;
 }
 
 export interface ModelInfo {
@@ -58,6 +64,8 @@ export interface ModelInfo {
   manifestUrl: string;
   cache: { status: CacheStatus; bytes: number };
   accuracy: number;
+  /** Whether scores are temperature-calibrated and predictions may abstain, and why (not). */
+  monitoring: { calibrated: boolean; reason: string };
 }
 
 export interface ModelEvents {
@@ -67,6 +75,8 @@ export interface ModelEvents {
   /** The model went back to an earlier version: asked for, or the new one failed its proof. */
   rollback: { from: string; to: string; reason: string };
   warning: { code: ModelshipWarningCode; message: string; cause?: unknown };
+  /** A drift figure of the prediction window crossed its threshold. */
+  drift: DriftEvent;
 }
 
 export interface PredictOptions {

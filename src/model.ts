@@ -13,6 +13,10 @@ import type { ResolvedManifest } from './load/resolved-manifest.js';
 import type { UpdateResult, Updater } from './lifecycle/updater.js';
 import { softmax, topK } from './scores.js';
 import type { ModelEvents, ModelInfo, PredictOptions, Prediction } from './model-types.js';
+import { calibrationFor } from './monitoring/calibration.js';
+import type { InputFeatures } from './monitoring/features.js';
+import { ModelMonitor } from './monitoring/monitor.js';
+import type { MonitoringOptions, MonitoringSnapshot } from './monitoring/types.js';
 
 export interface ModelParts {
   manifestUrl: string;
@@ -31,6 +35,7 @@ export interface ModelParts {
   remote: RemoteOptions | undefined;
   fallbackRoute: 'local' | 'remote' | undefined;
   events: Emitter<ModelEvents>;
+  monitoring?: MonitoringOptions | false;
 }
 
 const now = (): number => (typeof performance === 'undefined' ? Date.now() : performance.now());
@@ -39,11 +44,20 @@ export class Model {
   private disposed = false;
   private storage: ModelInfo['storage'] = { cacheBytes: 0 };
   private updater: Promise<Updater> | undefined;
+  private readonly monitor: ModelMonitor;
 
   constructor(private readonly parts: ModelParts) {
     const refresh = (): void => void this.refreshStorage();
     parts.events.on('update', refresh);
     parts.events.on('rollback', refresh);
+    this.monitor = new ModelMonitor(parts.monitoring ?? {}, parts.events, () => ({ name: parts.router.primary.manifest.name, channel: this.info().channel?.name }));
+    this.monitor.loaded(parts.router.primary);
+    parts.events.on('update', () => this.monitor.loaded(parts.router.primary));
+  }
+
+  /** Counts, latency, errors, fallbacks, abstentions, cache hits per version, and the drift window's figures. */
+  monitoring(): MonitoringSnapshot {
+    return this.monitor.snapshot();
   }
 
   /** Revalidates the manifest now and, when it names a newer version, installs it and switches atomically. */
@@ -78,23 +92,33 @@ export class Model {
   async predict(input: ModelInput, options?: PredictOptions): Promise<Prediction> {
     this.assertLive();
     const started = now();
-    const checked = checkPredictOptions(options);
-    const { toInputTensor } = await this.parts.preprocess;
-    const data = readInput(() => toInputTensor(input, this.parts.router.primary.manifest), 'input');
-    const [prediction] = await this.runRows(data, 1, started, checked);
-    return prediction!;
+    try {
+      const checked = checkPredictOptions(options);
+      const { toInputTensor } = await this.parts.preprocess;
+      const data = readInput(() => toInputTensor(input, this.parts.router.primary.manifest), 'input');
+      const [prediction] = await this.runRows(data, 1, started, checked);
+      return prediction!;
+    } catch (error) {
+      this.monitor.error(error);
+      throw error;
+    }
   }
 
   /** Many inputs in one worker call and one runtime run. */
   async predictBatch(inputs: ModelInput[], options?: PredictOptions): Promise<Prediction[]> {
     this.assertLive();
     const started = now();
-    const checked = checkPredictOptions(options);
-    const rows = readInputs<ModelInput>(inputs);
-    if (rows.length === 0) return [];
-    const { toBatchTensor } = await this.parts.preprocess;
-    const batch = readInput(() => toBatchTensor(rows, this.parts.router.primary.manifest), 'inputs');
-    return this.runRows(batch.data, rows.length, started, checked);
+    try {
+      const checked = checkPredictOptions(options);
+      const rows = readInputs<ModelInput>(inputs);
+      if (rows.length === 0) return [];
+      const { toBatchTensor } = await this.parts.preprocess;
+      const batch = readInput(() => toBatchTensor(rows, this.parts.router.primary.manifest), 'inputs');
+      return await this.runRows(batch.data, rows.length, started, checked);
+    } catch (error) {
+      this.monitor.error(error);
+      throw error;
+    }
   }
 
   info(): ModelInfo {
@@ -126,6 +150,7 @@ export class Model {
       channel: channelInfo(this.parts.resolved),
       manifestSource: this.parts.resolved.source,
       storage: { ...this.storage },
+      monitoring: this.parts.monitoring === false ? { calibrated: false, reason: 'monitoring: false' } : (({ calibrated, reason }) => ({ calibrated, reason }))(calibrationFor(manifest, slot.variant.id)),
     };
   }
 
@@ -139,13 +164,15 @@ export class Model {
     this.disposed = true;
     // The model's own work ends here: nothing the load started outlives it, and nothing outlives this.
     this.parts.lifetime.abort(new ModelshipError('DISPOSED', 'This model was disposed'));
-    await this.parts.router.dispose();
+    await Promise.all([this.parts.router.dispose(), this.monitor.dispose()]);
   }
 
   private async runRows(data: Float32Array, rows: number, started: number, options: PredictOptions): Promise<Prediction[]> {
     const { router } = this.parts;
     // Input names and shapes are fixed across versions of one model; labels and version come from the slot that answered.
     const input = router.primary.manifest.inputs[0]!;
+    // Read before the run: the engine may take (transfer) the buffer.
+    const features = this.monitor.inspect(data, rows, router.primary.manifest);
     const { outputs, slot } = await router.run({ [input.name]: { data, dims: [rows, ...input.shape.slice(1)] } }, options);
     const manifest = slot.manifest;
     const output = manifest.outputs[0]!;
@@ -155,7 +182,7 @@ export class Model {
       throw new ModelshipError('OUTPUT_INVALID', `${slot.engine.runtime} returned ${values?.data.length ?? 0} values for ${rows}×${classes}`);
     }
     const latencyMs = now() - started;
-    return Array.from({ length: rows }, (_, row) => toPrediction(values.data.subarray(row * classes, (row + 1) * classes), slot, manifest, latencyMs));
+    return Array.from({ length: rows }, (_, row) => toPrediction(this.monitor, values.data.subarray(row * classes, (row + 1) * classes), features[row], slot, latencyMs));
   }
 
   private getUpdater(): Promise<Updater> {
@@ -183,19 +210,14 @@ function channelInfo(resolved: ResolvedManifest): ModelInfo['channel'] {
   return { name: choice.channel.name, version: choice.version ?? resolved.manifest.version, reason: choice.reason };
 }
 
-function toPrediction(raw: Float32Array, slot: Slot, manifest: Manifest, latencyMs: number): Prediction {
-  const scores = manifest.outputs[0]!.kind === 'logits' ? softmax(raw) : Array.from(raw);
-  const top = topK(scores, manifest.labels, 3);
-  const best = top[0]!;
+function toPrediction(monitor: ModelMonitor, raw: Float32Array, features: InputFeatures | undefined, slot: Slot, latencyMs: number): Prediction {
+  const scored = monitor.score(raw, features, slot, latencyMs);
   return {
-    label: best.label,
-    index: best.index,
-    scores,
-    top,
+    ...scored,
     route: slot.route,
     runtime: slot.engine.runtime,
     variant: slot.variant.id,
-    version: manifest.version,
+    version: slot.manifest.version,
     latencyMs,
   };
 }

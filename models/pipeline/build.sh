@@ -23,6 +23,8 @@ $PY write_manifest.py                      # ../mnist/manifest.json
 $PY model_card.py                          # ../mnist/MODEL_CARD.md
 $PY verify_tflite.py                       # .data/eval-tflite-fp32.json (Arm NN reference interpreter; fails on drift)
 $PY write_tflite_variant.py                # tflite-fp32 variant in manifest.json, its MODEL_CARD.md section
+$PY nondigits.py                           # .data/nondigits.* (letters, symbols, scribbles, noise, blank)
+node --import tsx calibrate.ts             # manifest.monitoring + MODEL_CARD.md section (imports src/monitoring)
 node write_expectations.mjs                # ../mnist/expectations.json (per-class rates for the demo)
 $PY write_repository.py                    # ../repository/{mnist,mnist_int8}
 $PY write_requirements.py                  # requires (opset, int8) of the ONNX variants in manifest.json

@@ -65,6 +65,10 @@ export interface ServerOptions {
   compression?: { cacheDir?: string } | false;
   /** Serve /metrics (default true). */
   metrics?: boolean;
+  /** Accept device reports at POST /monitoring/reports and serve /dashboard (default true). */
+  monitoring?: boolean;
+  /** The dashboard's period: reports are summed per period of this many ms (default 60000). */
+  monitoringPeriodMs?: number;
   log?: (message: string) => void;
 }
 
@@ -125,6 +129,8 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
     inferTimeoutMs: o.inferTimeoutMs ?? 30_000,
     shutdownTimeoutMs: o.shutdownTimeoutMs ?? 10_000,
     metrics: o.metrics ?? true,
+    monitoring: o.monitoring ?? true,
+    monitoringPeriodMs: o.monitoringPeriodMs ?? 60_000,
     log: o.log ?? (() => undefined),
   };
 }

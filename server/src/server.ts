@@ -7,6 +7,8 @@ import { InferenceService } from './inference.js';
 import { ServerMetrics } from './metrics.js';
 import { resolveOptions, type ServerOptions } from './options.js';
 import { ModelRepository } from './repository.js';
+import { Registry } from 'prom-client';
+import { createMonitoringRoutes } from './monitoring/routes.js';
 import { createRouter } from './router.js';
 import { StaticFiles } from './static.js';
 import { CompressedVariants } from './static-compression.js';
@@ -59,6 +61,7 @@ export function createServer(options: ServerOptions = {}): ModelshipServer {
 
   const authorize = createBearerAuth(o.token);
   const isReady = (): boolean => isLoaded && closing === undefined && repository.allReady;
+  const body = { maxBytes: o.maxBodyBytes, budget: new BodyBudget(o.maxBufferedBodyBytes, (n: number) => sink.buffered(n)), retryAfterSeconds: o.retryAfterSeconds };
   const router = createRouter({
     service,
     metrics,
@@ -66,10 +69,11 @@ export function createServer(options: ServerOptions = {}): ModelshipServer {
     cors: o.cors,
     crossOriginIsolation: o.crossOriginIsolation,
     authorize,
-    body: { maxBytes: o.maxBodyBytes, budget: new BodyBudget(o.maxBufferedBodyBytes, (n) => sink.buffered(n)), retryAfterSeconds: o.retryAfterSeconds },
+    body,
     version: SERVER_VERSION,
     isClosing: () => closing !== undefined,
     isReady,
+    routes: o.monitoring ? [{ name: 'monitoring', handle: createMonitoringRoutes({ registry: metrics?.registry ?? new Registry(), authorize, body, periodMs: o.monitoringPeriodMs }) }] : [],
   });
   let grpc: GrpcInferenceServer | undefined;
   const listenGrpc = (port = 0, host = '127.0.0.1'): Promise<string> => {

@@ -1,7 +1,7 @@
 import type { ModelEvents, PredictOptions } from '../types.js';
 import { checkFunction, checkSignal, describeValue, invalidArgument, snapshot } from './read.js';
 
-const EVENTS: ReadonlyArray<keyof ModelEvents> = ['fallback', 'update', 'rollback', 'warning'];
+const EVENTS: ReadonlyArray<keyof ModelEvents> = ['fallback', 'update', 'rollback', 'warning', 'drift'];
 
 /** `predict`/`predictBatch` options, read once: undefined or an object whose `signal` is an AbortSignal. */
 export function checkPredictOptions(options: unknown): PredictOptions {

@@ -167,6 +167,7 @@ async function load(manifestUrl: string, options: LoadOptions, parts: LoadParts)
     events,
     resolved: initial,
     cache,
+    monitoring: options.monitoring,
   });
   await model.refreshStorage();
   if (pending) {

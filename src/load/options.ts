@@ -1,3 +1,4 @@
+import type { MonitoringOptions } from '../monitoring/types.js';
 import type { DeviceOverrides } from '../device/types.js';
 import type { FilesProgress } from '../fetch/model-files.js';
 import type { ManifestLimits } from '../manifest/limits.js';
@@ -68,4 +69,9 @@ export interface LoadOptions {
   allowedOrigins?: string[];
   onFallback?: (event: ModelEvents['fallback']) => void;
   onWarning?: (event: ModelEvents['warning']) => void;
+  /**
+   * Drift window and aggregated reports; without `monitoring.endpoint` nothing leaves the device.
+   * `false` turns monitoring off: no abstain, plain softmax, nothing counted.
+   */
+  monitoring?: MonitoringOptions | false;
 }

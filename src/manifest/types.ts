@@ -1,3 +1,4 @@
+import type { MonitoringBlock } from '../monitoring/manifest-block.js';
 /** The manifest a model ships with (schema version 1). `models/manifest.schema.json` is its JSON Schema. */
 export interface Manifest {
   schemaVersion: 1;
@@ -15,6 +16,8 @@ export interface Manifest {
   variants: Variant[];
   golden: GoldenVector[];
   reference?: ReferenceStats;
+  /** Abstain, calibration and drift references (models/pipeline/calibrate.ts); without it predictions never abstain. */
+  monitoring?: MonitoringBlock;
   remote?: RemoteEndpoint[];
   channels?: Channel[];
   lineage: Lineage;

