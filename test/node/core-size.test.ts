@@ -11,7 +11,8 @@ describe('lean core (npm run bench:size)', () => {
     // The heavy parts stay out of it: the schema validator, the remote client, the updater, every runtime.
     const lazy = size.chunks.filter((chunk) => !chunk.initial);
     assert.ok(
-      lazy.some((chunk) => chunk.minBytes > 40_000 && chunk.minBytes < 70_000),
+      // Its size grows with the schema (106 KB min with the monitoring and requirements blocks).
+      lazy.some((chunk) => chunk.minBytes > 40_000 && chunk.minBytes < 150_000),
       'the compiled schema validator is a lazy chunk',
     );
     assert.ok(
