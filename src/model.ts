@@ -1,5 +1,7 @@
 import type { DeviceProfile } from './device/types.js';
 import type { Emitter } from './emitter.js';
+import { explainInput, type RunRows } from './explain/explain.js';
+import type { ExplainOptions, Explanation } from './explain/types.js';
 import { ModelshipError } from './errors.js';
 import type { Manifest } from './manifest/types.js';
 import { toBatchTensor, toInputTensor, type ModelInput } from './preprocess/input.js';
@@ -80,6 +82,13 @@ export class Model {
     return this.runRows(batch.data, inputs.length, started, options);
   }
 
+  /** What the answer rests on: occlusion sensitivity of the predicted class, all occluded copies in one run (src/explain/). */
+  async explain(input: ModelInput, options: ExplainOptions = {}): Promise<Explanation> {
+    this.assertLive();
+    const manifest = this.parts.router.primary.manifest;
+    return explainInput(toInputTensor(input, manifest), manifest, this.runRaw, options);
+  }
+
   info(): ModelInfo {
     const { router, remote } = this.parts;
     const slot = router.primary;
@@ -137,6 +146,14 @@ export class Model {
     const latencyMs = now() - started;
     return Array.from({ length: rows }, (_, row) => toPrediction(values.data.subarray(row * classes, (row + 1) * classes), slot, manifest, latencyMs));
   }
+
+  /** Raw outputs of one batched run, below predictions (so explanations do not count as predictions). */
+  private readonly runRaw: RunRows = async (data, rows, signal) => {
+    const input = this.parts.router.primary.manifest.inputs[0]!;
+    const { outputs, slot } = await this.parts.router.run({ [input.name]: { data, dims: [rows, ...input.shape.slice(1)] } }, { signal });
+    const raw = outputs[slot.manifest.outputs[0]!.name]?.data ?? new Float32Array(0);
+    return { raw, manifest: slot.manifest, route: slot.route, runtime: slot.engine.runtime };
+  };
 
   private assertLive(): void {
     if (this.disposed) throw new ModelshipError('DISPOSED', 'This model was disposed; call loadModel again');

@@ -1,0 +1,70 @@
+import { ModelshipError } from '../errors.js';
+import type { Manifest } from '../manifest/types.js';
+import { occlusionBatch, patchGrid, type OcclusionGrid } from './patches.js';
+import { classLogProbabilities, occlusionSaliency } from './saliency.js';
+import type { ExplainOptions, Explanation } from './types.js';
+
+/** One batched run of the model on `rows` flat inputs: raw outputs plus who answered. */
+export type RunRows = (
+  data: Float32Array,
+  rows: number,
+  signal: AbortSignal | undefined,
+) => Promise<{ raw: Float32Array; manifest: Manifest; route: 'local' | 'remote'; runtime: string }>;
+
+const DEFAULT_PATCH = 6;
+const DEFAULT_STRIDE = 2;
+
+const now = (): number => (typeof performance === 'undefined' ? Date.now() : performance.now());
+
+/**
+ * Occlusion sensitivity (Zeiler & Fergus 2014): the input and every copy of it with one patch
+ * blanked go through the model in ONE batch, so it costs one engine run on whatever route and
+ * runtime the model uses (a worker, the current thread or a remote server), not one per patch.
+ */
+export async function explainInput(input: Float32Array, manifest: Manifest, run: RunRows, options: ExplainOptions = {}): Promise<Explanation> {
+  const started = now();
+  const { width, height, mean, std } = manifest.preprocessing;
+  const grid: OcclusionGrid = { width, height, patch: positiveInt(options.patch ?? DEFAULT_PATCH, 'patch', Math.min(width, height)), stride: 0 };
+  grid.stride = positiveInt(options.stride ?? DEFAULT_STRIDE, 'stride', grid.patch);
+  const patches = patchGrid(grid);
+  // Blank = the value an empty pixel has after the manifest's normalisation.
+  const batch = occlusionBatch(input, grid, patches, (0 - mean) / std);
+  const rows = patches.length + 1;
+  const { raw, manifest: answered, route, runtime } = await run(batch, rows, options.signal);
+  const classes = answered.labels.length;
+  if (raw.length !== rows * classes) {
+    throw new ModelshipError('BACKEND_UNAVAILABLE', `${runtime} returned ${raw.length} values for ${rows}×${classes}`);
+  }
+  const kind = answered.outputs[0]!.kind === 'logits' ? 'logits' : 'probabilities';
+  const index = argmax(raw.subarray(0, classes));
+  const scores = classLogProbabilities(raw, rows, classes, index, kind);
+  return {
+    label: answered.labels[index] ?? String(index),
+    index,
+    saliency: occlusionSaliency(scores, patches, grid),
+    width,
+    height,
+    baselineScore: Math.exp(scores[0]!),
+    input,
+    occlusions: patches.length,
+    route,
+    runtime,
+    version: answered.version,
+    latencyMs: now() - started,
+  };
+}
+
+function positiveInt(value: number, field: string, max: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new ModelshipError('INPUT_INVALID', `options.${field} must be an integer from 1 to ${max}, got ${String(value)}`, {
+      details: { field: `options.${field}`, received: value },
+    });
+  }
+  return value;
+}
+
+function argmax(values: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
+  return best;
+}

@@ -1,0 +1,30 @@
+export interface ExplainOptions {
+  /** Side of each occluding square in input pixels; default 6. */
+  patch?: number;
+  /** Step between squares in input pixels; default 2 (169 occluded copies of a 28×28 input). */
+  stride?: number;
+  signal?: AbortSignal;
+}
+
+/** What the model looked at: occlusion sensitivity of the predicted class, one value per input pixel. */
+export interface Explanation {
+  label: string;
+  index: number;
+  /**
+   * width × height values, row-major, aligned with the preprocessed input: the mean drop of the
+   * predicted class's log-probability when a patch covering the pixel is blanked. Higher = more evidence.
+   */
+  saliency: Float32Array;
+  width: number;
+  height: number;
+  /** The predicted class's probability on the unoccluded input. */
+  baselineScore: number;
+  /** The preprocessed input the map is aligned with (what the model saw). */
+  input: Float32Array;
+  /** How many occluded copies ran in the one batched run. */
+  occlusions: number;
+  route: 'local' | 'remote';
+  runtime: string;
+  version: string;
+  latencyMs: number;
+}
