@@ -1,6 +1,7 @@
 // `npm run bench`: a program, not a test. Side by side in one headless Chromium run, so the
 // ratios hold on a noisy machine. Prints a table and one JSON line.
 import { freshProfile, startReferenceServer } from './browser.js';
+import { benchExplain, explainRows } from './explain.js';
 import { NETWORKS, measureLoads } from './load.js';
 import { comparePredict } from './page-scripts.js';
 import { benchVariants } from './variants.js';
@@ -40,6 +41,9 @@ async function main(): Promise<void> {
     rows.push(['predictBatch(64), modelship', `${ours.toFixed(0)} inf/s`, `${(ours / theirs).toFixed(2)}× minimal worker`]);
     rows.push(['batch 64, minimal worker', `${theirs.toFixed(0)} inf/s`, '']);
     Object.assign(json, { predict: compare, predictP50Ratio: ratio, batch64InferencesPerSecond: ours, minimalBatch64InferencesPerSecond: theirs });
+    const explained = await benchExplain(server.url);
+    rows.push(...explainRows(explained));
+    json['explain'] = explained;
   } finally {
     await server.stop();
   }

@@ -13,6 +13,7 @@ export type ModelshipErrorCode =
   | 'CIRCUIT_OPEN'
   | 'QUOTA_EXCEEDED'
   | 'ROLLBACK_UNAVAILABLE'
+  | 'CONSENT_REQUIRED'
   | 'ABORTED'
   | 'DISPOSED';
 

@@ -1,6 +1,7 @@
 import { benchmarkEngine } from './device/benchmark.js';
 import { probeDevice } from './device/probe.js';
 import { Emitter } from './emitter.js';
+import { FeedbackClient } from './feedback/client.js';
 import { DEFAULT_LIMITS } from './manifest/limits.js';
 import { validateManifest } from './manifest/validate.js';
 import { Model } from './model.js';
@@ -86,7 +87,8 @@ export async function loadModel(manifestUrl: string, options: LoadOptions = {}):
     resolve: () => resolveManifest(manifestUrl, resolveContext),
     loadVersion: (next) => loadVersion(next, versionContext),
   });
-  const model = new Model({ manifestUrl: resolved.cacheUrl, router, updater, device, planNotes: plan.notes, remote, fallbackRoute, events, resolved: initial, cache });
+  const feedback = options.feedback && new FeedbackClient(options.feedback, warn, options.fetch);
+  const model = new Model({ manifestUrl: resolved.cacheUrl, router, updater, device, planNotes: plan.notes, remote, fallbackRoute, events, resolved: initial, cache, feedback });
   await model.refreshStorage();
   if (pending) {
     // The cached version serves now; the new one downloads, proves itself and switches in behind it.

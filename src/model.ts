@@ -1,6 +1,9 @@
 import type { DeviceProfile } from './device/types.js';
 import type { Emitter } from './emitter.js';
 import { explainInput, type RunRows } from './explain/explain.js';
+import { consentRequired, type FeedbackClient } from './feedback/client.js';
+import { newPredictionId } from './feedback/prediction-id.js';
+import type { FeedbackCallOptions, FeedbackResult } from './feedback/types.js';
 import type { ExplainOptions, Explanation } from './explain/types.js';
 import { ModelshipError } from './errors.js';
 import type { Manifest } from './manifest/types.js';
@@ -28,6 +31,8 @@ export interface ModelParts {
   remote: RemoteOptions | undefined;
   fallbackRoute: 'local' | 'remote' | undefined;
   events: Emitter<ModelEvents>;
+  /** Present when the app configured `feedback`; keeps inputs and sends only with consent. */
+  feedback?: FeedbackClient;
 }
 
 const now = (): number => (typeof performance === 'undefined' ? Date.now() : performance.now());
@@ -89,6 +94,20 @@ export class Model {
     return explainInput(toInputTensor(input, manifest), manifest, this.runRaw, options);
   }
 
+  /**
+   * Says what the right label of an earlier answer was (by the Prediction or its `id`). Opt-in: without
+   * `loadModel(url, { feedback: { endpoint, consent: true } })` it rejects with CONSENT_REQUIRED and sends nothing.
+   */
+  async feedback(prediction: Prediction | string, label: string | number, options: FeedbackCallOptions = {}): Promise<FeedbackResult> {
+    this.assertLive();
+    const client = this.parts.feedback;
+    if (!client?.consented) throw consentRequired();
+    const { manifest } = this.parts.router.primary;
+    const id = typeof prediction === 'string' ? prediction : prediction?.id;
+    const { width, height } = manifest.preprocessing;
+    return client.submit(String(id), label, { name: manifest.name, labels: manifest.labels, channel: this.info().channel?.name, width, height }, options);
+  }
+
   info(): ModelInfo {
     const { router, remote } = this.parts;
     const slot = router.primary;
@@ -128,6 +147,7 @@ export class Model {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    this.parts.feedback?.dispose();
     await this.parts.router.dispose();
   }
 
@@ -135,6 +155,7 @@ export class Model {
     const { router } = this.parts;
     // Input names and shapes are fixed across versions of one model; labels and version come from the slot that answered.
     const input = router.primary.manifest.inputs[0]!;
+    const kept = this.parts.feedback?.keep(data);
     const { outputs, slot } = await router.run({ [input.name]: { data, dims: [rows, ...input.shape.slice(1)] } }, options);
     const manifest = slot.manifest;
     const output = manifest.outputs[0]!;
@@ -144,7 +165,9 @@ export class Model {
       throw new ModelshipError('BACKEND_UNAVAILABLE', `${slot.engine.runtime} returned ${values?.data.length ?? 0} values for ${rows}×${classes}`);
     }
     const latencyMs = now() - started;
-    return Array.from({ length: rows }, (_, row) => toPrediction(values.data.subarray(row * classes, (row + 1) * classes), slot, manifest, latencyMs));
+    const predictions = Array.from({ length: rows }, (_, row) => toPrediction(values.data.subarray(row * classes, (row + 1) * classes), slot, manifest, latencyMs));
+    this.parts.feedback?.remember(predictions.map((p) => p.id), kept, predictions);
+    return predictions;
   }
 
   /** Raw outputs of one batched run, below predictions (so explanations do not count as predictions). */
@@ -171,6 +194,7 @@ function toPrediction(raw: Float32Array, slot: Slot, manifest: Manifest, latency
   const top = topK(scores, manifest.labels, 3);
   const best = top[0]!;
   return {
+    id: newPredictionId(),
     label: best.label,
     index: best.index,
     scores,

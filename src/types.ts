@@ -6,6 +6,7 @@ import type { RoutePreference } from './route/route-policy.js';
 import type { RuntimeName } from './runtimes/types.js';
 import type { KeyValueStore } from './store/key-value-store.js';
 import type { ModelInput } from './preprocess/input.js';
+import type { FeedbackOptions } from './feedback/types.js';
 
 export type { DeviceOverrides, DeviceProfile, ModelInput, RemoteHealth, RemoteOptions, RoutePreference, RuntimeName };
 
@@ -24,6 +25,8 @@ export interface TopEntry {
 }
 
 export interface Prediction {
+  /** Unique per answer: what `model.feedback(prediction, label)` refers to. */
+  id: string;
   /** The winning label from the manifest. */
   label: string;
   index: number;
@@ -125,6 +128,8 @@ export interface LoadOptions {
   loadTimeoutMs?: number;
   runTimeoutMs?: number;
   limits?: Partial<ManifestLimits>;
+  /** Opt-in feedback: with `consent: true`, `model.feedback()` sends corrected answers (their 28×28 input) to `endpoint`. */
+  feedback?: FeedbackOptions;
   onFallback?: (event: ModelEvents['fallback']) => void;
   onWarning?: (event: ModelEvents['warning']) => void;
 }

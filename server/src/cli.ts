@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { feedbackCli } from './feedback/cli.js';
 import { createServer } from './server.js';
 import type { ServerOptions } from './options.js';
 
@@ -10,7 +11,9 @@ const USAGE = `usage: modelship serve [models-dir] [--port N] [--host H] [--toke
                        [--graph-optimization disabled|basic|extended|all]
   models-dir   Triton-layout model repository (default: <package>/models/repository)
   --port       default $PORT or 8080      --host   default 127.0.0.1
-  --token      bearer token for /v1 and /v2 (default $MODELSHIP_TOKEN)`;
+  --token      bearer token for /v1, /v2 and /feedback (default $MODELSHIP_TOKEN)
+  --data-dir   keep feedback (POST /feedback) in DIR/feedback/<model>.jsonl; without it /feedback is off
+       modelship feedback export --model NAME [--data-dir DIR] [--out DIR]`;
 
 export interface CliConfig {
   port: number;
@@ -46,6 +49,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
       threads: { type: 'string' },
       instances: { type: 'string' },
       'graph-optimization': { type: 'string' },
+      'data-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -62,6 +66,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
   const token = values.token ?? env.MODELSHIP_TOKEN;
   if (token) options.token = token;
   if (values['no-batching']) options.batching = false;
+  if (values['data-dir'] !== undefined) options.feedback = { dataDir: resolve(values['data-dir']) };
   const maxBatch = int(values['max-batch'], '--max-batch');
   if (maxBatch !== undefined) options.maxBatchSize = maxBatch;
   const delay = int(values['max-queue-delay-us'], '--max-queue-delay-us');
@@ -79,6 +84,10 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
 }
 
 export async function main(argv: string[]): Promise<void> {
+  if (argv[0] === 'feedback') {
+    process.exitCode = feedbackCli(argv.slice(1));
+    return;
+  }
   let config: CliConfig;
   try {
     config = parseCli(argv);

@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { GraphOptimizationLevel } from './config.js';
 import type { CorsOptions } from './cors.js';
+import type { FeedbackServerOptions } from './feedback/intake.js';
 import { IMMUTABLE, REVALIDATE, type StaticMount } from './static.js';
 
 export interface StaticRoots {
@@ -52,6 +53,8 @@ export interface ServerOptions {
   shutdownTimeoutMs?: number;
   /** Serve /metrics (default true). */
   metrics?: boolean;
+  /** Feedback intake (`POST /feedback`) and where it stores; off unless set (`--data-dir`). */
+  feedback?: FeedbackServerOptions | false;
   log?: (message: string) => void;
 }
 
@@ -105,5 +108,6 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
     shutdownTimeoutMs: o.shutdownTimeoutMs ?? 10_000,
     metrics: o.metrics ?? true,
     log: o.log ?? (() => undefined),
+    feedback: o.feedback ?? false,
   };
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { applyCors, preflight, type CorsOptions } from './cors.js';
 import { HttpError, notFound } from './errors.js';
+import type { FeedbackIntake } from './feedback/intake.js';
 import { readBody, sendError, sendJson } from './http.js';
 import type { InferenceService } from './inference.js';
 import type { ServerMetrics } from './metrics.js';
@@ -20,9 +21,11 @@ export interface RouterContext {
   version: string;
   isClosing: () => boolean;
   isReady: () => boolean;
+  /** `POST /feedback`, present when the server has a data directory. */
+  feedback?: FeedbackIntake;
 }
 
-type Route = 'v2' | 'v1' | 'metrics' | 'static' | 'options' | 'other';
+type Route = 'v2' | 'v1' | 'metrics' | 'static' | 'options' | 'feedback' | 'other';
 
 const V2_MODEL = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(?:\/(ready|infer))?$/;
 const V1_MODEL = /^\/v1\/models\/([^/:]+)(?:\/versions\/([^/:]+))?(:predict)?$/;
@@ -86,6 +89,10 @@ export function createRouter(ctx: RouterContext): (req: IncomingMessage, res: Se
         res.writeHead(200, { 'Content-Type': ctx.metrics.contentType, 'Cache-Control': 'no-store' });
         res.end(text);
         return;
+      }
+      if (pathname === '/feedback' && ctx.feedback) {
+        route = 'feedback';
+        return ctx.feedback.handle(req, res, ctx.authorize);
       }
       const mount = ctx.files?.match(pathname);
       if (mount && ctx.files) {

@@ -1,6 +1,7 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createBearerAuth } from './auth.js';
+import { FeedbackIntake } from './feedback/intake.js';
 import { InferenceService } from './inference.js';
 import { ServerMetrics } from './metrics.js';
 import { resolveOptions, type ServerOptions } from './options.js';
@@ -46,7 +47,9 @@ export function createServer(options: ServerOptions = {}): ModelshipServer {
     for (const p of repository.problems) o.log(`model ${p.model}: ${p.message}`);
   });
 
+  const feedback = o.feedback ? new FeedbackIntake(o.feedback) : undefined;
   const router = createRouter({
+    feedback,
     service,
     metrics,
     files: o.mounts.length > 0 ? new StaticFiles(o.mounts) : undefined,
@@ -98,6 +101,7 @@ export function createServer(options: ServerOptions = {}): ModelshipServer {
     await service.close();
     await loaded;
     await repository.dispose();
+    feedback?.close();
   };
 
   return {

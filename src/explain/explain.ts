@@ -1,6 +1,6 @@
 import { ModelshipError } from '../errors.js';
 import type { Manifest } from '../manifest/types.js';
-import { occlusionBatch, patchGrid, type OcclusionGrid } from './patches.js';
+import { changesInput, occlusionBatch, patchGrid, type OcclusionGrid } from './patches.js';
 import { classLogProbabilities, occlusionSaliency } from './saliency.js';
 import type { ExplainOptions, Explanation } from './types.js';
 
@@ -26,9 +26,12 @@ export async function explainInput(input: Float32Array, manifest: Manifest, run:
   const { width, height, mean, std } = manifest.preprocessing;
   const grid: OcclusionGrid = { width, height, patch: positiveInt(options.patch ?? DEFAULT_PATCH, 'patch', Math.min(width, height)), stride: 0 };
   grid.stride = positiveInt(options.stride ?? DEFAULT_STRIDE, 'stride', grid.patch);
-  const patches = patchGrid(grid);
-  // Blank = the value an empty pixel has after the manifest's normalisation.
-  const batch = occlusionBatch(input, grid, patches, (0 - mean) / std);
+  const all = patchGrid(grid);
+  // Blank = the value an empty pixel has after the manifest's normalisation. Patches over nothing
+  // but background would give the input back unchanged (a drop of exactly 0): they are not run.
+  const fill = (0 - mean) / std;
+  const patches = all.filter((patch) => changesInput(input, patch, grid, fill));
+  const batch = occlusionBatch(input, grid, patches, fill);
   const rows = patches.length + 1;
   const { raw, manifest: answered, route, runtime } = await run(batch, rows, options.signal);
   const classes = answered.labels.length;
@@ -41,7 +44,7 @@ export async function explainInput(input: Float32Array, manifest: Manifest, run:
   return {
     label: answered.labels[index] ?? String(index),
     index,
-    saliency: occlusionSaliency(scores, patches, grid),
+    saliency: occlusionSaliency(scores, patches, all, grid),
     width,
     height,
     baselineScore: Math.exp(scores[0]!),

@@ -51,6 +51,15 @@ export function occlusionBatch(input: Float32Array, grid: OcclusionGrid, patches
   return batch;
 }
 
+/** Whether blanking `patch` changes `input` at all: a patch over empty background cannot move the answer. */
+export function changesInput(input: Float32Array, patch: Patch, grid: Pick<OcclusionGrid, 'width' | 'height'>, fill: number): boolean {
+  let changes = false;
+  forEachPixel(patch, grid, (pixel) => {
+    if (input[pixel] !== fill) changes = true;
+  });
+  return changes;
+}
+
 /** Calls `visit` with the flat index of every pixel of `patch` that lies inside the picture. */
 export function forEachPixel(patch: Patch, grid: Pick<OcclusionGrid, 'width' | 'height'>, visit: (pixel: number) => void): void {
   const y0 = Math.max(0, patch.y);

@@ -25,20 +25,30 @@ export function classLogProbabilities(raw: Float32Array, rows: number, classes: 
 /**
  * Each pixel's saliency is the mean drop of the class's log-probability over the patches that
  * cover it: positive where hiding the pixel's neighbourhood hurts the answer (evidence for it),
- * negative where hiding it helps (evidence against).
+ * negative where hiding it helps (evidence against). `scores[k + 1]` belongs to `occluded[k]`; a
+ * patch of `all` that was not run (it changed no pixel) counts with a drop of exactly 0.
  */
-export function occlusionSaliency(scores: Float64Array, patches: readonly Patch[], grid: Pick<OcclusionGrid, 'width' | 'height'>): Float32Array {
+export function occlusionSaliency(
+  scores: Float64Array,
+  occluded: readonly Patch[],
+  all: readonly Patch[],
+  grid: Pick<OcclusionGrid, 'width' | 'height'>,
+): Float32Array {
   const size = grid.width * grid.height;
   const sum = new Float64Array(size);
   const count = new Uint16Array(size);
   const baseline = scores[0]!;
-  patches.forEach((patch, k) => {
+  occluded.forEach((patch, k) => {
     const drop = baseline - scores[k + 1]!;
     forEachPixel(patch, grid, (pixel) => {
       sum[pixel] = sum[pixel]! + drop;
-      count[pixel] = count[pixel]! + 1;
     });
   });
+  for (const patch of all) {
+    forEachPixel(patch, grid, (pixel) => {
+      count[pixel] = count[pixel]! + 1;
+    });
+  }
   const saliency = new Float32Array(size);
   for (let pixel = 0; pixel < size; pixel++) saliency[pixel] = count[pixel] ? sum[pixel]! / count[pixel]! : 0;
   return saliency;

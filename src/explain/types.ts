@@ -21,7 +21,7 @@ export interface Explanation {
   baselineScore: number;
   /** The preprocessed input the map is aligned with (what the model saw). */
   input: Float32Array;
-  /** How many occluded copies ran in the one batched run. */
+  /** How many occluded copies ran in the one batched run (patches over empty background are skipped). */
   occlusions: number;
   route: 'local' | 'remote';
   runtime: string;

@@ -45,7 +45,7 @@ describe('model.explain (occlusion sensitivity, Node, onnxruntime-web wasm, real
         const image = heldOut.images.slice(i * PIXELS, (i + 1) * PIXELS);
         const explanation = await model.explain(image);
         assert.equal(explanation.saliency.length, PIXELS);
-        assert.equal(explanation.occlusions, 169);
+        assert.ok(explanation.occlusions > 0 && explanation.occlusions <= 169);
         const ink = [...image.keys()].filter((pixel) => image[pixel]! > 0.1);
         const k = Math.ceil(ink.length * 0.1);
         const ranked = [...ink].sort((a, b) => explanation.saliency[b]! - explanation.saliency[a]!).slice(0, k);
@@ -75,8 +75,11 @@ describe('model.explain (occlusion sensitivity, Node, onnxruntime-web wasm, real
       await assert.rejects(model.explain(blank, { stride: 0 }), (e) => isModelshipError(e, 'INPUT_INVALID') && e.details['field'] === 'options.stride');
       await assert.rejects(model.explain(blank, { patch: 40 }), (e) => isModelshipError(e, 'INPUT_INVALID') && e.details['field'] === 'options.patch');
       await assert.rejects(model.explain(new Float32Array(10)), (e) => isModelshipError(e, 'INPUT_INVALID'));
+      const empty = await model.explain(blank);
+      assert.equal(empty.occlusions, 0, 'a blank input has nothing to occlude');
+      assert.ok(empty.saliency.every((value) => value === 0));
       const coarse = await model.explain(loadHeldOut().images.slice(0, PIXELS), { patch: 7, stride: 7 });
-      assert.equal(coarse.occlusions, 16);
+      assert.ok(coarse.occlusions > 0 && coarse.occlusions <= 16);
       assert.equal(coarse.label, '0');
     } finally {
       await model.dispose();
