@@ -7,38 +7,50 @@ import { loadHeldOut } from './heldout.js';
 
 type Lib = typeof import('../src/index.js');
 
-export interface ExplainBench {
-  rounds: number;
-  predictP50Ms: number;
+export interface ExplainArm {
+  stride: number;
   explainP50Ms: number;
   /** explain p50 / predict p50; target ≤ 20. */
   ratio: number;
+  /** Median occluded copies per run (patches over blank background are not run). */
   occlusions: number;
+}
+
+export interface ExplainBench {
+  rounds: number;
+  predictP50Ms: number;
+  arms: ExplainArm[];
   runtime: string;
 }
 
+const STRIDES = [3, 2];
+
 /** Runs inside the page (serialised by Playwright: no closures over Node values). */
-async function compareExplain(args: { manifest: string; digits: number[][]; rounds: number }) {
+async function compareExplain(args: { manifest: string; digits: number[][]; rounds: number; strides: number[] }) {
   const { loadModel } = (await import('/dist/index.js' as string)) as Lib;
   const median = (values: number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1]!;
   const model = await loadModel(args.manifest, { wasmPaths: '/wasm/', variant: 'fp32', backends: ['onnx-wasm'], cache: 'memory' });
   const inputs = args.digits.map((digit) => Float32Array.from(digit));
-  for (const input of inputs.slice(0, 3)) await Promise.all([model.predict(input), model.explain(input)]);
+  for (const input of inputs.slice(0, 3)) for (const stride of args.strides) await Promise.all([model.predict(input), model.explain(input, { stride })]);
   const predicts: number[] = [];
-  const explains: number[] = [];
-  let occlusions = 0;
+  const explains = args.strides.map(() => [] as number[]);
+  const occlusions = args.strides.map(() => [] as number[]);
   for (let i = 0; i < args.rounds; i++) {
     const input = inputs[i % inputs.length]!;
     let t = performance.now();
     await model.predict(input);
     predicts.push(performance.now() - t);
-    t = performance.now();
-    occlusions = (await model.explain(input)).occlusions;
-    explains.push(performance.now() - t);
+    for (const [arm, stride] of args.strides.entries()) {
+      t = performance.now();
+      occlusions[arm]!.push((await model.explain(input, { stride })).occlusions);
+      explains[arm]!.push(performance.now() - t);
+    }
   }
   const runtime = model.info().runtime;
   await model.dispose();
-  return { predictP50Ms: median(predicts), explainP50Ms: median(explains), occlusions, runtime };
+  const predictP50Ms = median(predicts);
+  const arms = args.strides.map((stride, arm) => ({ stride, explainP50Ms: median(explains[arm]!), ratio: median(explains[arm]!) / predictP50Ms, occlusions: median(occlusions[arm]!) }));
+  return { predictP50Ms, arms, runtime };
 }
 
 export async function benchExplain(serverUrl: string, rounds = 40): Promise<ExplainBench> {
@@ -48,8 +60,8 @@ export async function benchExplain(serverUrl: string, rounds = 40): Promise<Expl
   try {
     const page = await profile.context.newPage();
     await page.goto('/empty.html');
-    const result = await page.evaluate(compareExplain, { manifest: '/models/mnist/manifest.json', digits, rounds });
-    return { rounds, ...result, ratio: result.explainP50Ms / result.predictP50Ms };
+    const result = await page.evaluate(compareExplain, { manifest: '/models/mnist/manifest.json', digits, rounds, strides: STRIDES });
+    return { rounds, ...result };
   } finally {
     await profile.close();
   }
@@ -58,7 +70,11 @@ export async function benchExplain(serverUrl: string, rounds = 40): Promise<Expl
 export function explainRows(result: ExplainBench): [string, string, string][] {
   const ms = (value: number): string => `${value.toFixed(value < 10 ? 3 : 1)} ms`;
   return [
-    [`explain() p50, ${result.occlusions} occlusions in one run`, ms(result.explainP50Ms), `${result.ratio.toFixed(1)}× predict() (target ≤ 20×), ${result.runtime}`],
+    ...result.arms.map((arm): [string, string, string] => [
+      `explain() p50, 6×6 stride ${arm.stride}${arm.stride === 3 ? ' (default)' : ''}, ~${arm.occlusions} copies in one run`,
+      ms(arm.explainP50Ms),
+      `${arm.ratio.toFixed(1)}× predict() (target ≤ 20×), ${result.runtime}`,
+    ]),
     ['predict() p50, same page, interleaved', ms(result.predictP50Ms), `median of ${result.rounds}`],
   ];
 }
@@ -69,7 +85,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     .then(async (server) => {
       try {
         const result = await benchExplain(server.url);
-        for (const [name, value, note] of explainRows(result)) console.log(`${name.padEnd(44)}  ${value.padStart(12)}  ${note}`);
+        for (const [name, value, note] of explainRows(result)) console.log(`${name.padEnd(58)}  ${value.padStart(12)}  ${note}`);
         console.log(JSON.stringify({ bench: 'modelship-explain', ...result }));
       } finally {
         await server.stop();

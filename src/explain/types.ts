@@ -1,7 +1,7 @@
 export interface ExplainOptions {
   /** Side of each occluding square in input pixels; default 6. */
   patch?: number;
-  /** Step between squares in input pixels; default 2 (169 occluded copies of a 28×28 input). */
+  /** Step between squares in input pixels; default 3 (64 patches on 28×28); 2 gives 169 and a finer map. */
   stride?: number;
   signal?: AbortSignal;
 }

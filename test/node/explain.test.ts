@@ -29,11 +29,12 @@ function removed(image: Float32Array, pixels: number[]): Float32Array {
 }
 
 describe('model.explain (occlusion sensitivity, Node, onnxruntime-web wasm, real model)', () => {
-  it('uses 169 occluded copies of a 28×28 input for 6×6 patches at stride 2', () => {
+  it('lays 6×6 patches at stride 3 (default) and 2 over a 28×28 input: 64 and 169 of them', () => {
+    assert.equal(patchGrid({ width: 28, height: 28, patch: 6, stride: 3 }).length, 64);
     assert.equal(patchGrid({ width: 28, height: 28, patch: 6, stride: 2 }).length, 169);
   });
 
-  it('is faithful: blanking the 10% of ink it ranks highest hurts the answer more than a random 10% for ≥ 80% of held-out digits', async () => {
+  for (const stride of [3, 2]) it(`is faithful at stride ${stride}: blanking the 10% of ink it ranks highest hurts the answer more than a random 10% for ≥ 80% of held-out digits`, async () => {
     const server = await serveMnist();
     const model = await loadModel(`${server.url}/models/mnist/manifest.json`, { worker: false, wasmPaths: WASM_PATHS, cache: 'none', variant: 'fp32' });
     try {
@@ -43,9 +44,9 @@ describe('model.explain (occlusion sensitivity, Node, onnxruntime-web wasm, real
       let faithful = 0;
       for (const i of picks) {
         const image = heldOut.images.slice(i * PIXELS, (i + 1) * PIXELS);
-        const explanation = await model.explain(image);
+        const explanation = await model.explain(image, { stride });
         assert.equal(explanation.saliency.length, PIXELS);
-        assert.ok(explanation.occlusions > 0 && explanation.occlusions <= 169);
+        assert.ok(explanation.occlusions > 0 && explanation.occlusions <= (stride === 3 ? 64 : 169));
         const ink = [...image.keys()].filter((pixel) => image[pixel]! > 0.1);
         const k = Math.ceil(ink.length * 0.1);
         const ranked = [...ink].sort((a, b) => explanation.saliency[b]! - explanation.saliency[a]!).slice(0, k);
@@ -59,7 +60,7 @@ describe('model.explain (occlusion sensitivity, Node, onnxruntime-web wasm, real
         if (drop(mapped) > drop(chance)) faithful++;
       }
       const rate = faithful / picks.length;
-      console.log(`faithful on ${faithful}/${picks.length} held-out digits (${(rate * 100).toFixed(0)}%)`);
+      console.log(`stride ${stride}: faithful on ${faithful}/${picks.length} held-out digits (${(rate * 100).toFixed(0)}%)`);
       assert.ok(rate >= 0.8, `faithful on only ${faithful} of ${picks.length} digits`);
     } finally {
       await model.dispose();
