@@ -51,13 +51,13 @@ export function occlusionBatch(input: Float32Array, grid: OcclusionGrid, patches
   return batch;
 }
 
-/** Whether blanking `patch` changes `input` at all: a patch over empty background cannot move the answer. */
-export function changesInput(input: Float32Array, patch: Patch, grid: Pick<OcclusionGrid, 'width' | 'height'>, fill: number): boolean {
-  let changes = false;
+/** How much blanking `patch` changes `input`: the sum of |value − fill| over its pixels (0 over empty background). */
+export function occludedInk(input: Float32Array, patch: Patch, grid: Pick<OcclusionGrid, 'width' | 'height'>, fill: number): number {
+  let ink = 0;
   forEachPixel(patch, grid, (pixel) => {
-    if (input[pixel] !== fill) changes = true;
+    ink += Math.abs(input[pixel]! - fill);
   });
-  return changes;
+  return ink;
 }
 
 /** Calls `visit` with the flat index of every pixel of `patch` that lies inside the picture. */

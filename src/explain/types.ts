@@ -3,6 +3,11 @@ export interface ExplainOptions {
   patch?: number;
   /** Step between squares in input pixels; default 3 (64 patches on 28×28); 2 gives 169 and a finer map. */
   stride?: number;
+  /**
+   * Patches holding at most this much ink (sum of |value − blank| over their pixels, in full-pixel units)
+   * are not run and count as no change; default 2.5. 0 runs every patch that changes the input at all.
+   */
+  minInk?: number;
   signal?: AbortSignal;
 }
 
@@ -21,7 +26,7 @@ export interface Explanation {
   baselineScore: number;
   /** The preprocessed input the map is aligned with (what the model saw). */
   input: Float32Array;
-  /** How many occluded copies ran in the one batched run (patches over empty background are skipped). */
+  /** How many occluded copies ran in the one batched run (patches over empty background, or under `minInk`, are skipped). */
   occlusions: number;
   route: 'local' | 'remote';
   runtime: string;

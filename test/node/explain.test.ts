@@ -74,6 +74,7 @@ describe('model.explain (occlusion sensitivity, Node, onnxruntime-web wasm, real
     try {
       const blank = new Float32Array(PIXELS);
       await assert.rejects(model.explain(blank, { stride: 0 }), (e) => isModelshipError(e, 'INPUT_INVALID') && e.details['field'] === 'options.stride');
+      await assert.rejects(model.explain(blank, { minInk: -1 }), (e) => isModelshipError(e, 'INPUT_INVALID') && e.details['field'] === 'options.minInk');
       await assert.rejects(model.explain(blank, { patch: 40 }), (e) => isModelshipError(e, 'INPUT_INVALID') && e.details['field'] === 'options.patch');
       await assert.rejects(model.explain(new Float32Array(10)), (e) => isModelshipError(e, 'INPUT_INVALID'));
       const empty = await model.explain(blank);
