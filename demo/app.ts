@@ -1,4 +1,5 @@
 import { loadModel, type LoadProgress, type Model, type Prediction } from 'modelship';
+import { createLoopPanel, demoFeedbackOptions } from './loop-panel.js';
 import { markClass, showModelCard } from './model-card.js';
 import { createPad } from './pad.js';
 import { describeStorage, startServiceWorker, trackConnectivity } from './pwa.js';
@@ -63,11 +64,14 @@ async function main(): Promise<void> {
   const canvas = byId<HTMLCanvasElement>('pad');
   let model: Model | undefined;
   let running = Promise.resolve();
+  const loop = createLoopPanel(document.querySelector('.result')!);
   const pad = createPad(canvas, () => {
     running = running.then(async () => {
       if (!model || pad.isEmpty()) return;
       try {
-        showPrediction(model, await model.predict(canvas));
+        const prediction = await model.predict(canvas);
+        showPrediction(model, prediction);
+        loop.show(model, prediction, canvas);
       } catch (error) {
         text('status', `prediction failed: ${(error as Error).message}`);
       }
@@ -79,9 +83,10 @@ async function main(): Promise<void> {
     text('confidence', '');
     byId('bars').replaceChildren();
     markClass('');
+    loop.clear();
   });
   try {
-    model = await loadModel(MANIFEST_URL, { onProgress: showProgress, wasmPaths: '/wasm/' });
+    model = await loadModel(MANIFEST_URL, { onProgress: showProgress, wasmPaths: '/wasm/', feedback: demoFeedbackOptions() });
     const info = model.info();
     text('model', `${info.name} ${info.version}`);
     text('runtime', `${info.runtime} (onnxruntime-web ${info.runtimeVersion})`);

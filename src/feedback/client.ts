@@ -39,7 +39,7 @@ export class FeedbackClient {
       });
     }
     this.recent = new RecentPredictions(options.recentPredictions ?? 100);
-    this.outbox = options.consent ? new Outbox(openStore(options.store, 'modelship-feedback')!, options.maxOutbox ?? 200) : undefined;
+    this.outbox = options.consent !== false ? new Outbox(openStore(options.store, 'modelship-feedback')!, options.maxOutbox ?? 200) : undefined;
     this.send = {
       endpoint: options.endpoint,
       token: options.token,
@@ -53,7 +53,8 @@ export class FeedbackClient {
   }
 
   get consented(): boolean {
-    return this.options.consent === true;
+    const { consent } = this.options;
+    return (typeof consent === 'function' ? consent() : consent) === true;
   }
 
   /** Copies inputs before they are transferred to the engine; nothing is kept without consent. */
@@ -115,7 +116,7 @@ export class FeedbackClient {
 
   private async drain(): Promise<Set<string>> {
     const delivered = new Set<string>();
-    if (!this.outbox) return delivered;
+    if (!this.outbox || !this.consented) return delivered;
     for (const item of await this.outbox.items()) {
       const outcome = await sendItem(item, this.send);
       if (outcome.kind === 'retry') {

@@ -4,8 +4,12 @@ import type { KeyValueStore } from '../store/key-value-store.js';
 export interface FeedbackOptions {
   /** Full URL of the server's feedback route, e.g. `https://example.com/feedback`. */
   endpoint: string;
-  /** The user agreed that the preprocessed 28×28 input of a corrected answer may leave the device. */
-  consent: boolean;
+  /**
+   * The user agreed that the preprocessed 28×28 input of a corrected answer may leave the device. A
+   * function is asked each time (for a switch the user can flip after loading); while it says no,
+   * no input is kept, nothing is sent and nothing queued is flushed.
+   */
+  consent: boolean | (() => boolean);
   /** Bearer token, when the server protects its routes with one. */
   token?: string;
   /** Items waiting to be sent, at most; the oldest gives way (with a warning). Default 200. */
