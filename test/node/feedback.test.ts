@@ -8,6 +8,8 @@ import { exportFeedback } from '../../server/src/feedback/export.js';
 import { createServer, type ModelshipServer } from '../../server/src/index.js';
 import { isModelshipError } from '../../src/errors.js';
 import { loadModel } from '../../src/load-model.js';
+import { Outbox } from '../../src/feedback/outbox.js';
+import type { FeedbackItem } from '../../src/feedback/types.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import { serveMnist, WASM_PATHS } from './helpers/static-models.js';
 
@@ -21,6 +23,18 @@ async function feedbackServer(): Promise<ModelshipServer> {
   await server.listen(PORT, '127.0.0.1');
   return server;
 }
+
+describe('feedback outbox', () => {
+  it('is bounded: past its capacity the oldest items give way and are returned; the same id is kept once', async () => {
+    let now = 0;
+    const outbox = new Outbox(createMemoryStore(), 3, () => now++);
+    const item = (id: string) => ({ id }) as FeedbackItem;
+    for (const id of ['a', 'b', 'c']) assert.deepEqual(await outbox.put(item(id)), []);
+    assert.deepEqual((await outbox.put(item('d'))).map((i) => i.id), ['a']);
+    await outbox.put(item('d'));
+    assert.deepEqual((await outbox.items()).map((i) => i.id), ['b', 'c', 'd']);
+  });
+});
 
 describe('model.feedback (Node, real model, real feedback server)', () => {
   const heldOut = loadHeldOut();
