@@ -65,7 +65,10 @@ export class FeedbackClient {
   remember(ids: string[], kept: Float32Array | undefined, answers: Omit<Remembered, 'input'>[]): void {
     if (!kept) return;
     const size = kept.length / ids.length;
-    ids.forEach((id, row) => this.recent.add(id, { ...answers[row]!, input: kept.slice(row * size, (row + 1) * size) }));
+    ids.forEach((id, row) => {
+      const { label, index, scores, version, variant } = answers[row]!;
+      this.recent.add(id, { label, index, scores, version, variant, input: kept.slice(row * size, (row + 1) * size) });
+    });
   }
 
   async submit(id: string, label: string | number, facts: ModelFacts, options: FeedbackCallOptions = {}): Promise<FeedbackResult> {
