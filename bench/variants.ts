@@ -22,7 +22,14 @@ const CASES: Case[] = [
   // The page is cross-origin isolated, so this one really runs two threads.
   { runtime: 'onnx-wasm', variant: 'fp32', numThreads: 2 },
   ...['tfjs-wasm', 'tfjs-webgpu', 'tfjs-webgl', 'tfjs-cpu'].map((runtime) => ({ runtime, variant: 'tfjs-uint8', numThreads: 1 })),
+  ...['litert-wasm', 'litert-webgpu'].map((runtime) => ({ runtime, variant: 'tflite-fp32', numThreads: 1 })),
 ];
+
+/** BENCH_RUNTIMES=onnx-wasm,litert-wasm measures only those runtimes' rows (all of them by default). */
+function selectedCases(): Case[] {
+  const only = process.env['BENCH_RUNTIMES']?.split(',').filter(Boolean);
+  return only ? CASES.filter((c) => only.includes(c.runtime)) : CASES;
+}
 
 /**
  * SwiftShader WebGPU needs 2–6 s per batch of 64 here, so its rows time fewer runs and classify
@@ -152,7 +159,7 @@ export async function benchVariants(options: { port?: number } = {}): Promise<{ 
   const server = await startReferenceServer(options.port ?? Number(process.env['BENCH_VARIANTS_PORT'] ?? 8394), ['--coop-coep']);
   const rows: VariantRow[] = [];
   try {
-    for (const testCase of CASES) rows.push(await measure(server.url, testCase, heldOut));
+    for (const testCase of selectedCases()) rows.push(await measure(server.url, testCase, heldOut));
     compareWithWasm(rows);
   } finally {
     await server.stop();

@@ -22,7 +22,7 @@ const DEMO_FILES = ['index.html', 'style.css', 'empty.html', 'manifest.webmanife
 /** The wasm of the one runtime the demo runs (onnx-wasm); the WebGPU and tfjs builds stay out. */
 const WASM_FILES = ['ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.mjs'];
 /** Chunks of runtimes the demo does not use: reachable by dynamic import, but not precached. */
-const UNUSED_RUNTIME_CHUNK = /^chunks\/(tfjs-|onnx-webgpu-)/;
+const UNUSED_RUNTIME_CHUNK = /^chunks\/(tfjs-|onnx-webgpu-|litert-)/;
 
 const IMPORT = /(?:\bimport|\bexport)\s*(?:[\w*{}\s,$]*?\bfrom\s*)?["'](\.{1,2}\/[^"']+\.js)["']|\bimport\(\s*["'](\.{1,2}\/[^"']+\.js)["']\s*\)/g;
 

@@ -24,6 +24,13 @@ const sources = [
     runtime: 'tfjs-wasm',
     files: ['dist/tfjs-backend-wasm.wasm', 'dist/tfjs-backend-wasm-simd.wasm', 'dist/tfjs-backend-wasm-threaded-simd.wasm'],
   },
+  // LiteRT.js picks its relaxed-SIMD build where the browser has it and the compat build elsewhere
+  // (src/runtimes/litert.ts); the threaded and JSPI builds are not used.
+  {
+    pkg: '@litertjs/core',
+    runtime: 'litert-wasm',
+    files: ['wasm/litert_wasm_internal.js', 'wasm/litert_wasm_internal.wasm', 'wasm/litert_wasm_compat_internal.js', 'wasm/litert_wasm_compat_internal.wasm'],
+  },
 ];
 
 const inventory = [];

@@ -15,11 +15,14 @@ $PY select_int8.py                         # ../mnist/mnist-int8.onnx
 $PY prune.py                               # ../mnist/mnist-pruned.onnx
 node evaluate.mjs int8=../mnist/mnist-int8.onnx pruned=../mnist/mnist-pruned.onnx
 $PY export_tfjs.py                         # ../mnist/tfjs/model.json + group1-shard1of1.bin
+node --import tsx export_tflite.ts         # ../mnist/mnist-fp32.tflite (TF Lite flatbuffer from the fp32 weights)
 if [ -d ../../node_modules/@tensorflow/tfjs ] || [ -n "${TFJS_DIR:-}" ]; then node verify_tfjs.mjs; fi  # optional tfjs load check
 $PY printed_check.py                     # .data/printed.json (printed-font sanity check)
 $PY evaluate.py                            # .data/metrics.json, ../mnist/misclassified.json
 $PY write_manifest.py                      # ../mnist/manifest.json
 $PY model_card.py                          # ../mnist/MODEL_CARD.md
+$PY verify_tflite.py                       # .data/eval-tflite-fp32.json (Arm NN reference interpreter; fails on drift)
+$PY write_tflite_variant.py                # tflite-fp32 variant in manifest.json, its MODEL_CARD.md section
 node write_expectations.mjs                # ../mnist/expectations.json (per-class rates for the demo)
 $PY write_repository.py                    # ../repository/{mnist,mnist_int8}
 node validate_manifest.mjs                 # manifest.json against ../manifest.schema.json

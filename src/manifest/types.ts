@@ -49,7 +49,7 @@ export interface Preprocessing {
   std: number;
 }
 
-export type VariantFormat = 'onnx' | 'tfjs-layers' | 'tfjs-graph';
+export type VariantFormat = 'onnx' | 'tfjs-layers' | 'tfjs-graph' | 'tflite';
 export type Precision = 'fp32' | 'int8' | 'uint8' | 'pruned-int8' | 'pruned-fp32';
 
 export interface Variant {

@@ -2,7 +2,16 @@ import type { DeviceProfile } from '../device/types.js';
 import { isKnownRuntime } from '../runtimes/registry.js';
 import type { RuntimeName } from '../runtimes/types.js';
 
-export const DEFAULT_BACKENDS: RuntimeName[] = ['onnx-webgpu', 'onnx-wasm', 'tfjs-webgpu', 'tfjs-wasm', 'tfjs-webgl', 'tfjs-cpu'];
+export const DEFAULT_BACKENDS: RuntimeName[] = [
+  'onnx-webgpu',
+  'onnx-wasm',
+  'tfjs-webgpu',
+  'tfjs-wasm',
+  'tfjs-webgl',
+  'tfjs-cpu',
+  'litert-webgpu',
+  'litert-wasm',
+];
 
 export interface RuntimeChoice {
   usable: RuntimeName[];

@@ -11,6 +11,8 @@ const loaders: Record<RuntimeName, () => Promise<RuntimeLoader>> = {
   'tfjs-webgpu': async () => (await import('./tfjs-webgpu.js')).loadTfjsWebGpu,
   'tfjs-webgl': async () => (await import('./tfjs-webgl.js')).loadTfjsWebGl,
   'tfjs-cpu': async () => (await import('./tfjs-cpu.js')).loadTfjsCpu,
+  'litert-wasm': async () => (await import('./litert-wasm.js')).loadLiteRtWasm,
+  'litert-webgpu': async () => (await import('./litert-webgpu.js')).loadLiteRtWebGpu,
 };
 
 export function isKnownRuntime(name: string): name is RuntimeName {

@@ -1,6 +1,6 @@
 import type { TensorMap } from '../engine.js';
 
-export type RuntimeName = 'onnx-wasm' | 'onnx-webgpu' | 'tfjs-wasm' | 'tfjs-webgpu' | 'tfjs-cpu' | 'tfjs-webgl';
+export type RuntimeName = 'onnx-wasm' | 'onnx-webgpu' | 'tfjs-wasm' | 'tfjs-webgpu' | 'tfjs-cpu' | 'tfjs-webgl' | 'litert-wasm' | 'litert-webgpu';
 
 export interface RuntimeConfig {
   runtime: RuntimeName;

@@ -13,6 +13,8 @@ const CASES: [runtime: string, variant: string][] = [
   ['tfjs-webgpu', 'tfjs-uint8'],
   // Not in the manifest's runtime list; the test adds it (see below).
   ['tfjs-webgl', 'tfjs-uint8'],
+  ['litert-wasm', 'tflite-fp32'],
+  ['litert-webgpu', 'tflite-fp32'],
 ];
 /** Softmax scores may differ this much from the same variant's pipeline reference (backend summation order). */
 const SAME_VARIANT_TOLERANCE = 0.02;
