@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -45,6 +45,28 @@ async function clientAt(bucket: number) {
 }
 
 describe('the loop, end to end at small scale', () => {
+  it('a retrain that does not improve on the held-out feedback fails its gate, exits 3 and releases nothing', async () => {
+    // Feedback the model already gets 100% right cannot improve: the second gate must refuse.
+    const heldOut = loadHeldOut();
+    const folder = mkdtempSync(join(work, 'easy-'));
+    const release = join(work, 'easy-release');
+    cpSync(join(host.dir, 'mnist'), release, { recursive: true });
+    const before = readFileSync(join(release, 'manifest.json'), 'utf8');
+    const picks = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((digit) => heldOut.labels.indexOf(digit));
+    writeFileSync(join(folder, 'images.f32'), Buffer.from(Float32Array.from(picks.flatMap((i) => [...heldOut.images.subarray(i * 784, (i + 1) * 784)])).buffer));
+    writeFileSync(join(folder, 'labels.u8'), Uint8Array.from(picks.map((i) => heldOut.labels[i]!)));
+    writeFileSync(join(folder, 'meta.json'), JSON.stringify({ count: picks.length, sha256: 'test' }));
+    execFileSync('node', ['models/pipeline/extract_data.mjs'], { encoding: 'utf8' });
+    const run = spawnSync(PYTHON, ['models/pipeline/retrain.py', '--release-dir', release, '--feedback', folder, '--epochs', '1', '--train-subset', '500'], { encoding: 'utf8' });
+    assert.equal(run.status, 3, run.stderr);
+    const report = JSON.parse(run.stdout) as { gates: Record<string, boolean>; before: Record<string, number>; released: unknown };
+    assert.equal(report.before['feedbackHeldOut'], 1);
+    assert.equal(report.gates['feedbackHeldOutImproves'], false);
+    assert.equal(report.released, null);
+    assert.equal(readFileSync(join(release, 'manifest.json'), 'utf8'), before);
+    assert.equal(existsSync(join(release, '1.1.0')), false);
+  });
+
   it('feedback sent → stored → exported → retrained → gated → canary; a canary-bucket client gets the new version, a stable one does not', async () => {
     const dataDir = join(work, 'data');
     const feedbackServer = createServer({ modelRepository: mkdtempSync(join(work, 'repo-')), static: false, feedback: { dataDir, perMinute: 100_000, burst: 1000 } });
