@@ -94,6 +94,10 @@ export function createRouter(ctx: RouterContext): (req: IncomingMessage, res: Se
         route = 'feedback';
         return ctx.feedback.handle(req, res, ctx.authorize);
       }
+      if (pathname === '/feedback/summary' && ctx.feedback) {
+        route = 'feedback';
+        return ctx.feedback.summary(req, res, ctx.authorize);
+      }
       const mount = ctx.files?.match(pathname);
       if (mount && ctx.files) {
         route = 'static';

@@ -86,6 +86,15 @@ describe('POST /feedback (fsync’d JSON lines)', () => {
     }
     const exported = exportFeedback(dataDir, 'mnist', join(dataDir, 'export'));
     assert.equal(exported.count, sent + 1);
+    const again = await spawnServer(dataDir); // the summary is rebuilt from the file on start
+    try {
+      const summary = (await (await fetch(`${again.url}/feedback/summary?model=mnist`)).json()) as { count: number; versions: Record<string, { count: number; correct: number }> };
+      assert.equal(summary.count, sent + 1);
+      assert.deepEqual(summary.versions['1.0.0@stable'], { count: sent + 1, correct: 0, accuracy: 0 });
+      assert.equal((await fetch(`${again.url}/feedback/summary`)).status, 400);
+    } finally {
+      await killed(again.child);
+    }
     assert.match(exported.sha256, /^[0-9a-f]{64}$/);
     assert.equal(readFileSync(join(dataDir, 'export', 'images.f32')).length, (sent + 1) * 784 * 4);
     assert.deepEqual([...readFileSync(join(dataDir, 'export', 'labels.u8'))].slice(0, 3), [0, 1, 2]);

@@ -31,6 +31,15 @@ export class FeedbackIntake {
     this.maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
   }
 
+  /** `GET /feedback/summary?model=NAME`: accuracy on feedback per version and channel, for the promote/rollback decision. */
+  summary(req: IncomingMessage, res: ServerResponse, authorize: (req: IncomingMessage) => void): void {
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError('METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use GET`, { headers: { Allow: 'GET, HEAD, OPTIONS' } });
+    authorize(req);
+    const model = new URL(req.url ?? '/', 'http://localhost').searchParams.get('model');
+    if (!model) throw badRequest('the model query parameter is required, e.g. /feedback/summary?model=mnist');
+    sendJson(res, 200, { model, count: this.store.count(model), versions: this.store.summary(model) }, { 'Cache-Control': 'no-store' });
+  }
+
   async handle(req: IncomingMessage, res: ServerResponse, authorize: (req: IncomingMessage) => void): Promise<void> {
     if (req.method !== 'POST') throw new HttpError('METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use POST`, { headers: { Allow: 'POST, OPTIONS' } });
     authorize(req);

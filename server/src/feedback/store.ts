@@ -10,16 +10,28 @@ import type { FeedbackRecord } from './item.js';
  * no native dependency, and the file is the export's input as it is. A line torn by a crash
  * mid-write was never acknowledged: it is cut off on start.
  */
+/** Per model version (and channel): how many answers got feedback, and how many of those the model had right. */
+export interface FeedbackTally {
+  count: number;
+  correct: number;
+  /** correct / count: the accuracy on feedback, the number to compare canary with stable by. */
+  accuracy: number;
+}
+
 export class FeedbackStore {
   private readonly dir: string;
   private readonly ids = new Map<string, Set<string>>();
+  private readonly tallies = new Map<string, Map<string, { count: number; correct: number }>>();
   private readonly fds = new Map<string, number>();
 
   constructor(dataDir: string) {
     this.dir = join(dataDir, 'feedback');
     mkdirSync(this.dir, { recursive: true });
     for (const file of readdirSync(this.dir)) {
-      if (file.endsWith('.jsonl')) this.ids.set(file.slice(0, -6), new Set(readFeedbackFile(join(this.dir, file), true).map((r) => r.id)));
+      if (!file.endsWith('.jsonl')) continue;
+      const records = readFeedbackFile(join(this.dir, file), true);
+      this.ids.set(file.slice(0, -6), new Set(records.map((r) => r.id)));
+      records.forEach((record) => this.tally(record));
     }
   }
 
@@ -35,7 +47,27 @@ export class FeedbackStore {
     fsyncSync(fd);
     ids.add(record.id);
     this.ids.set(model, ids);
+    this.tally(record);
     return { stored: true };
+  }
+
+  /** Accuracy on feedback per `version` and per `version@channel`, from everything stored. */
+  summary(model: string): Record<string, FeedbackTally> {
+    const out: Record<string, FeedbackTally> = {};
+    for (const [key, { count, correct }] of this.tallies.get(model) ?? []) out[key] = { count, correct, accuracy: count ? correct / count : 0 };
+    return out;
+  }
+
+  private tally(record: FeedbackRecord): void {
+    const byKey = this.tallies.get(record.model.name) ?? new Map<string, { count: number; correct: number }>();
+    this.tallies.set(record.model.name, byKey);
+    const keys = [record.model.version, ...(record.model.channel ? [`${record.model.version}@${record.model.channel}`] : [])];
+    for (const key of keys) {
+      const tally = byKey.get(key) ?? { count: 0, correct: 0 };
+      tally.count++;
+      if (record.predicted.index === record.labelIndex) tally.correct++;
+      byKey.set(key, tally);
+    }
   }
 
   count(model: string): number {
