@@ -75,7 +75,7 @@ export default [
     ],
   },
   {
-    input: { cli: 'server/src/cli.ts' },
+    input: { cli: 'server/src/cli.ts', 'grpc-client': 'server/src/grpc/client.ts' },
     output: { dir: 'server/dist', format: 'es', sourcemap: true, entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
     external: (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0'),
     plugins: [
@@ -85,5 +85,11 @@ export default [
         compilerOptions: { noEmit: false, declaration: false, sourceMap: true, outDir: 'server/dist', types: [] },
       }),
     ],
+  },
+  {
+    // Types of @modelship/server/grpc-client.
+    input: 'server/src/grpc/client.ts',
+    output: { file: 'server/dist/grpc-client.d.ts', format: 'es' },
+    plugins: [dts({ tsconfig: './tsconfig.json' })],
   },
 ];

@@ -49,7 +49,12 @@ async function compareExplain(args: { manifest: string; digits: number[][]; roun
   const runtime = model.info().runtime;
   await model.dispose();
   const predictP50Ms = median(predicts);
-  const arms = args.strides.map((stride, arm) => ({ stride, explainP50Ms: median(explains[arm]!), ratio: median(explains[arm]!) / predictP50Ms, occlusions: median(occlusions[arm]!) }));
+  const arms = args.strides.map((stride, arm) => ({
+    stride,
+    explainP50Ms: median(explains[arm]!),
+    ratio: median(explains[arm]!) / predictP50Ms,
+    occlusions: median(occlusions[arm]!),
+  }));
   return { predictP50Ms, arms, runtime };
 }
 

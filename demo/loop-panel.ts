@@ -43,11 +43,13 @@ export function createLoopPanel(after: Element): LoopPanel {
       const { model, prediction } = current;
       model.feedback(prediction, String(digit)).then(
         (result) => {
-          status.textContent = result.status === 'sent' ? `Thanks: sent as a ${digit}.` : `Saved as a ${digit}; it will be sent when the server can be reached.`;
+          status.textContent =
+            result.status === 'sent' ? `Thanks: sent as a ${digit}.` : `Saved as a ${digit}; it will be sent when the server can be reached.`;
           document.body.dataset['feedback'] = result.status;
         },
         (error: { code?: string; message: string }) => {
-          status.textContent = error.code === 'CONSENT_REQUIRED' ? 'Tick the box above to send corrections; nothing was sent.' : `Could not record it: ${error.message}`;
+          status.textContent =
+            error.code === 'CONSENT_REQUIRED' ? 'Tick the box above to send corrections; nothing was sent.' : `Could not record it: ${error.message}`;
           document.body.dataset['feedback'] = error.code ?? 'error';
         },
       );

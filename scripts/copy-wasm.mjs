@@ -46,5 +46,5 @@ for (const { pkg, runtime, files } of sources) {
     inventory.push({ package: pkg, version, runtime, file: basename(file), bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
   }
 }
-writeFileSync(join(out, 'inventory.json'), JSON.stringify({ generatedBy: 'scripts/copy-wasm.mjs', files: inventory }, null, 2) + '\n');
+writeFileSync(join(out, 'inventory.json'), `${JSON.stringify({ generatedBy: 'scripts/copy-wasm.mjs', files: inventory }, null, 2)}\n`);
 console.log(`wasm/: ${inventory.length} files, ${inventory.reduce((s, f) => s + f.bytes, 0)} bytes`);

@@ -24,7 +24,7 @@ const code = standaloneCode(ajv, validate).replace(
   '((text) => [...text].length)',
 );
 if (code.includes('require(')) throw new Error('The generated validator still needs require(); inline the helper it names');
-writeFileSync(new URL('../src/manifest/schema-validator.js', import.meta.url), header + '/* eslint-disable */\n' + code);
+writeFileSync(new URL('../src/manifest/schema-validator.js', import.meta.url), `${header}/* eslint-disable */\n${code}`);
 writeFileSync(
   new URL('../src/manifest/schema-validator.d.ts', import.meta.url),
   header +

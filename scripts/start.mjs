@@ -16,6 +16,7 @@ if (stale) {
   const result = spawnSync('npm', ['run', 'build'], { stdio: 'inherit' });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
+// PORT, GRPC_PORT (default 8001) and MODELSHIP_TOKEN reach the CLI through the inherited environment.
 const args = process.argv.slice(2);
 const server = spawnSync(process.execPath, ['server/dist/cli.js', 'serve', 'models/repository', ...args], { stdio: 'inherit' });
 process.exit(server.status ?? 0);

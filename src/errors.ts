@@ -4,6 +4,7 @@ export type ModelshipErrorCode =
   | 'INTEGRITY_MISMATCH'
   | 'INPUT_INVALID'
   | 'BACKEND_UNAVAILABLE'
+  | 'OUTPUT_INVALID'
   | 'PROOF_FAILED'
   | 'WORKER_CRASHED'
   | 'TIMEOUT'
@@ -16,6 +17,21 @@ export type ModelshipErrorCode =
   | 'CONSENT_REQUIRED'
   | 'ABORTED'
   | 'DISPOSED';
+
+/**
+ * Every `warning` event carries one of these codes: something went wrong that the model survived
+ * (it still answers), which the app may want to show or log.
+ */
+export type ModelshipWarningCode =
+  | 'OFFLINE'
+  | 'CHANNEL_WITHOUT_MANIFEST'
+  | 'UPDATE_FAILED'
+  | 'VERSION_REJECTED'
+  | 'QUOTA_EXCEEDED'
+  | 'CACHE_WRITE_FAILED'
+  | 'FEEDBACK_QUEUED'
+  | 'FEEDBACK_DROPPED'
+  | 'FEEDBACK_REJECTED';
 
 export interface ModelshipErrorOptions {
   cause?: unknown;
@@ -41,6 +57,16 @@ export function isModelshipError(value: unknown, code?: ModelshipErrorCode): val
   const candidate = value as { name?: unknown; code?: unknown };
   if (candidate.name !== 'ModelshipError' || typeof candidate.code !== 'string') return false;
   return code === undefined || candidate.code === code;
+}
+
+/**
+ * Any thrown value as a ModelshipError: a typed one passes through, anything else (a runtime's
+ * plain Error, a throwing getter's TypeError) is wrapped with `code` and kept as the cause.
+ */
+export function asModelshipError(error: unknown, code: ModelshipErrorCode, message: string, details?: Record<string, unknown>): ModelshipError {
+  if (isModelshipError(error)) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new ModelshipError(code, `${message}: ${reason}`, { cause: error, details });
 }
 
 export function abortError(signal: AbortSignal | undefined): ModelshipError {

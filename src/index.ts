@@ -1,7 +1,7 @@
 export { loadModel } from './load-model.js';
 export type { Model } from './model.js';
 export { ModelshipError, isModelshipError } from './errors.js';
-export type { ModelshipErrorCode, ModelshipErrorOptions } from './errors.js';
+export type { ModelshipErrorCode, ModelshipErrorOptions, ModelshipWarningCode } from './errors.js';
 export type {
   CacheStatus,
   DeviceOverrides,

@@ -1,7 +1,9 @@
+import { checkLoadArgs } from './args/load-args.js';
 import { benchmarkEngine } from './device/benchmark.js';
 import { probeDevice } from './device/probe.js';
 import { Emitter } from './emitter.js';
 import { FeedbackClient } from './feedback/client.js';
+import type { ModelshipWarningCode } from './errors.js';
 import { DEFAULT_LIMITS } from './manifest/limits.js';
 import { validateManifest } from './manifest/validate.js';
 import { Model } from './model.js';
@@ -26,16 +28,17 @@ import { Updater } from './update/updater.js';
  * A newer version than the cached one installs in the background and switches in atomically.
  */
 export async function loadModel(manifestUrl: string, options: LoadOptions = {}): Promise<Model> {
+  ({ manifestUrl, options } = checkLoadArgs(manifestUrl, options));
   const events = new Emitter<ModelEvents>();
   if (options.onFallback) events.on('fallback', options.onFallback);
   if (options.onWarning) events.on('warning', options.onWarning);
-  const warn = (code: string, message: string, cause?: unknown): void => events.emit('warning', { code, message, cause });
+  const warn = (code: ModelshipWarningCode, message: string, cause?: unknown): void => events.emit('warning', { code, message, cause });
   const store = openStore(options.cache, options.cacheName);
   const cache = store && new ModelCache(store, { maxBytes: options.cacheMaxBytes });
   const rejected = new RejectedVersions(store);
   if (options.persistStorage) void requestPersistence();
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const resolveContext = { cache, bucketStore: store, fetchOptions: { fetch: options.fetch, signal: options.signal, limits }, channel: options.channel, warn };
+  const resolveContext = { cache, bucketStore: store, fetchOptions: { fetch: options.fetch, signal: options.signal, limits, stallTimeoutMs: options.stallTimeoutMs, allowedOrigins: options.allowedOrigins }, channel: options.channel, warn };
   const resolved = await resolveManifest(manifestUrl, resolveContext);
   const { initial, pending } = await chooseInitial(resolved, cache, rejected, options.autoUpdate ?? true, warn);
   const { manifest } = initial;
@@ -107,7 +110,7 @@ async function chooseInitial(
   cache: ModelCache | undefined,
   rejected: RejectedVersions,
   autoUpdate: boolean,
-  warn: (code: string, message: string) => void,
+  warn: (code: ModelshipWarningCode, message: string) => void,
 ): Promise<{ initial: ResolvedManifest; pending?: ResolvedManifest }> {
   const { manifest } = resolved;
   const fromCache = (record: CachedVersion): ResolvedManifest => ({

@@ -5,7 +5,8 @@ import { consentRequired, type FeedbackClient } from './feedback/client.js';
 import { newPredictionId } from './feedback/prediction-id.js';
 import type { FeedbackCallOptions, FeedbackResult } from './feedback/types.js';
 import type { ExplainOptions, Explanation } from './explain/types.js';
-import { ModelshipError } from './errors.js';
+import { checkPredictOptions, checkSubscription, readInputs } from './args/model-args.js';
+import { ModelshipError, asModelshipError } from './errors.js';
 import type { Manifest } from './manifest/types.js';
 import { toBatchTensor, toInputTensor, type ModelInput } from './preprocess/input.js';
 import type { RemoteEngine } from './remote/types.js';
@@ -70,21 +71,24 @@ export class Model {
   }
 
   /** Classifies one input: preprocessed values, ImageData, a canvas or an ImageBitmap. */
-  async predict(input: ModelInput, options: PredictOptions = {}): Promise<Prediction> {
+  async predict(input: ModelInput, options?: PredictOptions): Promise<Prediction> {
     this.assertLive();
     const started = now();
-    const data = toInputTensor(input, this.parts.router.primary.manifest);
-    const [prediction] = await this.runRows(data, 1, started, options);
+    const checked = checkPredictOptions(options);
+    const data = readInput(() => toInputTensor(input, this.parts.router.primary.manifest), 'input');
+    const [prediction] = await this.runRows(data, 1, started, checked);
     return prediction!;
   }
 
   /** Many inputs in one worker call and one runtime run. */
-  async predictBatch(inputs: ModelInput[], options: PredictOptions = {}): Promise<Prediction[]> {
+  async predictBatch(inputs: ModelInput[], options?: PredictOptions): Promise<Prediction[]> {
     this.assertLive();
     const started = now();
-    if (Array.isArray(inputs) && inputs.length === 0) return [];
-    const batch = toBatchTensor(inputs, this.parts.router.primary.manifest);
-    return this.runRows(batch.data, inputs.length, started, options);
+    const checked = checkPredictOptions(options);
+    const rows = readInputs<ModelInput>(inputs);
+    if (rows.length === 0) return [];
+    const batch = readInput(() => toBatchTensor(rows, this.parts.router.primary.manifest), 'inputs');
+    return this.runRows(batch.data, rows.length, started, checked);
   }
 
   /** What the answer rests on: occlusion sensitivity of the predicted class, all occluded copies in one run (src/explain/). */
@@ -141,6 +145,7 @@ export class Model {
   }
 
   on<K extends keyof ModelEvents>(event: K, handler: (payload: ModelEvents[K]) => void): () => void {
+    checkSubscription(event, handler);
     return this.parts.events.on(event, handler);
   }
 
@@ -162,7 +167,7 @@ export class Model {
     const classes = manifest.labels.length;
     const values = outputs[output.name];
     if (!values || values.data.length !== rows * classes) {
-      throw new ModelshipError('BACKEND_UNAVAILABLE', `${slot.engine.runtime} returned ${values?.data.length ?? 0} values for ${rows}×${classes}`);
+      throw new ModelshipError('OUTPUT_INVALID', `${slot.engine.runtime} returned ${values?.data.length ?? 0} values for ${rows}×${classes}`);
     }
     const latencyMs = now() - started;
     const predictions = Array.from({ length: rows }, (_, row) => toPrediction(values.data.subarray(row * classes, (row + 1) * classes), slot, manifest, latencyMs));
@@ -180,6 +185,15 @@ export class Model {
 
   private assertLive(): void {
     if (this.disposed) throw new ModelshipError('DISPOSED', 'This model was disposed; call loadModel again');
+  }
+}
+
+/** Preprocessing reads the caller's object: a throwing getter or a Proxy's trap is bad input, said so. */
+function readInput<T>(read: () => T, field: string): T {
+  try {
+    return read();
+  } catch (error) {
+    throw asModelshipError(error, 'INPUT_INVALID', `${field} could not be read`, { field });
   }
 }
 

@@ -1,4 +1,5 @@
 import type { DeviceOverrides, DeviceProfile } from './device/types.js';
+import type { ModelshipWarningCode } from './errors.js';
 import type { ManifestLimits } from './manifest/limits.js';
 import type { RemoteHealth } from './remote/types.js';
 import type { RemoteOptions } from './route/connect-remote.js';
@@ -83,7 +84,7 @@ export interface ModelEvents {
   update: { from: string; to: string; reason: string };
   /** The model went back to an earlier version: asked for, or the new one failed its proof. */
   rollback: { from: string; to: string; reason: string };
-  warning: { code: string; message: string; cause?: unknown };
+  warning: { code: ModelshipWarningCode; message: string; cause?: unknown };
 }
 
 export interface PredictOptions {
@@ -130,6 +131,10 @@ export interface LoadOptions {
   limits?: Partial<ManifestLimits>;
   /** Opt-in feedback: with `consent: true`, `model.feedback()` sends corrected answers (their 28×28 input) to `endpoint`. */
   feedback?: FeedbackOptions;
+  /** A manifest or model download with no response or no bytes for this long is retried, then fails NETWORK; default 30 000. */
+  stallTimeoutMs?: number;
+  /** Origins besides the manifest's own that its file paths and channel manifests may resolve to (e.g. a CDN). */
+  allowedOrigins?: string[];
   onFallback?: (event: ModelEvents['fallback']) => void;
   onWarning?: (event: ModelEvents['warning']) => void;
 }

@@ -1,14 +1,15 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { HttpError } from './errors.js';
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 
 /**
- * Bearer-token check. Both sides are hashed first so timingSafeEqual always compares 32
- * equal-length bytes: neither the token's content nor its length leaks through timing.
+ * Bearer-token check (REST headers, or gRPC metadata given as headers). Both sides are hashed
+ * first so timingSafeEqual always compares 32 equal-length bytes: neither the token's content
+ * nor its length leaks through timing.
  */
-export function createBearerAuth(token: string | undefined): (req: IncomingMessage) => void {
+export function createBearerAuth(token: string | undefined): (req: { headers: IncomingHttpHeaders }) => void {
   if (token === undefined || token === '') return () => undefined;
   const expected = digest(token);
   return (req) => {

@@ -8,15 +8,18 @@ import type { ServerOptions } from './options.js';
 
 const USAGE = `usage: modelship serve [models-dir] [--port N] [--host H] [--token T] [--no-batching]
                        [--max-batch N] [--max-queue-delay-us N] [--coop-coep] [--threads N] [--instances N]
-                       [--graph-optimization disabled|basic|extended|all]
+                       [--graph-optimization disabled|basic|extended|all] [--grpc-port N | --no-grpc]
   models-dir   Triton-layout model repository (default: <package>/models/repository)
   --port       default $PORT or 8080      --host   default 127.0.0.1
   --token      bearer token for /v1, /v2 and /feedback (default $MODELSHIP_TOKEN)
+  --grpc-port  Open Inference Protocol gRPC, default $GRPC_PORT or 8001 (Triton's); --no-grpc: none
   --data-dir   keep feedback (POST /feedback) in DIR/feedback/<model>.jsonl; without it /feedback is off
        modelship feedback export --model NAME [--data-dir DIR] [--out DIR]`;
 
 export interface CliConfig {
   port: number;
+  /** undefined: no gRPC listener (--no-grpc). */
+  grpcPort: number | undefined;
   host: string;
   options: ServerOptions;
 }
@@ -50,6 +53,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
       instances: { type: 'string' },
       'graph-optimization': { type: 'string' },
       'data-dir': { type: 'string' },
+      'grpc-port': { type: 'string' },
+      'no-grpc': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -58,6 +63,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
   if (command !== 'serve' || extra.length > 0) throw new CliUsageError(USAGE);
   const port = int(values.port ?? env.PORT, '--port') ?? 8080;
   if (port > 65535) throw new CliUsageError('--port must be at most 65535');
+  const grpcPort = values['no-grpc'] ? undefined : int(values['grpc-port'] ?? env.GRPC_PORT, '--grpc-port') ?? 8001;
+  if (grpcPort !== undefined && grpcPort > 65535) throw new CliUsageError('--grpc-port must be at most 65535');
   const options: ServerOptions = {
     crossOriginIsolation: values['coop-coep'] ?? false,
     log: (m) => console.error(m),
@@ -80,7 +87,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     if (!isGraphLevel(level)) throw new CliUsageError(`--graph-optimization must be disabled, basic, extended or all, got ${JSON.stringify(level)}`);
     options.graphOptimizationLevel = level;
   }
-  return { port, host: values.host ?? '127.0.0.1', options };
+  return { port, grpcPort, host: values.host ?? '127.0.0.1', options };
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -98,9 +105,10 @@ export async function main(argv: string[]): Promise<void> {
   }
   const server = createServer(config.options);
   const url = await server.listen(config.port, config.host);
+  const grpc = config.grpcPort === undefined ? undefined : await server.listenGrpc(config.grpcPort, config.host);
   await server.loaded;
   const models = [...server.repository.models.values()].map((m) => `${m.name} [${m.versions.map((v) => v.version).join(',')}]`);
-  console.log(`modelship serving ${models.join(', ') || 'no models'} at ${url}  (v2: ${url}/v2, metrics: ${url}/metrics)`);
+  console.log(`modelship serving ${models.join(', ') || 'no models'} at ${url}  (v2: ${url}/v2, metrics: ${url}/metrics${grpc ? `, gRPC: ${grpc}` : ''})`);
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) {

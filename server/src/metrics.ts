@@ -19,6 +19,7 @@ export class ServerMetrics {
   private readonly requestSeconds: Histogram<'model' | 'version' | 'status'>;
   private readonly batchSize: Histogram<'model' | 'version'>;
   private readonly httpRequests: Counter<'route' | 'status'>;
+  private readonly grpcRequests: Counter<'method' | 'code'>;
 
   constructor() {
     const registers = [this.registry];
@@ -47,6 +48,7 @@ export class ServerMetrics {
       registers,
     });
     this.httpRequests = counter('modelship_http_requests_total', 'HTTP requests by route kind and status', ['route', 'status']);
+    this.grpcRequests = counter('modelship_grpc_requests_total', 'gRPC calls by method and status code', ['method', 'code']);
   }
 
   execution(labels: Labels, batchSize: number): void {
@@ -70,6 +72,10 @@ export class ServerMetrics {
 
   http(route: string, status: number): void {
     this.httpRequests.inc({ route, status: String(status) });
+  }
+
+  grpc(method: string, code: string): void {
+    this.grpcRequests.inc({ method, code });
   }
 
   text(): Promise<string> {

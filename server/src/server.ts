@@ -2,6 +2,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createBearerAuth } from './auth.js';
 import { FeedbackIntake } from './feedback/intake.js';
+import { createGrpcServer, type GrpcInferenceServer } from './grpc/server.js';
 import { InferenceService } from './inference.js';
 import { ServerMetrics } from './metrics.js';
 import { resolveOptions, type ServerOptions } from './options.js';
@@ -21,6 +22,8 @@ export interface ModelshipServer {
   readonly inFlight: number;
   /** Resolves with the base URL, e.g. `http://127.0.0.1:8080`. Port 0 picks a free port. */
   listen(port?: number, host?: string): Promise<string>;
+  /** Serves `inference.GRPCInferenceService` too; resolves with `host:port`. Port 0 picks a free port. */
+  listenGrpc(port?: number, host?: string): Promise<string>;
   /** Stops accepting, lets in-flight requests finish, then disposes the sessions. */
   close(): Promise<void>;
 }
@@ -48,6 +51,8 @@ export function createServer(options: ServerOptions = {}): ModelshipServer {
   });
 
   const feedback = o.feedback ? new FeedbackIntake(o.feedback) : undefined;
+  const authorize = createBearerAuth(o.token);
+  const isReady = (): boolean => isLoaded && closing === undefined && repository.allReady;
   const router = createRouter({
     feedback,
     service,
@@ -55,12 +60,25 @@ export function createServer(options: ServerOptions = {}): ModelshipServer {
     files: o.mounts.length > 0 ? new StaticFiles(o.mounts) : undefined,
     cors: o.cors,
     crossOriginIsolation: o.crossOriginIsolation,
-    authorize: createBearerAuth(o.token),
+    authorize,
     maxBodyBytes: o.maxBodyBytes,
     version: SERVER_VERSION,
     isClosing: () => closing !== undefined,
-    isReady: () => isLoaded && closing === undefined && repository.allReady,
+    isReady,
   });
+  let grpc: GrpcInferenceServer | undefined;
+  const listenGrpc = (port = 0, host = '127.0.0.1'): Promise<string> => {
+    grpc ??= createGrpcServer({
+      service,
+      metrics,
+      authorize,
+      version: SERVER_VERSION,
+      maxMessageBytes: o.maxBodyBytes,
+      isClosing: () => closing !== undefined,
+      isReady,
+    });
+    return grpc.listen(port, host);
+  };
 
   let inFlight = 0;
   let onIdle: (() => void) | undefined;
@@ -87,6 +105,7 @@ export function createServer(options: ServerOptions = {}): ModelshipServer {
   const shutdown = async (): Promise<void> => {
     const closed = new Promise<void>((resolve) => http.close(() => resolve()));
     http.closeIdleConnections();
+    const grpcClosed = grpc?.close(o.shutdownTimeoutMs);
     if (inFlight > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, o.shutdownTimeoutMs);
@@ -98,6 +117,7 @@ export function createServer(options: ServerOptions = {}): ModelshipServer {
     }
     http.closeAllConnections();
     await closed;
+    await grpcClosed;
     await service.close();
     await loaded;
     await repository.dispose();
@@ -113,6 +133,7 @@ export function createServer(options: ServerOptions = {}): ModelshipServer {
       return inFlight;
     },
     listen,
+    listenGrpc,
     close: () => (closing ??= shutdown()),
   };
 }

@@ -31,7 +31,11 @@ function item(n: number, overrides: Record<string, unknown> = {}): Record<string
 }
 
 const post = (url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> =>
-  fetch(`${url}/feedback`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  fetch(`${url}/feedback`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 /** The real CLI in a child process, so it can be killed with SIGKILL. */
 async function spawnServer(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
@@ -71,7 +75,9 @@ describe('POST /feedback (fsync’d JSON lines)', () => {
       assert.deepEqual(await response.json(), { id: item(n)['id'], stored: true, duplicate: false });
     }
     await killed(first.child); // no graceful close: SIGKILL straight after the last answer
-    const lines = readFileSync(join(dataDir, 'feedback', 'mnist.jsonl'), 'utf8').trim().split('\n');
+    const lines = readFileSync(join(dataDir, 'feedback', 'mnist.jsonl'), 'utf8')
+      .trim()
+      .split('\n');
     assert.equal(lines.length, sent);
 
     const second = await spawnServer(dataDir);
@@ -88,7 +94,10 @@ describe('POST /feedback (fsync’d JSON lines)', () => {
     assert.equal(exported.count, sent + 1);
     const again = await spawnServer(dataDir); // the summary is rebuilt from the file on start
     try {
-      const summary = (await (await fetch(`${again.url}/feedback/summary?model=mnist`)).json()) as { count: number; versions: Record<string, { count: number; correct: number }> };
+      const summary = (await (await fetch(`${again.url}/feedback/summary?model=mnist`)).json()) as {
+        count: number;
+        versions: Record<string, { count: number; correct: number }>;
+      };
       assert.equal(summary.count, sent + 1);
       assert.deepEqual(summary.versions['1.0.0@stable'], { count: sent + 1, correct: 0, accuracy: 0 });
       assert.equal((await fetch(`${again.url}/feedback/summary`)).status, 400);
@@ -122,7 +131,12 @@ describe('POST /feedback (fsync’d JSON lines)', () => {
 
   it('validates, limits size, asks for the token and rate-limits per client', async () => {
     let now = 0;
-    const server = createServer({ modelRepository: EMPTY_REPOSITORY, static: false, token: 's3cret', feedback: { dataDir: tempDir(), burst: 3, perMinute: 6, clock: () => now } });
+    const server = createServer({
+      modelRepository: EMPTY_REPOSITORY,
+      static: false,
+      token: 's3cret',
+      feedback: { dataDir: tempDir(), burst: 3, perMinute: 6, clock: () => now },
+    });
     const url = await server.listen(0, '127.0.0.1');
     const auth = { authorization: 'Bearer s3cret' };
     try {

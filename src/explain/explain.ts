@@ -38,7 +38,8 @@ export async function explainInput(input: Float32Array, manifest: Manifest, run:
   // than `minInk` pixels' worth of ink barely move it: neither is run, their drop counts as 0.
   const fill = (0 - mean) / std;
   const minInk = options.minInk ?? DEFAULT_MIN_INK;
-  if (!(minInk >= 0)) throw new ModelshipError('INPUT_INVALID', `options.minInk must be a number ≥ 0, got ${String(minInk)}`, { details: { field: 'options.minInk' } });
+  if (!(minInk >= 0))
+    throw new ModelshipError('INPUT_INVALID', `options.minInk must be a number ≥ 0, got ${String(minInk)}`, { details: { field: 'options.minInk' } });
   const patches = all.filter((patch) => occludedInk(input, patch, grid, fill) > minInk);
   const batch = occlusionBatch(input, grid, patches, fill);
   const rows = patches.length + 1;

@@ -1,4 +1,4 @@
-import { ModelshipError, abortError } from '../errors.js';
+import { ModelshipError, abortError, type ModelshipWarningCode } from '../errors.js';
 import { openStore } from '../store/open-store.js';
 import { Outbox } from './outbox.js';
 import { RecentPredictions, type Remembered } from './recent.js';
@@ -14,7 +14,7 @@ export interface ModelFacts {
   height: number;
 }
 
-export type Warn = (code: string, message: string, cause?: unknown) => void;
+export type Warn = (code: ModelshipWarningCode, message: string, cause?: unknown) => void;
 
 /**
  * The device side of feedback: keeps the inputs of recent predictions (only with consent), turns

@@ -1,8 +1,10 @@
 import { ModelshipError, abortError } from '../errors.js';
 import type { ResumeStore } from '../store/partial-store.js';
-import { DEFAULT_BACKOFF, backoffDelay, isRetryableStatus, sleep, type BackoffOptions } from './backoff.js';
+import { DEFAULT_BACKOFF, backoffDelay, isRetryableStatus, type BackoffOptions } from './backoff.js';
 import { resumeHeaders, startOf, strongEtag, type Resume } from './range.js';
+import { integrityError, isIntegrity, isTransient, waitOrAbort } from './download-errors.js';
 import { sha256Hex } from './sha256.js';
+import { DEFAULT_STALL_TIMEOUT_MS, StallGuard } from './stall.js';
 
 export interface DownloadRequest {
   url: string;
@@ -16,6 +18,8 @@ export interface DownloadRequest {
   resume?: ResumeStore;
   /** Bytes between two saves to `resume` (default 1 MiB). */
   checkpointBytes?: number;
+  /** No headers or body bytes for this long → the attempt fails and is retried; default 30 000. */
+  stallTimeoutMs?: number;
 }
 
 const DEFAULT_CHECKPOINT_BYTES = 1 << 20;
@@ -78,16 +82,37 @@ async function restore(request: DownloadRequest): Promise<State> {
 
 async function fetchInto(request: DownloadRequest, state: State): Promise<void> {
   const doFetch = request.fetch ?? globalThis.fetch.bind(globalThis);
+  const guard = new StallGuard(request.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS, request.signal);
+  try {
+    await fetchWith(doFetch, request, state, guard);
+  } finally {
+    guard.dispose();
+  }
+}
+
+async function fetchWith(doFetch: typeof fetch, request: DownloadRequest, state: State, guard: StallGuard): Promise<void> {
   let response: Response;
   const headers = resumeHeaders(state);
   try {
-    response = await doFetch(request.url, { signal: request.signal, cache: 'no-cache', headers });
+    response = await guard.race(doFetch(request.url, { signal: guard.signal, cache: 'no-cache', headers }));
+    guard.touch();
   } catch (cause) {
+    if (guard.stalled) throw guard.error(request.url, 'answer', cause);
     // Cross-origin, If-Range needs a CORS preflight that a host may refuse (a network error):
     // the next attempt asks for the whole file, which needs none.
     if (headers['range']) restart(state);
     throw new ModelshipError('NETWORK', `Could not fetch ${request.url}`, { cause, details: { url: request.url, transient: true } });
   }
+  try {
+    await readResponse(response, request, state, guard);
+  } catch (error) {
+    // Whatever went wrong, the transfer stops here rather than running on in the background.
+    void response.body?.cancel().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function readResponse(response: Response, request: DownloadRequest, state: State, guard: StallGuard): Promise<void> {
   if (!response.ok) {
     const transient = isRetryableStatus(response.status) || response.status === 416;
     if (response.status === 416) restart(state);
@@ -110,10 +135,10 @@ async function fetchInto(request: DownloadRequest, state: State): Promise<void> 
     state.spliced = true;
   }
   state.etag = strongEtag(response) ?? (start > 0 ? state.etag : undefined);
-  await readInto(response, request, state);
+  await readInto(response, request, state, guard);
 }
 
-async function readInto(response: Response, request: DownloadRequest, state: State): Promise<void> {
+async function readInto(response: Response, request: DownloadRequest, state: State, guard: StallGuard): Promise<void> {
   const total = request.expectedBytes;
   if (!response.body) throw new ModelshipError('NETWORK', `No body for ${request.url}`, { details: { url: request.url, transient: true } });
   const reader = response.body.getReader();
@@ -122,9 +147,11 @@ async function readInto(response: Response, request: DownloadRequest, state: Sta
     for (;;) {
       let chunk: ReadableStreamReadResult<Uint8Array>;
       try {
-        chunk = await reader.read();
+        chunk = await guard.race(reader.read());
+        guard.touch();
       } catch (cause) {
         await checkpoint(request, state);
+        if (guard.stalled) throw guard.error(request.url, 'bytes', cause);
         throw new ModelshipError('NETWORK', `Connection lost while downloading ${request.url}`, {
           cause,
           details: { url: request.url, loaded: state.loaded, transient: true },
@@ -133,6 +160,7 @@ async function readInto(response: Response, request: DownloadRequest, state: Sta
       if (chunk.done) break;
       // Refuse to grow past the manifest's byte count: a hostile or wrong server cannot exhaust memory.
       if (state.loaded + chunk.value.byteLength > total) {
+        await reader.cancel().catch(() => undefined);
         throw integrityError(request, `is larger than the ${total} bytes the manifest declares`);
       }
       state.bytes.set(chunk.value, state.loaded);
@@ -161,27 +189,5 @@ async function checkpoint(request: DownloadRequest, state: State): Promise<void>
     state.saved = state.loaded;
   } catch {
     // ignored: see above
-  }
-}
-
-function integrityError(request: DownloadRequest, what: string): ModelshipError {
-  return new ModelshipError('INTEGRITY_MISMATCH', `${request.url} ${what}; nothing was cached`, {
-    details: { url: request.url, expectedSha256: request.sha256, expectedBytes: request.expectedBytes },
-  });
-}
-
-function isTransient(error: unknown): boolean {
-  return error instanceof ModelshipError && error.code === 'NETWORK' && error.details['transient'] === true;
-}
-
-function isIntegrity(error: unknown): boolean {
-  return error instanceof ModelshipError && error.code === 'INTEGRITY_MISMATCH';
-}
-
-async function waitOrAbort(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  try {
-    await sleep(ms, signal);
-  } catch {
-    throw abortError(signal);
   }
 }

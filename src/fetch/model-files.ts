@@ -1,4 +1,5 @@
-import { ModelshipError } from '../errors.js';
+import { isModelshipError, type ModelshipWarningCode } from '../errors.js';
+import { confinedUrl, type AllowedOrigins } from '../manifest/confine.js';
 import type { Manifest, Variant } from '../manifest/types.js';
 import type { ModelCache } from '../store/model-cache.js';
 import type { CacheStatus, LoadProgress } from '../types.js';
@@ -17,8 +18,12 @@ export interface ModelFilesRequest {
   fetch?: typeof fetch;
   signal?: AbortSignal;
   backoff?: BackoffOptions;
+  /** No bytes for this long → retry, then NETWORK; default 30 000. */
+  stallTimeoutMs?: number;
+  /** Origins other than the manifest's own that file paths may resolve to. */
+  allowedOrigins?: AllowedOrigins;
   onProgress?: (event: LoadProgress) => void;
-  onWarning?: (code: string, message: string, cause: unknown) => void;
+  onWarning?: (code: ModelshipWarningCode, message: string, cause: unknown) => void;
 }
 
 export interface ModelFiles {
@@ -38,8 +43,13 @@ export async function obtainModelFiles(request: ModelFilesRequest): Promise<Mode
   }
   const done: number[] = variant.files.map(() => 0);
   const verified = [];
+  // Every URL is checked before the first byte is fetched: one bad path fails the variant, not half of it.
+  const variantIndex = manifest.variants.indexOf(variant);
+  const urls = variant.files.map((file, index) =>
+    confinedUrl(file.path, request.manifestUrl, `variants[${variantIndex}].files[${index}].path`, request.allowedOrigins),
+  );
   for (const [index, file] of variant.files.entries()) {
-    const url = new URL(file.path, request.manifestUrl).href;
+    const url = urls[index]!;
     const bytes = await downloadVerified({
       url,
       expectedBytes: file.bytes,
@@ -47,6 +57,7 @@ export async function obtainModelFiles(request: ModelFilesRequest): Promise<Mode
       fetch: request.fetch,
       signal: request.signal,
       backoff: request.backoff,
+      stallTimeoutMs: request.stallTimeoutMs,
       // Resume points live in the same store, under `partial:` keys the cache never reads as a version.
       resume: cache?.partials,
       onBytes: (loaded) => {
@@ -70,7 +81,7 @@ export async function obtainModelFiles(request: ModelFilesRequest): Promise<Mode
       status = 'stored';
     } catch (cause) {
       // The model still runs from memory: a full disk must not break the app.
-      const code = cause instanceof ModelshipError ? cause.code : 'CACHE_WRITE_FAILED';
+      const code = isModelshipError(cause, 'QUOTA_EXCEEDED') ? 'QUOTA_EXCEEDED' : 'CACHE_WRITE_FAILED';
       request.onWarning?.(code, `Model ${manifest.name}@${manifest.version} runs uncached: ${(cause as Error).message}`, cause);
     }
   }

@@ -1,5 +1,7 @@
 import { ModelshipError, abortError } from '../errors.js';
 import { DEFAULT_BACKOFF, backoffDelay, isRetryableStatus, sleep, type BackoffOptions } from '../fetch/backoff.js';
+import { DEFAULT_STALL_TIMEOUT_MS, StallGuard } from '../fetch/stall.js';
+import { checkManifestUrls, type AllowedOrigins } from './confine.js';
 import { DEFAULT_LIMITS, type ManifestLimits } from './limits.js';
 import type { Manifest } from './types.js';
 import { validateManifest } from './validate.js';
@@ -26,6 +28,10 @@ export interface FetchManifestOptions {
   backoff?: BackoffOptions;
   /** The ETag of a manifest already held (e.g. `CachedVersion.etag`): sent as If-None-Match. */
   etag?: string;
+  /** No headers or body bytes for this long → the attempt fails (NETWORK, retried); default 30 000. */
+  stallTimeoutMs?: number;
+  /** Origins other than the manifest's own that its files and channel manifests may name. */
+  allowedOrigins?: AllowedOrigins;
 }
 
 /** The absolute URL a manifest is fetched from and cached under; offline lookups must use the same. */
@@ -53,17 +59,32 @@ export async function fetchManifest(manifestUrl: string, options: FetchManifestO
     if (options.signal?.aborted) throw abortError(options.signal);
     let response: Response | undefined;
     let failure: ModelshipError;
+    const guard = new StallGuard(options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS, options.signal);
     try {
-      response = await doFetch(url, { signal: options.signal, cache: 'no-cache', headers });
+      response = await guard.race(doFetch(url, { signal: guard.signal, cache: 'no-cache', headers }));
+      guard.touch();
       if (response.status === 304 && options.etag) return { notModified: true, url, etag: response.headers.get('etag') ?? options.etag };
-      if (response.ok) return parse(url, response, await readText(response, limits.maxManifestBytes, url), limits);
+      if (response.ok) {
+        const loaded = parse(url, response, await readText(response, limits.maxManifestBytes, url, guard), limits);
+        checkManifestUrls(loaded.manifest, url, options.allowedOrigins);
+        return loaded;
+      }
+      void response.body?.cancel().catch(() => undefined);
       failure = new ModelshipError('NETWORK', `Fetching the manifest ${url} failed with HTTP ${response.status}`, {
         details: { url, status: response.status },
       });
     } catch (cause) {
       if (options.signal?.aborted) throw abortError(options.signal);
       if (cause instanceof ModelshipError) throw cause;
-      failure = new ModelshipError('NETWORK', `Could not fetch the manifest ${url}`, { cause, details: { url, unreachable: true } });
+      if (guard.stalled) {
+        // A stall is transient: the next attempt may find a server that answers.
+        failure = guard.error(url, response ? 'manifest bytes' : 'answer to the manifest request', cause);
+        response = undefined;
+      } else {
+        failure = new ModelshipError('NETWORK', `Could not fetch the manifest ${url}`, { cause, details: { url, unreachable: true } });
+      }
+    } finally {
+      guard.dispose();
     }
     const transient = !response || isRetryableStatus(response.status);
     // The browser knows it is offline: retrying only delays the fallback to the cached version.
@@ -77,12 +98,37 @@ export async function fetchManifest(manifestUrl: string, options: FetchManifestO
   }
 }
 
-async function readText(response: Response, maxBytes: number, url: string): Promise<string> {
+/** Counts bytes as they stream: a body without Content-Length (or one that lies) is cut at the limit, not read to the end. */
+async function readText(response: Response, maxBytes: number, url: string, guard: StallGuard): Promise<string> {
   const declared = Number(response.headers.get('content-length') ?? '0');
-  if (declared > maxBytes) throw tooLarge(url, maxBytes);
-  const buffer = await response.arrayBuffer();
-  if (buffer.byteLength > maxBytes) throw tooLarge(url, maxBytes);
-  return new TextDecoder().decode(buffer);
+  if (declared > maxBytes) {
+    void response.body?.cancel().catch(() => undefined);
+    throw tooLarge(url, maxBytes);
+  }
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await guard.race(reader.read());
+      if (done) break;
+      guard.touch();
+      total += value.byteLength;
+      if (total > maxBytes) throw tooLarge(url, maxBytes);
+      chunks.push(value);
+    }
+  } catch (error) {
+    void reader.cancel().catch(() => undefined);
+    throw error;
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
 }
 
 function tooLarge(url: string, maxBytes: number): ModelshipError {

@@ -15,6 +15,7 @@ export function toInk(image: GreyImage, invert: Preprocessing['invert']): Float3
   for (let i = 0; i < ink.length; i++) {
     const v = image.data[i]!;
     // `v > 0` is false for NaN too, so a bad pixel reads as black rather than poisoning the sums.
+    // biome-ignore lint/complexity/useMathMinMax: the ternary maps NaN to 0; Math.min/max would keep it NaN.
     const clamped = v > 0 ? (v < 1 ? v : 1) : 0;
     ink[i] = clamped;
     sum += clamped;

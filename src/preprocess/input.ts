@@ -1,5 +1,5 @@
 import type { TensorBuffer } from '../engine.js';
-import { ModelshipError } from '../errors.js';
+import { ModelshipError, asModelshipError } from '../errors.js';
 import type { Manifest } from '../manifest/types.js';
 import { isDrawable, readDrawable, type InputScratch } from './drawable.js';
 import type { RgbaImage } from './grey-image.js';
@@ -65,7 +65,16 @@ export function batchDims(manifest: Manifest, batch: number): number[] {
   return [batch, ...sample];
 }
 
+/** A getter that throws or a Proxy's trap is bad input too: INPUT_INVALID naming the element, not a raw TypeError. */
 function readInput(input: unknown, manifest: Manifest, field: string, scratch: InputScratch): Float32Array {
+  try {
+    return readInputOrThrow(input, manifest, field, scratch);
+  } catch (error) {
+    throw asModelshipError(error, 'INPUT_INVALID', `${field} could not be read`, { field });
+  }
+}
+
+function readInputOrThrow(input: unknown, manifest: Manifest, field: string, scratch: InputScratch): Float32Array {
   const spec = manifest.preprocessing;
   if (input instanceof Float32Array || Array.isArray(input)) return readPreprocessed(input, spec, field);
   if (isDrawable(input)) {

@@ -96,8 +96,9 @@ function targetFor(config: RemoteConfig, manifest: Manifest, deps: RemoteDeps): 
     parsed = undefined;
   }
   if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
-    throw new ModelshipError('REMOTE_UNREACHABLE', `The remote url ${JSON.stringify(config.url)} is not an http(s) URL`, {
-      details: { field: 'url', url: config.url },
+    // The app's configuration is wrong, not the server: nothing was sent anywhere.
+    throw new ModelshipError('INPUT_INVALID', `options.remote.url ${JSON.stringify(config.url)} is not an http(s) URL`, {
+      details: { field: 'options.remote.url', url: config.url },
     });
   }
   return {

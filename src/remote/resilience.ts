@@ -28,17 +28,21 @@ export function createResilience(options: ResilienceOptions, deps: RemoteDeps = 
   const breaker = new CircuitBreaker(options, deps.now ?? Date.now);
 
   async function execute<T>(attempt: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
-    for (let n = 0; ; n++) {
-      if (signal?.aborted) throw callerAbortError(signal);
-      try {
-        // The breaker sees every attempt: each failed attempt is a fact about the server.
-        return await breaker.run(() => withTimeout(attempt, options.timeoutMs, signal));
-      } catch (error) {
-        const delay = retryDelay(error, n, options, random);
-        if (delay === undefined) throw error;
-        await sleep(delay, signal);
+    if (signal?.aborted) throw callerAbortError(signal);
+    // The breaker counts calls, not attempts: with `retries: 2`, one failed call is one failure,
+    // so `failureThreshold` means what it says whatever the retry policy.
+    return breaker.run(async () => {
+      for (let n = 0; ; n++) {
+        if (signal?.aborted) throw callerAbortError(signal);
+        try {
+          return await withTimeout(attempt, options.timeoutMs, signal);
+        } catch (error) {
+          const delay = retryDelay(error, n, options, random);
+          if (delay === undefined) throw error;
+          await sleep(delay, signal);
+        }
       }
-    }
+    });
   }
 
   return { execute, health: () => breaker.health() };

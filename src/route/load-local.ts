@@ -66,6 +66,8 @@ async function loadStep(step: PlanStep, context: LocalContext): Promise<Slot> {
       cache: context.cache,
       fetch: options.fetch,
       signal: options.signal,
+      stallTimeoutMs: options.stallTimeoutMs,
+      allowedOrigins: options.allowedOrigins,
       onProgress: options.onProgress,
       onWarning: (code, message, cause) => events.emit('warning', { code, message, cause }),
     });

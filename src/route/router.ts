@@ -2,6 +2,7 @@ import type { RunOptions, TensorMap } from '../engine.js';
 import type { Emitter } from '../emitter.js';
 import { isModelshipError, type ModelshipErrorCode } from '../errors.js';
 import type { RemoteEngine } from '../remote/types.js';
+import { runChecked } from '../output-check.js';
 import type { ModelEvents } from '../types.js';
 import type { Route } from './route-policy.js';
 import { disposeSlot, type Slot } from './slot.js';
@@ -11,6 +12,7 @@ const SWITCHABLE: ModelshipErrorCode[] = [
   'WORKER_CRASHED',
   'TIMEOUT',
   'BACKEND_UNAVAILABLE',
+  'OUTPUT_INVALID',
   'REMOTE_UNREACHABLE',
   'REMOTE_HTTP',
   'CIRCUIT_OPEN',
@@ -88,7 +90,7 @@ export class Router {
   private async runOn(slot: Slot, feeds: TensorMap, options: RunOptions): Promise<TensorMap> {
     this.inFlight.set(slot, (this.inFlight.get(slot) ?? 0) + 1);
     try {
-      return await slot.engine.run(feeds, options);
+      return await runChecked(slot.engine, feeds, options, slot.manifest);
     } finally {
       this.inFlight.set(slot, this.inFlight.get(slot)! - 1);
       this.disposeIfIdle(slot);

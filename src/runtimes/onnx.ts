@@ -1,3 +1,4 @@
+import { ModelshipError } from '../errors.js';
 import type { InferenceSession, Tensor } from 'onnxruntime-web';
 import type { TensorMap } from '../engine.js';
 import type { LoadedSession, RuntimeConfig, RuntimeName } from './types.js';
@@ -13,7 +14,7 @@ export async function createOnnxSession(
   files: Uint8Array[],
 ): Promise<LoadedSession> {
   const model = files[0];
-  if (!model) throw new Error('An ONNX variant needs exactly one model file');
+  if (!model) throw new ModelshipError('MANIFEST_INVALID', 'An ONNX variant needs exactly one model file', { details: { field: 'variants[].files' } });
   // Options go into the module's own env object, never a page-wide global of ours.
   ort.env.wasm.wasmPaths = config.wasmPaths;
   ort.env.wasm.numThreads = config.numThreads;

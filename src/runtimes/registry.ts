@@ -1,3 +1,4 @@
+import { ModelshipError } from '../errors.js';
 import type { RuntimeLoader, RuntimeName } from './types.js';
 
 /**
@@ -20,6 +21,6 @@ export function isKnownRuntime(name: string): name is RuntimeName {
 }
 
 export async function resolveRuntime(name: RuntimeName): Promise<RuntimeLoader> {
-  if (!isKnownRuntime(name)) throw new Error(`Runtime ${name} is not built into this version of modelship`);
+  if (!isKnownRuntime(name)) throw new ModelshipError('BACKEND_UNAVAILABLE', `Runtime ${name} is not built into this version of modelship`, { details: { runtime: name } });
   return loaders[name]();
 }

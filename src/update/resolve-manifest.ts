@@ -1,4 +1,5 @@
-import { isModelshipError, ModelshipError } from '../errors.js';
+import { isModelshipError, ModelshipError, type ModelshipWarningCode } from '../errors.js';
+import { confinedUrl } from '../manifest/confine.js';
 import { fetchManifest, resolveManifestUrl, type FetchManifestOptions } from '../manifest/fetch-manifest.js';
 import type { Manifest } from '../manifest/types.js';
 import { validateManifest } from '../manifest/validate.js';
@@ -29,7 +30,7 @@ export interface ResolveContext {
   fetchOptions: Omit<FetchManifestOptions, 'etag'>;
   /** Forces a channel by name instead of the installation's bucket. */
   channel?: string;
-  warn: (code: string, message: string, cause?: unknown) => void;
+  warn: (code: ModelshipWarningCode, message: string, cause?: unknown) => void;
 }
 
 /**
@@ -76,7 +77,7 @@ async function followChannel(resolved: ResolvedManifest, context: ResolveContext
     context.warn('CHANNEL_WITHOUT_MANIFEST', `Channel ${choice.channel?.name} names version ${choice.version} but no manifest; staying on ${resolved.manifest.version}`);
     return { ...resolved, channel: choice };
   }
-  const url = new URL(choice.manifest, resolved.filesUrl).href;
+  const url = confinedUrl(choice.manifest, resolved.filesUrl, `channels[${channels.indexOf(choice.channel!)}].manifest`, context.fetchOptions.allowedOrigins);
   const arm = await fetchManifest(url, context.fetchOptions);
   if (arm.manifest.version !== choice.version || arm.manifest.name !== resolved.manifest.name) {
     throw new ModelshipError('MANIFEST_INVALID', `Channel ${choice.channel?.name} points at ${arm.manifest.name}@${arm.manifest.version}, expected ${resolved.manifest.name}@${choice.version}`, {

@@ -5,6 +5,7 @@ import { ModelshipError } from '../errors.js';
 import { deserializeError } from '../errors-wire.js';
 import type { RuntimeConfig } from '../runtimes/types.js';
 import { withDeadline } from './deadline.js';
+import { watchLiveness } from './liveness.js';
 import type { LoadedInfo, WorkerApi, WorkerResult } from './protocol.js';
 
 export interface WorkerEngineOptions {
@@ -28,12 +29,15 @@ const defaultCreateWorker = (): Worker => new Worker(new URL('./worker.js', impo
  */
 export async function createWorkerEngine(options: WorkerEngineOptions): Promise<WorkerEngine> {
   const spawn = options.createWorker ?? defaultCreateWorker;
-  let live: { worker: Worker; api: Remote<WorkerApi>; channel: RunChannel; ready: Promise<LoadedInfo> } | undefined;
+  let live:
+    | { worker: Worker; api: Remote<WorkerApi>; channel: RunChannel; ready: Promise<LoadedInfo>; unwatch: () => void }
+    | undefined;
   let disposed = false;
   const inFlight = new Set<(error: Error) => void>();
 
   const kill = (error: Error): void => {
     if (!live) return;
+    live.unwatch();
     live.api[releaseProxy]();
     live.channel.rejectAll(error);
     live.channel.close();
@@ -64,7 +68,13 @@ export async function createWorkerEngine(options: WorkerEngineOptions): Promise<
     worker.addEventListener('messageerror', onCrash);
     const { port1, port2 } = new MessageChannel();
     void api.connectRunPort(transfer(port2, [port2]));
-    const current = { worker, api, channel: new RunChannel(port1), ready: Promise.resolve() as unknown as Promise<LoadedInfo> };
+    const channel = new RunChannel(port1);
+    const onStopped = (how: string): void => {
+      if (live !== current) return;
+      kill(new ModelshipError('WORKER_CRASHED', `Inference worker stopped: ${how}`, { details: { type: 'stopped' } }));
+    };
+    const unwatch = watchLiveness(channel, () => channel.pendingRuns > 0 || inFlight.size > 0, onStopped);
+    const current = { worker, api, channel, unwatch, ready: Promise.resolve() as unknown as Promise<LoadedInfo> };
     live = current;
     const load = async (): Promise<WorkerResult<LoadedInfo>> => {
       const files = await options.files();

@@ -28,3 +28,11 @@ export interface RunRequest {
 }
 
 export type RunReply = WorkerResult<TensorMap> & { id: number };
+
+/**
+ * Liveness, on the same port (no `id`, so never taken for a run). `hold`: the worker takes the Web
+ * Lock of that name for its whole life and answers `held`; the lock is released the moment the
+ * worker's context ends, however it ends. `ping`/`pong`: the check where Web Locks are missing.
+ */
+export type LivenessRequest = { hold: string } | { ping: number };
+export type LivenessReply = { held: string } | { pong: number };

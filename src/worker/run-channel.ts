@@ -1,6 +1,6 @@
 import type { TensorMap } from '../engine.js';
 import { deserializeError } from '../errors-wire.js';
-import type { RunReply, RunRequest } from './protocol.js';
+import type { LivenessReply, LivenessRequest, RunReply, RunRequest } from './protocol.js';
 import { tensorBuffers } from './transfer.js';
 
 interface Pending {
@@ -12,9 +12,22 @@ interface Pending {
 export class RunChannel {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  /** Receives the liveness replies (see `liveness.ts`). */
+  onLiveness: ((reply: LivenessReply) => void) | undefined;
 
   constructor(private readonly port: MessagePort) {
-    port.onmessage = (event: MessageEvent<RunReply>) => this.settle(event.data);
+    port.onmessage = (event: MessageEvent<RunReply | LivenessReply>) => {
+      if ('id' in event.data) this.settle(event.data);
+      else this.onLiveness?.(event.data);
+    };
+  }
+
+  get pendingRuns(): number {
+    return this.pending.size;
+  }
+
+  sendLiveness(request: LivenessRequest): void {
+    this.port.postMessage(request);
   }
 
   run(feeds: TensorMap): Promise<TensorMap> {

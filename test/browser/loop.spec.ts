@@ -18,7 +18,13 @@ async function serve(dataDir: string): Promise<ModelshipServer> {
 
 const stored = (dataDir: string): { id: string; label: string; input: { data: number[] } }[] => {
   const file = join(dataDir, 'feedback', 'mnist.jsonl');
-  return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line)) : [];
+  return existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line))
+    : [];
 };
 
 test.describe.configure({ mode: 'serial' });

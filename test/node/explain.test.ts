@@ -34,39 +34,40 @@ describe('model.explain (occlusion sensitivity, Node, onnxruntime-web wasm, real
     assert.equal(patchGrid({ width: 28, height: 28, patch: 6, stride: 2 }).length, 169);
   });
 
-  for (const stride of [3, 2]) it(`is faithful at stride ${stride}: blanking the 10% of ink it ranks highest hurts the answer more than a random 10% for ≥ 80% of held-out digits`, async () => {
-    const server = await serveMnist();
-    const model = await loadModel(`${server.url}/models/mnist/manifest.json`, { worker: false, wasmPaths: WASM_PATHS, cache: 'none', variant: 'fp32' });
-    try {
-      const heldOut = loadHeldOut();
-      const random = seeded(13);
-      const picks = Array.from({ length: Math.ceil(heldOut.count / EVERY) }, (_, j) => j * EVERY);
-      let faithful = 0;
-      for (const i of picks) {
-        const image = heldOut.images.slice(i * PIXELS, (i + 1) * PIXELS);
-        const explanation = await model.explain(image, { stride });
-        assert.equal(explanation.saliency.length, PIXELS);
-        assert.ok(explanation.occlusions > 0 && explanation.occlusions <= (stride === 3 ? 64 : 169));
-        const ink = [...image.keys()].filter((pixel) => image[pixel]! > 0.1);
-        const k = Math.ceil(ink.length * 0.1);
-        const ranked = [...ink].sort((a, b) => explanation.saliency[b]! - explanation.saliency[a]!).slice(0, k);
-        const shuffled = [...ink];
-        for (let j = shuffled.length - 1; j > 0; j--) {
-          const r = Math.floor(random() * (j + 1));
-          [shuffled[j], shuffled[r]] = [shuffled[r]!, shuffled[j]!];
+  for (const stride of [3, 2])
+    it(`is faithful at stride ${stride}: blanking the 10% of ink it ranks highest hurts the answer more than a random 10% for ≥ 80% of held-out digits`, async () => {
+      const server = await serveMnist();
+      const model = await loadModel(`${server.url}/models/mnist/manifest.json`, { worker: false, wasmPaths: WASM_PATHS, cache: 'none', variant: 'fp32' });
+      try {
+        const heldOut = loadHeldOut();
+        const random = seeded(13);
+        const picks = Array.from({ length: Math.ceil(heldOut.count / EVERY) }, (_, j) => j * EVERY);
+        let faithful = 0;
+        for (const i of picks) {
+          const image = heldOut.images.slice(i * PIXELS, (i + 1) * PIXELS);
+          const explanation = await model.explain(image, { stride });
+          assert.equal(explanation.saliency.length, PIXELS);
+          assert.ok(explanation.occlusions > 0 && explanation.occlusions <= (stride === 3 ? 64 : 169));
+          const ink = [...image.keys()].filter((pixel) => image[pixel]! > 0.1);
+          const k = Math.ceil(ink.length * 0.1);
+          const ranked = [...ink].sort((a, b) => explanation.saliency[b]! - explanation.saliency[a]!).slice(0, k);
+          const shuffled = [...ink];
+          for (let j = shuffled.length - 1; j > 0; j--) {
+            const r = Math.floor(random() * (j + 1));
+            [shuffled[j], shuffled[r]] = [shuffled[r]!, shuffled[j]!];
+          }
+          const [mapped, chance] = await model.predictBatch([removed(image, ranked), removed(image, shuffled.slice(0, k))]);
+          const drop = (p: typeof mapped) => explanation.baselineScore - p!.scores[explanation.index]!;
+          if (drop(mapped) > drop(chance)) faithful++;
         }
-        const [mapped, chance] = await model.predictBatch([removed(image, ranked), removed(image, shuffled.slice(0, k))]);
-        const drop = (p: typeof mapped) => explanation.baselineScore - p!.scores[explanation.index]!;
-        if (drop(mapped) > drop(chance)) faithful++;
+        const rate = faithful / picks.length;
+        console.log(`stride ${stride}: faithful on ${faithful}/${picks.length} held-out digits (${(rate * 100).toFixed(0)}%)`);
+        assert.ok(rate >= 0.8, `faithful on only ${faithful} of ${picks.length} digits`);
+      } finally {
+        await model.dispose();
+        await server.close();
       }
-      const rate = faithful / picks.length;
-      console.log(`stride ${stride}: faithful on ${faithful}/${picks.length} held-out digits (${(rate * 100).toFixed(0)}%)`);
-      assert.ok(rate >= 0.8, `faithful on only ${faithful} of ${picks.length} digits`);
-    } finally {
-      await model.dispose();
-      await server.close();
-    }
-  });
+    });
 
   it('names a wrong option and input, and refuses after dispose', async () => {
     const server = await serveMnist();

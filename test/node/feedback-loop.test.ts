@@ -26,11 +26,12 @@ function thin(image: Float32Array): Float32Array {
   for (let y = 0; y < 28; y++) {
     for (let x = 0; x < 28; x++) {
       let min = Infinity;
-      for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) {
-        const yy = y + dy;
-        const xx = x + dx;
-        if (yy >= 0 && yy < 28 && xx >= 0 && xx < 28) min = Math.min(min, image[yy * 28 + xx]!);
-      }
+      for (let dy = -1; dy <= 1; dy++)
+        for (let dx = -1; dx <= 1; dx++) {
+          const yy = y + dy;
+          const xx = x + dx;
+          if (yy >= 0 && yy < 28 && xx >= 0 && xx < 28) min = Math.min(min, image[yy * 28 + xx]!);
+        }
       out[y * 28 + x] = min;
     }
   }
@@ -53,11 +54,16 @@ describe('the loop, end to end at small scale', () => {
     cpSync(join(host.dir, 'mnist'), release, { recursive: true });
     const before = readFileSync(join(release, 'manifest.json'), 'utf8');
     const picks = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((digit) => heldOut.labels.indexOf(digit));
-    writeFileSync(join(folder, 'images.f32'), Buffer.from(Float32Array.from(picks.flatMap((i) => [...heldOut.images.subarray(i * 784, (i + 1) * 784)])).buffer));
+    writeFileSync(
+      join(folder, 'images.f32'),
+      Buffer.from(Float32Array.from(picks.flatMap((i) => [...heldOut.images.subarray(i * 784, (i + 1) * 784)])).buffer),
+    );
     writeFileSync(join(folder, 'labels.u8'), Uint8Array.from(picks.map((i) => heldOut.labels[i]!)));
     writeFileSync(join(folder, 'meta.json'), JSON.stringify({ count: picks.length, sha256: 'test' }));
     execFileSync('node', ['models/pipeline/extract_data.mjs'], { encoding: 'utf8' });
-    const run = spawnSync(PYTHON, ['models/pipeline/retrain.py', '--release-dir', release, '--feedback', folder, '--epochs', '1', '--train-subset', '500'], { encoding: 'utf8' });
+    const run = spawnSync(PYTHON, ['models/pipeline/retrain.py', '--release-dir', release, '--feedback', folder, '--epochs', '1', '--train-subset', '500'], {
+      encoding: 'utf8',
+    });
     assert.equal(run.status, 3, run.stderr);
     const report = JSON.parse(run.stdout) as { gates: Record<string, boolean>; before: Record<string, number>; released: unknown };
     assert.equal(report.before['feedbackHeldOut'], 1);
@@ -69,7 +75,11 @@ describe('the loop, end to end at small scale', () => {
 
   it('feedback sent → stored → exported → retrained → gated → canary; a canary-bucket client gets the new version, a stable one does not', async () => {
     const dataDir = join(work, 'data');
-    const feedbackServer = createServer({ modelRepository: mkdtempSync(join(work, 'repo-')), static: false, feedback: { dataDir, perMinute: 100_000, burst: 1000 } });
+    const feedbackServer = createServer({
+      modelRepository: mkdtempSync(join(work, 'repo-')),
+      static: false,
+      feedback: { dataDir, perMinute: 100_000, burst: 1000 },
+    });
     const feedbackUrl = await feedbackServer.listen(0, '127.0.0.1');
     await host.start();
     const heldOut = loadHeldOut();
@@ -95,7 +105,11 @@ describe('the loop, end to end at small scale', () => {
 
     const exportDir = join(work, 'export');
     const exported = JSON.parse(
-      execFileSync(process.execPath, ['--import', 'tsx', 'server/src/cli.ts', 'feedback', 'export', '--model', 'mnist', '--data-dir', dataDir, '--out', exportDir], { encoding: 'utf8' }),
+      execFileSync(
+        process.execPath,
+        ['--import', 'tsx', 'server/src/cli.ts', 'feedback', 'export', '--model', 'mnist', '--data-dir', dataDir, '--out', exportDir],
+        { encoding: 'utf8' },
+      ),
     ) as { count: number; sha256: string };
     assert.equal(exported.count, picks.length);
 
@@ -112,7 +126,13 @@ describe('the loop, end to end at small scale', () => {
     assert.equal(retrained.released.version, '1.1.0');
     const top = readFileSync(join(release, 'manifest.json'), 'utf8');
     const channels = (JSON.parse(top) as { channels: { name: string; version: string; share: number }[] }).channels;
-    assert.deepEqual(channels.map((c) => [c.name, c.version, c.share]), [['stable', '1.0.0', 0.9], ['canary', '1.1.0', 0.1]]);
+    assert.deepEqual(
+      channels.map((c) => [c.name, c.version, c.share]),
+      [
+        ['stable', '1.0.0', 0.9],
+        ['canary', '1.1.0', 0.1],
+      ],
+    );
     const released = JSON.parse(readFileSync(join(release, '1.1.0', 'manifest.json'), 'utf8')) as { lineage: { training: Record<string, unknown> } };
     assert.equal(released.lineage.training['baseVersion'], '1.0.0');
     assert.equal(released.lineage.training['feedbackSha256'], exported.sha256);
@@ -123,7 +143,7 @@ describe('the loop, end to end at small scale', () => {
     assert.deepEqual([canary.info().version, canary.info().channel?.name], ['1.1.0', 'canary']);
     assert.deepEqual([stable.info().version, stable.info().channel?.name], ['1.0.0', 'stable']);
     // The new version passed its golden proof on the device and answers the style it was taught.
-    const digit = picks[3]! ;
+    const digit = picks[3]!;
     assert.equal((await canary.predict(thin(heldOut.images.slice(digit * 784, (digit + 1) * 784)))).version, '1.1.0');
     await Promise.all([canary.dispose(), stable.dispose()]);
 

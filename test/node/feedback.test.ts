@@ -30,9 +30,15 @@ describe('feedback outbox', () => {
     const outbox = new Outbox(createMemoryStore(), 3, () => now++);
     const item = (id: string) => ({ id }) as FeedbackItem;
     for (const id of ['a', 'b', 'c']) assert.deepEqual(await outbox.put(item(id)), []);
-    assert.deepEqual((await outbox.put(item('d'))).map((i) => i.id), ['a']);
+    assert.deepEqual(
+      (await outbox.put(item('d'))).map((i) => i.id),
+      ['a'],
+    );
     await outbox.put(item('d'));
-    assert.deepEqual((await outbox.items()).map((i) => i.id), ['b', 'c', 'd']);
+    assert.deepEqual(
+      (await outbox.items()).map((i) => i.id),
+      ['b', 'c', 'd'],
+    );
   });
 });
 
@@ -56,7 +62,10 @@ describe('model.feedback (Node, real model, real feedback server)', () => {
         await assert.rejects(model.feedback(prediction, '3'), (e) => isModelshipError(e, 'CONSENT_REQUIRED'));
         await model.dispose();
       }
-      assert.ok(seen.every((url) => !url.includes('/feedback')), `nothing was sent to /feedback: ${seen.join(', ')}`);
+      assert.ok(
+        seen.every((url) => !url.includes('/feedback')),
+        `nothing was sent to /feedback: ${seen.join(', ')}`,
+      );
     } finally {
       await models.close();
     }

@@ -23,7 +23,9 @@ export interface ExportResult {
 export function exportFeedback(dataDir: string, model: string, out: string, classes = 10): ExportResult {
   const file = feedbackFile(join(dataDir, 'feedback'), model);
   const records = existsSync(file) ? readFeedbackFile(file) : [];
-  const usable = records.filter((r) => r.input.width === 28 && r.input.height === 28 && r.labelIndex < classes).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const usable = records
+    .filter((r) => r.input.width === 28 && r.input.height === 28 && r.labelIndex < classes)
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const images = new Float32Array(usable.length * 784);
   usable.forEach((record, i) => images.set(record.input.data, i * 784));
   const labels = Uint8Array.from(usable, (r) => r.labelIndex);

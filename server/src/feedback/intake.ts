@@ -33,7 +33,8 @@ export class FeedbackIntake {
 
   /** `GET /feedback/summary?model=NAME`: accuracy on feedback per version and channel, for the promote/rollback decision. */
   summary(req: IncomingMessage, res: ServerResponse, authorize: (req: IncomingMessage) => void): void {
-    if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError('METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use GET`, { headers: { Allow: 'GET, HEAD, OPTIONS' } });
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      throw new HttpError('METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use GET`, { headers: { Allow: 'GET, HEAD, OPTIONS' } });
     authorize(req);
     const model = new URL(req.url ?? '/', 'http://localhost').searchParams.get('model');
     if (!model) throw badRequest('the model query parameter is required, e.g. /feedback/summary?model=mnist');
@@ -41,7 +42,8 @@ export class FeedbackIntake {
   }
 
   async handle(req: IncomingMessage, res: ServerResponse, authorize: (req: IncomingMessage) => void): Promise<void> {
-    if (req.method !== 'POST') throw new HttpError('METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use POST`, { headers: { Allow: 'POST, OPTIONS' } });
+    if (req.method !== 'POST')
+      throw new HttpError('METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use POST`, { headers: { Allow: 'POST, OPTIONS' } });
     authorize(req);
     const wait = this.limiter.take(req.socket.remoteAddress ?? 'unknown');
     if (wait > 0) throw new HttpError('TOO_MANY_REQUESTS', `too many feedback requests; retry in ${wait} s`, { headers: { 'Retry-After': String(wait) } });

@@ -1,0 +1,181 @@
+/**
+ * Protocol benchmark of the reference server: gRPC (raw_input_contents) vs binary REST (Triton's
+ * binary tensor extension) vs JSON REST, on the shipped MNIST CNN, batch 1 and 64, concurrency
+ * 1/8/64, side by side against ONE server (REST and gRPC ports of the same process, same
+ * batcher). Each scenario runs BENCH_REPEATS times, interleaved across protocols; the table
+ * shows medians. Run: npm run bench:grpc  (≈5 min)
+ *
+ * Load generators (bench/protocol-load.ts) live in this process and drive all three protocols
+ * alike: node:http for REST, node:http2 for gRPC, pre-built bodies, replies not decoded. The
+ * server runs in a child process.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { availableParallelism, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { createServer, PACKAGE_ROOT } from '../server/src/index.js';
+import { checkReply, grpcBody, h2Load, httpLoad } from './protocol-load.js';
+import { binaryBody, digits, jsonBody, stopChild, type Body } from './server-load.js';
+
+const DURATION_S = Number(process.env.BENCH_DURATION ?? 5);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+/** onnxruntime intra-op threads: 1, as bench:server (the load generator shares the 2 cores). */
+const THREADS = Number(process.env.BENCH_THREADS ?? 1);
+const MODEL = 'mnist';
+const REPOSITORY = join(PACKAGE_ROOT, 'models', 'repository');
+const SELF = fileURLToPath(import.meta.url);
+
+type Protocol = 'grpc' | 'binary' | 'json';
+const PROTOCOLS: Protocol[] = ['grpc', 'binary', 'json'];
+const BATCHES = [1, 64];
+const CONCURRENCY = [1, 8, 64];
+
+interface Sample {
+  infPerSec: number;
+  p50ms: number;
+  p99ms: number;
+  errors: number;
+}
+
+interface Row extends Sample {
+  protocol: Protocol;
+  batch: number;
+  concurrency: number;
+  runs: number;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const r1 = (v: number): number => Math.round(v * 10) / 10;
+const r2 = (v: number): number => Math.round(v * 100) / 100;
+
+async function startServerChild(): Promise<{ url: string; grpc: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', SELF, '--child'], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 60_000);
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /URL (\S+) GRPC (\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ url: m[1]!, grpc: m[2]!, child });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`server exited (${code}): ${out}`)));
+  });
+}
+
+async function sample(p: Protocol, server: { url: string; grpc: string }, bodies: Map<string, Body | Buffer>, batch: number, c: number): Promise<Sample> {
+  const body = bodies.get(`${p}${batch}`)!;
+  if (p === 'grpc') {
+    const r = await h2Load(server.grpc, body as Buffer, c, DURATION_S);
+    return { infPerSec: (r.ok / r.duration) * batch, p50ms: r.p50ms, p99ms: r.p99ms, errors: r.errors };
+  }
+  const r = await httpLoad(server.url, `/v2/models/${MODEL}/infer`, body as Body, c, DURATION_S);
+  return { infPerSec: (r.ok / r.duration) * batch, p50ms: r.p50ms, p99ms: r.p99ms, errors: r.errors };
+}
+
+function printTable(rows: Row[]): void {
+  const header = ['protocol', 'batch', 'conc', 'inf/s', 'p50 ms', 'p99 ms', 'errors', 'x JSON', 'x binary'];
+  const find = (p: Protocol, r: Row): Row => rows.find((x) => x.protocol === p && x.batch === r.batch && x.concurrency === r.concurrency)!;
+  const table = rows.map((r) =>
+    [r.protocol, r.batch, r.concurrency, r.infPerSec, r.p50ms, r.p99ms, r.errors, r2(r.infPerSec / find('json', r).infPerSec), r2(r.infPerSec / find('binary', r).infPerSec)].map(String),
+  );
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => t[i]!.length)));
+  const fmt = (cells: string[]): string => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
+  console.log(fmt(header));
+  for (const t of table) console.log(fmt(t));
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const bodies = new Map<string, Body | Buffer>();
+  for (const b of BATCHES) {
+    const x = digits(b);
+    bodies.set(`json${b}`, jsonBody(x, b));
+    bodies.set(`binary${b}`, binaryBody(x, b));
+    bodies.set(`grpc${b}`, grpcBody(x, b, MODEL));
+  }
+  const server = await startServerChild();
+  const samples = new Map<string, Sample[]>();
+  try {
+    for (const b of BATCHES) await checkReply(server.grpc, bodies.get(`grpc${b}`) as Buffer, b);
+    // Warm-up: the first runs of a session and of each connection type are slower.
+    for (const p of PROTOCOLS) await sample(p, server, bodies, 1, 8);
+    for (let rep = 0; rep < REPEATS; rep++) {
+      for (const b of BATCHES) {
+        for (const c of CONCURRENCY) {
+          // Rotate the protocol order per repeat, so none always runs first after a change of scenario.
+          const order = PROTOCOLS.map((_, i) => PROTOCOLS[(i + rep) % PROTOCOLS.length]!);
+          for (const p of order) {
+            const s = await sample(p, server, bodies, b, c);
+            const key = `${p}/${b}/${c}`;
+            samples.set(key, [...(samples.get(key) ?? []), s]);
+            console.error(`run ${rep + 1}/${REPEATS} ${p} b${b} c${c}: ${r1(s.infPerSec)} inf/s, p50 ${s.p50ms} ms, p99 ${s.p99ms} ms, errors ${s.errors}`);
+          }
+        }
+      }
+    }
+  } finally {
+    await stopChild(server.child);
+  }
+  const rows: Row[] = [];
+  for (const b of BATCHES) {
+    for (const c of CONCURRENCY) {
+      for (const p of PROTOCOLS) {
+        const s = samples.get(`${p}/${b}/${c}`)!;
+        rows.push({
+          protocol: p,
+          batch: b,
+          concurrency: c,
+          runs: s.length,
+          infPerSec: r1(median(s.map((x) => x.infPerSec))),
+          p50ms: r2(median(s.map((x) => x.p50ms))),
+          p99ms: r2(median(s.map((x) => x.p99ms))),
+          errors: s.reduce((a, x) => a + x.errors, 0),
+        });
+      }
+    }
+  }
+  const get = (p: Protocol, b: number, c: number): number => rows.find((r) => r.protocol === p && r.batch === b && r.concurrency === c)!.infPerSec;
+  const ratios = (over: Protocol): Record<string, number> => Object.fromEntries(CONCURRENCY.map((c) => [`c${c}`, r2(get('grpc', 64, c) / get(over, 64, c))]));
+  const vsBinary = ratios('binary');
+  const vsJson = ratios('json');
+  printTable(rows);
+  console.log(`machine load average (1 min): ${loadavg()[0]!.toFixed(2)} on ${availableParallelism()} cores; medians of ${REPEATS} runs of ${DURATION_S} s`);
+  console.log(`gRPC / binary REST at batch 64: ${Object.entries(vsBinary).map(([k, v]) => `${k} ${v}x`).join(', ')} (target >= 1x)`);
+  console.log(`gRPC / JSON REST at batch 64: ${Object.entries(vsJson).map(([k, v]) => `${k} ${v}x`).join(', ')} (target >= 5x)`);
+  console.log(JSON.stringify({
+    bench: 'grpc',
+    model: MODEL,
+    loadAverage1m: r2(loadavg()[0]!),
+    intraOpThreads: THREADS,
+    durationPerRunS: DURATION_S,
+    repeats: REPEATS,
+    rows,
+    targets: {
+      grpcVsBinaryBatch64: vsBinary,
+      grpcVsBinaryMet: Object.values(vsBinary).every((v) => v >= 1),
+      grpcVsJsonBatch64: vsJson,
+      grpcVsJsonMet: Object.values(vsJson).every((v) => v >= 5),
+    },
+    totalSeconds: Math.round((performance.now() - started) / 1000),
+  }));
+}
+
+// ---- entry: the child mode is just a server (batching per the model's config) -------------
+async function child(): Promise<void> {
+  const server = createServer({ modelRepository: REPOSITORY, static: false, intraOpNumThreads: THREADS, log: (m) => console.error(m) });
+  const url = await server.listen(0, '127.0.0.1');
+  const grpc = await server.listenGrpc(0, '127.0.0.1');
+  await server.loaded;
+  console.log(`URL ${url} GRPC ${grpc}`);
+  process.on('SIGTERM', () => void server.close().then(() => process.exit(0)));
+}
+
+if (process.argv[2] === '--child') await child();
+else await main();

@@ -1,0 +1,195 @@
+import { credentials as grpcCredentials, Metadata, status as Status, type ChannelCredentials, type Client, type ServiceError } from '@grpc/grpc-js';
+import { datatypeInfo, elementCount, isDatatype, type Datatype, type TypedArray } from '../datatypes.js';
+import type { ModelInferRequest, ModelInferResponse, ModelMetadataResponse, ServerMetadataResponse, TensorMetadata, WireTensor } from './messages.js';
+import { inferenceProto } from './proto.js';
+import { fromContents, fromRaw, parseShape, toContents, toRaw } from './tensors.js';
+
+/**
+ * A Node client for `inference.GRPCInferenceService` (Open Inference Protocol), for the
+ * reference server, Triton or any KServe V2 runtime: the same calls whichever serves them.
+ */
+export interface GrpcClientOptions {
+  /** Sent as `authorization: Bearer <token>` metadata. */
+  token?: string;
+  /** Deadline of each call, ms (default 30 s). */
+  timeoutMs?: number;
+  /** Default: insecure (plaintext), as for a server on 127.0.0.1 or inside a cluster behind a TLS-terminating mesh. */
+  credentials?: ChannelCredentials;
+  /** Largest response accepted, bytes (default 64 MiB, the server's default request limit). */
+  maxMessageBytes?: number;
+}
+
+export interface InferInput {
+  name: string;
+  datatype: Datatype;
+  shape: number[];
+  data: TypedArray | ArrayLike<number> | ArrayLike<boolean>;
+}
+
+export interface InferOptions {
+  version?: string;
+  id?: string;
+  /** Outputs to return (default: all the model has). */
+  outputs?: string[];
+  /** Send raw_input_contents and receive raw_output_contents (default true, as Triton's clients); false: typed `contents`. */
+  raw?: boolean;
+}
+
+export interface TensorInfo {
+  name: string;
+  datatype: string;
+  /** -1 marks a variable dimension (the batch dimension when the model batches). */
+  shape: number[];
+}
+
+export interface ModelInfo {
+  name: string;
+  versions: string[];
+  platform: string;
+  inputs: TensorInfo[];
+  outputs: TensorInfo[];
+}
+
+export interface InferOutput {
+  name: string;
+  datatype: Datatype;
+  shape: number[];
+  data: TypedArray;
+}
+
+export interface InferResult {
+  modelName: string;
+  modelVersion: string;
+  id: string | undefined;
+  outputs: InferOutput[];
+}
+
+/** A failed call: `code` is the gRPC status name (e.g. 'NOT_FOUND', 'UNAVAILABLE'), or BAD_RESPONSE for a reply that cannot be decoded. */
+export class GrpcClientError extends Error {
+  override readonly name = 'GrpcClientError' as const;
+  constructor(
+    readonly code: keyof typeof Status | 'BAD_RESPONSE',
+    readonly details: string,
+    /** Trailing metadata, e.g. `retry-after`. */
+    readonly metadata: Record<string, string> = {},
+    options: { cause?: unknown } = {},
+  ) {
+    super(`${code}: ${details}`, options);
+  }
+}
+
+type Unary = (req: unknown, md: Metadata, opts: { deadline: number }, cb: (err: ServiceError | null, res: unknown) => void) => void;
+
+export class InferenceGrpcClient {
+  private readonly client: Client & Record<string, Unary>;
+  private readonly timeoutMs: number;
+  private readonly token: string | undefined;
+
+  /** `address` is `host:port`, e.g. `127.0.0.1:8001`. */
+  constructor(address: string, options: GrpcClientOptions = {}) {
+    const { Client: Ctor } = inferenceProto();
+    const max = options.maxMessageBytes ?? 64 * 1024 * 1024;
+    this.client = new Ctor(address, options.credentials ?? grpcCredentials.createInsecure(), {
+      'grpc.max_receive_message_length': max,
+      'grpc.max_send_message_length': max,
+    }) as Client & Record<string, Unary>;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.token = options.token;
+  }
+
+  async serverLive(): Promise<boolean> {
+    return (await this.call<{ live?: boolean }>('ServerLive', {})).live ?? false;
+  }
+
+  async serverReady(): Promise<boolean> {
+    return (await this.call<{ ready?: boolean }>('ServerReady', {})).ready ?? false;
+  }
+
+  async modelReady(name: string, version?: string): Promise<boolean> {
+    return (await this.call<{ ready?: boolean }>('ModelReady', { name, version: version ?? '' })).ready ?? false;
+  }
+
+  serverMetadata(): Promise<ServerMetadataResponse> {
+    return this.call('ServerMetadata', {});
+  }
+
+  async modelMetadata(name: string, version?: string): Promise<ModelInfo> {
+    const m = await this.call<ModelMetadataResponse>('ModelMetadata', { name, version: version ?? '' });
+    const info = (t: TensorMetadata): TensorInfo => ({ name: t.name, datatype: t.datatype, shape: t.shape.map(Number) });
+    return { name: m.name, versions: m.versions, platform: m.platform, inputs: m.inputs.map(info), outputs: m.outputs.map(info) };
+  }
+
+  async infer(model: string, inputs: InferInput[], options: InferOptions = {}): Promise<InferResult> {
+    const raw = options.raw ?? true;
+    const typed = inputs.map((t) => ({ ...t, data: asTypedArray(t) }));
+    const request: ModelInferRequest = {
+      model_name: model,
+      model_version: options.version ?? '',
+      id: options.id ?? '',
+      inputs: typed.map((t) => ({ name: t.name, datatype: t.datatype, shape: t.shape, ...(raw ? {} : { contents: toContents(t.data, t.datatype) }) })),
+      outputs: (options.outputs ?? []).map((name) => ({ name })),
+      raw_input_contents: raw ? typed.map((t) => toRaw(t.data)) : [],
+    };
+    const res = await this.call<ModelInferResponse>('ModelInfer', request);
+    try {
+      return {
+        modelName: res.model_name,
+        modelVersion: res.model_version,
+        id: res.id || undefined,
+        outputs: res.outputs.map((o, i) => decodeOutput(o, res.raw_output_contents, i)),
+      };
+    } catch (err) {
+      throw new GrpcClientError('BAD_RESPONSE', (err as Error).message, {}, { cause: err });
+    }
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  private call<T>(method: string, request: unknown): Promise<T> {
+    const md = new Metadata();
+    if (this.token) md.set('authorization', `Bearer ${this.token}`);
+    return new Promise((resolve, reject) => {
+      this.client[method]!(request, md, { deadline: Date.now() + this.timeoutMs }, (err, res) => {
+        if (err) reject(toClientError(err));
+        else resolve(res as T);
+      });
+    });
+  }
+}
+
+function toClientError(err: ServiceError): GrpcClientError {
+  const name = (Status[err.code] ?? 'UNKNOWN') as keyof typeof Status;
+  const metadata: Record<string, string> = {};
+  for (const [k, v] of Object.entries(err.metadata?.getMap() ?? {})) if (typeof v === 'string') metadata[k] = v;
+  return new GrpcClientError(name, err.details, metadata, { cause: err });
+}
+
+function asTypedArray(t: InferInput): TypedArray {
+  const count = elementCount(t.shape);
+  if (!isDatatype(t.datatype)) throw new TypeError(`input '${t.name}': unsupported datatype ${String(t.datatype)}`);
+  if (t.data.length !== count) throw new TypeError(`input '${t.name}': ${t.data.length} elements for shape [${t.shape.join(',')}] (needs ${count})`);
+  const info = datatypeInfo(t.datatype);
+  if (ArrayBuffer.isView(t.data)) {
+    // Raw bytes are sent as they are: a Float64Array for FP32 would be silently wrong data.
+    const expected = info.create(0).constructor;
+    if (t.data.constructor !== expected) throw new TypeError(`input '${t.name}': ${t.datatype} needs a ${expected.name}, got a ${t.data.constructor.name}`);
+    return t.data as TypedArray;
+  }
+  const out = info.create(count);
+  for (let i = 0; i < count; i++) {
+    const v = (t.data as ArrayLike<number | boolean>)[i]!;
+    if (info.bigint) (out as BigInt64Array)[i] = BigInt(v as number);
+    else (out as Float64Array)[i] = typeof v === 'boolean' ? Number(v) : v;
+  }
+  return out;
+}
+
+function decodeOutput(o: WireTensor, raw: Uint8Array[], i: number): InferOutput {
+  const what = `output '${o.name}'`;
+  if (!isDatatype(o.datatype)) throw new Error(`${what}: unsupported datatype ${String(o.datatype)}`);
+  const shape = parseShape(o.shape, what);
+  const data = raw.length > 0 ? fromRaw(raw[i] ?? new Uint8Array(), o.datatype, shape, what) : fromContents(o.contents, o.datatype, shape, what);
+  return { name: o.name ?? '', datatype: o.datatype, shape, data };
+}

@@ -1,0 +1,98 @@
+import { Server, ServerCredentials, status as Status, type handleUnaryCall, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { IncomingHttpHeaders } from 'node:http';
+import { HttpError } from '../errors.js';
+import type { InferenceService } from '../inference.js';
+import type { ServerMetrics } from '../metrics.js';
+import * as v2 from '../v2.js';
+import { modelInfer } from './infer.js';
+import type { ModelInferRequest, ModelMetadataResponse, ModelRef, ServerMetadataResponse } from './messages.js';
+import { inferenceProto } from './proto.js';
+import { toServiceError } from './status.js';
+
+export interface GrpcContext {
+  service: InferenceService;
+  metrics: ServerMetrics | undefined;
+  /** The REST server's bearer check, fed the `authorization` metadata entry. */
+  authorize: (req: { headers: IncomingHttpHeaders }) => void;
+  version: string;
+  /** Largest message accepted; a larger one is refused with RESOURCE_EXHAUSTED by grpc-js. */
+  maxMessageBytes: number;
+  isClosing: () => boolean;
+  isReady: () => boolean;
+}
+
+export interface GrpcInferenceServer {
+  readonly server: Server;
+  /** Resolves with `host:port`; port 0 picks a free port. */
+  listen(port: number, host: string): Promise<string>;
+  /** Stops accepting calls and lets running ones finish, cutting them after `timeoutMs`. */
+  close(timeoutMs: number): Promise<void>;
+}
+
+/**
+ * `inference.GRPCInferenceService` (Open Inference Protocol) over @grpc/grpc-js. Health RPCs
+ * are open, like /v2/health/* over REST (probes carry no token); every other RPC needs the
+ * bearer token when the server has one.
+ */
+export function createGrpcServer(ctx: GrpcContext): GrpcInferenceServer {
+  const unary = <Req, Res>(method: string, open: boolean, fn: (req: Req) => Res | Promise<Res>): handleUnaryCall<Req, Res> =>
+    (call, callback) => {
+      let out: Promise<Res>;
+      try {
+        if (ctx.isClosing()) throw new HttpError('NOT_READY', 'server is shutting down');
+        if (!open) {
+          const auth = call.metadata.get('authorization')[0];
+          ctx.authorize({ headers: { authorization: typeof auth === 'string' ? auth : undefined } });
+        }
+        out = Promise.resolve(fn(call.request));
+      } catch (err) {
+        out = Promise.reject(err);
+      }
+      out.then(
+        (res) => {
+          ctx.metrics?.grpc(method, Status[Status.OK]);
+          callback(null, res);
+        },
+        (err: unknown) => {
+          const e = toServiceError(err);
+          ctx.metrics?.grpc(method, Status[e.code ?? Status.UNKNOWN] ?? 'UNKNOWN');
+          callback(e, null);
+        },
+      );
+    };
+
+  const repo = ctx.service.repository;
+  const implementation: UntypedServiceImplementation = {
+    ServerLive: unary('ServerLive', true, () => ({ live: true })),
+    ServerReady: unary('ServerReady', true, () => ({ ready: ctx.isReady() })),
+    ModelReady: unary('ModelReady', false, (r: ModelRef) => ({ ready: v2.modelReady(repo, required(r.name), r.version || undefined).ready })),
+    ServerMetadata: unary('ServerMetadata', false, () => v2.serverMetadata(ctx.version) as ServerMetadataResponse),
+    ModelMetadata: unary('ModelMetadata', false, (r: ModelRef) => v2.modelMetadata(repo, required(r.name), r.version || undefined) as ModelMetadataResponse),
+    ModelInfer: unary('ModelInfer', false, (r: ModelInferRequest) => modelInfer(ctx.service, r)),
+  };
+
+  const server = new Server({ 'grpc.max_receive_message_length': ctx.maxMessageBytes });
+  server.addService(inferenceProto().service, implementation);
+
+  return {
+    server,
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        const shown = host.includes(':') ? `[${host}]` : host;
+        server.bindAsync(`${shown}:${port}`, ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(`${shown}:${bound}`)));
+      }),
+    close: (timeoutMs) =>
+      new Promise((resolve) => {
+        const timer = setTimeout(() => server.forceShutdown(), timeoutMs);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
+  };
+}
+
+function required(name: string | undefined): string {
+  if (!name) throw new HttpError('BAD_REQUEST', '"name" must be given');
+  return name;
+}

@@ -1,0 +1,46 @@
+import type { Engine, RunOptions, TensorMap } from './engine.js';
+import { ModelshipError, asModelshipError } from './errors.js';
+import type { Manifest } from './manifest/types.js';
+
+/**
+ * The one door every engine's answer goes through (worker, current thread, V2 JSON or binary,
+ * TF Serving): a runtime's untyped failure becomes BACKEND_UNAVAILABLE, and outputs that are not
+ * of the manifest's shape or hold NaN/±Infinity become OUTPUT_INVALID — a wrong answer is worse
+ * than none, and both codes let the router fall back.
+ */
+export async function runChecked(engine: Engine, feeds: TensorMap, options: RunOptions, manifest: Manifest): Promise<TensorMap> {
+  // Read before the run: the engine may transfer (detach) the feeds.
+  const rows = Object.values(feeds)[0]?.dims[0] ?? 1;
+  let outputs: TensorMap;
+  try {
+    outputs = await engine.run(feeds, options);
+  } catch (error) {
+    throw asModelshipError(error, 'BACKEND_UNAVAILABLE', `${engine.runtime} failed to run the model`, { runtime: engine.runtime });
+  }
+  checkOutputs(outputs, manifest, rows, engine.runtime);
+  return outputs;
+}
+
+/** Throws OUTPUT_INVALID unless every output the manifest names is there, of its shape for `rows`, and finite. */
+export function checkOutputs(outputs: unknown, manifest: Manifest, rows: number, runtime: string): void {
+  const fail = (output: string, problem: string, details: Record<string, unknown> = {}): ModelshipError =>
+    new ModelshipError('OUTPUT_INVALID', `${runtime} returned output '${output}' ${problem}`, { details: { runtime, output, ...details } });
+  if (typeof outputs !== 'object' || outputs === null) throw fail('(all)', `as ${outputs === null ? 'null' : typeof outputs}`);
+  for (const spec of manifest.outputs) {
+    const tensor = (outputs as Record<string, unknown>)[spec.name] as { data?: unknown; dims?: unknown } | undefined;
+    if (!tensor || !(tensor.data instanceof Float32Array) || !Array.isArray(tensor.dims)) throw fail(spec.name, 'missing or not a float32 tensor');
+    const expected = spec.shape.map((dim, index) => (index === 0 && dim === -1 ? rows : dim));
+    const dims = tensor.dims as unknown[];
+    if (dims.length !== expected.length || dims.some((dim, index) => dim !== expected[index])) {
+      throw fail(spec.name, `with shape ${JSON.stringify(dims)}; the manifest expects ${JSON.stringify(expected)}`, { shape: dims, expected });
+    }
+    const count = expected.reduce((product, dim) => product * dim, 1);
+    if (tensor.data.length !== count) {
+      throw fail(spec.name, `with ${tensor.data.length} values; its shape holds ${count}`, { received: tensor.data.length, expected: count });
+    }
+    const data = tensor.data;
+    for (let index = 0; index < data.length; index++) {
+      if (!Number.isFinite(data[index]!)) throw fail(spec.name, `with ${data[index]} at index ${index}`, { index, value: String(data[index]) });
+    }
+  }
+}
