@@ -39,9 +39,13 @@ const post = (url: string, body: unknown, headers: Record<string, string> = {}):
 
 /** The real CLI in a child process, so it can be killed with SIGKILL. */
 async function spawnServer(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/cli.ts', 'serve', EMPTY_REPOSITORY, '--port', '0', '--data-dir', dataDir], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'server/src/cli.ts', 'serve', EMPTY_REPOSITORY, '--port', '0', '--no-grpc', '--data-dir', dataDir],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 60_000);
