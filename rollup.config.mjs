@@ -75,7 +75,8 @@ export default [
     ],
   },
   {
-    input: { cli: 'server/src/cli.ts', 'grpc-client': 'server/src/grpc/client.ts' },
+    // instance-worker: one model instance per worker thread (server/src/instances/spawn.ts finds it next to the bundle).
+    input: { cli: 'server/src/cli.ts', 'grpc-client': 'server/src/grpc/client.ts', 'instance-worker': 'server/src/instances/worker.ts' },
     output: { dir: 'server/dist', format: 'es', sourcemap: true, entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
     external: (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0'),
     plugins: [

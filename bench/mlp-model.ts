@@ -90,14 +90,13 @@ platform: "onnxruntime_onnx"
 max_batch_size: 64
 input [ { name: "input" data_type: TYPE_FP32 dims: [ 1, 28, 28 ] } ]
 output [ { name: "logits" data_type: TYPE_FP32 dims: [ 10 ] } ]
-dynamic_batching { }
+dynamic_batching { DYNAMIC_BATCHING }
 `;
 
-/** Writes `<tmp>/modelship-bench-repository/mlp/{config.pbtxt,1/model.onnx}`; returns the repository folder. */
-export function writeMlpRepository(): string {
-  const root = join(tmpdir(), 'modelship-bench-repository');
+/** Writes `<root>/mlp/{config.pbtxt,1/model.onnx}` (default root `<tmp>/modelship-bench-repository`), with extra config text and dynamic_batching fields; returns the repository folder. */
+export function writeMlpRepository(root = join(tmpdir(), 'modelship-bench-repository'), extraConfig = '', dynamicBatching = ''): string {
   mkdirSync(join(root, MLP_NAME, '1'), { recursive: true });
-  writeFileSync(join(root, MLP_NAME, 'config.pbtxt'), CONFIG);
+  writeFileSync(join(root, MLP_NAME, 'config.pbtxt'), CONFIG.replace('DYNAMIC_BATCHING', dynamicBatching) + extraConfig);
   writeFileSync(join(root, MLP_NAME, '1', 'model.onnx'), mlpOnnx());
   return root;
 }

@@ -22,6 +22,10 @@ export interface AutocannonResult {
 type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
 export const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
+/** autocannon's run as an event emitter too ('response': client, status, bytes, ms), awaitable for the result. */
+export type AutocannonRun = Promise<AutocannonResult> & { on(event: 'response', listener: (client: unknown, status: number, bytes: number, ms: number) => void): void };
+export const autocannonInstance = autocannon as unknown as (opts: Record<string, unknown>) => AutocannonRun;
+
 export interface Body {
   body: Buffer;
   headers: Record<string, string>;
@@ -53,7 +57,10 @@ export function binaryBody(x: Float32Array, batch: number): Body {
 
 /** Starts `self --child <on|off> <repository>` and waits for the URL it prints. */
 export async function startChild(self: string, mode: 'on' | 'off', repository: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', self, '--child', mode, repository], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  return waitForUrl(spawn(process.execPath, ['--import', 'tsx', self, '--child', mode, repository], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'inherit'] }));
+}
+
+async function waitForUrl(child: ChildProcess): Promise<{ url: string; child: ChildProcess }> {
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 60_000);
@@ -68,6 +75,17 @@ export async function startChild(self: string, mode: 'on' | 'off', repository: s
     child.once('exit', (code) => reject(new Error(`server exited (${code}): ${out}`)));
   });
   return { url, child };
+}
+
+/** Starts bench/server-child.ts with these server options; its pid gives the process's RSS. */
+export function startServer(options: Record<string, unknown>): Promise<{ url: string; child: ChildProcess }> {
+  return waitForUrl(spawn(process.execPath, ['--import', 'tsx', join(PACKAGE_ROOT, 'bench', 'server-child.ts'), JSON.stringify(options)], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'inherit'] }));
+}
+
+/** Resident set size of a process, bytes (Linux /proc). */
+export function rssOf(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : NaN;
 }
 
 export async function stopChild(child: ChildProcess): Promise<void> {

@@ -11,7 +11,12 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createServer, PACKAGE_ROOT } from '../server/src/index.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { MLP_NAME, writeMlpRepository } from './mlp-model.js';
+import { measureCompression } from './server-compression.js';
+import { measureInstances } from './server-instances.js';
+import { measureOverload, measureUploads } from './server-overload.js';
 import { autocannon, binaryBody, counter, digits, direct, jsonBody, load, startChild, stopChild, type Body, type DirectResult } from './server-load.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 3);
@@ -21,11 +26,12 @@ const DURATION_S = Number(process.env.BENCH_DURATION ?? 3);
  */
 const THREADS = Number(process.env.BENCH_THREADS ?? 1);
 /**
- * Batcher instances. 1: onnxruntime-node runs session.run synchronously on the JS thread
- * (its backend defers the native call with setImmediate), so a second instance adds no compute
- * in parallel and only splits the queue into smaller batches.
+ * Model instances (worker threads) in the batching on/off table: 1 by default, so that table
+ * measures batching alone; the instances table (server-instances.ts) compares 1 and 2.
  */
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 1);
+/** Which parts run: throughput (batching on/off), instances, overload, uploads, compression. */
+const PARTS = new Set((process.env.BENCH_SERVER_PARTS ?? 'throughput,instances,overload,uploads,compression').split(','));
 const SELF = fileURLToPath(import.meta.url);
 
 type Format = 'json' | 'binary';
@@ -117,6 +123,65 @@ function printTable(rows: Row[]): void {
 
 async function main(): Promise<void> {
   const started = performance.now();
+  const throughput = PARTS.has('throughput') ? await throughputPart() : undefined;
+  const extra = await extraParts();
+  console.log(JSON.stringify({
+    bench: 'server',
+    loadAverage1m: r2(loadavg()[0]!),
+    intraOpThreads: THREADS,
+    durationPerRunS: DURATION_S,
+    ...throughput,
+    ...extra,
+    totalSeconds: Math.round((performance.now() - started) / 1000),
+  }));
+}
+
+function table(rows: Array<Record<string, unknown>>): void {
+  if (rows.length === 0) return;
+  const header = Object.keys(rows[0]!);
+  const cells = rows.map((r) => header.map((h) => String(r[h])));
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const fmt = (c: string[]): string => c.map((x, i) => x.padStart(widths[i]!)).join('  ');
+  console.log(fmt(header));
+  for (const c of cells) console.log(fmt(c));
+}
+
+/** Instances on worker threads, overload control, upload memory and static compression (their own files). */
+async function extraParts(): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  const scratch = mkdtempSync(join(tmpdir(), 'modelship-bench-server-'));
+  try {
+    if (PARTS.has('instances')) {
+      const r = await measureInstances(writeMlpRepository(join(scratch, 'instances')), THREADS, DURATION_S);
+      console.log(`\nMLP batch 64, 4 connections, binary; in-process session.run ${r.directInfPerSec} inf/s; health probes every 10 ms during the load (target p99 <= 5 ms)`);
+      table(r.rows as unknown as Array<Record<string, unknown>>);
+      out.instances = { ...r, healthP99TargetMet: r.rows.every((x) => x.probeP99ms <= 5) };
+    }
+    if (PARTS.has('overload')) {
+      const r = await measureOverload(join(scratch, 'overload'), THREADS, DURATION_S);
+      console.log(`\nMLP batch 1 at 4x capacity (${r.capacityPerSec} req/s measured), open loop, 2 instances`);
+      table(r.rows as unknown as Array<Record<string, unknown>>);
+      out.overload = r;
+    }
+    if (PARTS.has('uploads')) {
+      const rows = await measureUploads(join(PACKAGE_ROOT, 'models', 'repository'));
+      console.log('\n8 concurrent 60 MiB uploads (RSS of the server process)');
+      table(rows as unknown as Array<Record<string, unknown>>);
+      out.uploads = rows;
+    }
+    if (PARTS.has('compression')) {
+      const rows = await measureCompression();
+      console.log('\nstatic compression of onnxruntime-web files (bytes sent)');
+      table(rows as unknown as Array<Record<string, unknown>>);
+      out.compression = rows;
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  return out;
+}
+
+async function throughputPart(): Promise<Record<string, unknown>> {
   const b1 = (connections: number): Scenario[] => [{ format: 'json', batch: 1, connections }, { format: 'binary', batch: 1, connections }];
   const mlpRepository = writeMlpRepository();
   const subjects: Subject[] = [
@@ -144,12 +209,8 @@ async function main(): Promise<void> {
   }
   for (const [model, g] of Object.entries(batchingGain)) console.log(`batching on/off at 64 connections, batch-1 requests, ${model}: JSON ${g.json}x, binary ${g.binary}x (target >= 3x)`);
   console.log(`binary vs JSON at batch 64 (mnist, batching on): ${binaryGain64}x (target >= 1.5x)`);
-  console.log(JSON.stringify({
-    bench: 'server',
-    loadAverage1m: r2(loadavg()[0]!),
-    intraOpThreads: THREADS,
+  return {
     instancesWhenBatching: INSTANCES,
-    durationPerRunS: DURATION_S,
     direct: Object.fromEntries(results.map((r) => [r.model, { batch1: { infPerSec: r1(r.direct1.infPerSec), p50ms: r.direct1.p50ms }, batch64: { infPerSec: r1(r.direct64.infPerSec), p50ms: r.direct64.p50ms } }])),
     rows,
     targets: {
@@ -158,8 +219,7 @@ async function main(): Promise<void> {
       binaryVsJsonBatch64: binaryGain64,
       binaryGainMet: binaryGain64 >= 1.5,
     },
-    totalSeconds: Math.round((performance.now() - started) / 1000),
-  }));
+  };
 }
 
 // ---- entry: the child mode is just a server ---------------------------------------------

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { badRequest } from './errors.js';
+import { parseJson } from './json.js';
 
 /**
  * Triton's binary tensor data extension (docs/protocol/extension_binary_data.md): the body is
@@ -26,13 +27,7 @@ export function splitBody(body: Buffer, headers: IncomingHttpHeaders): SplitBody
       throw badRequest(`Inference-Header-Content-Length ${jsonLength} exceeds the body length ${body.length}`);
     }
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(body.toString('utf8', 0, jsonLength));
-  } catch (err) {
-    throw badRequest(`malformed JSON in request body: ${(err as Error).message}`);
-  }
-  return { json, binary: body.subarray(jsonLength) };
+  return { json: parseJson(body, 'request body', jsonLength), binary: body.subarray(jsonLength) };
 }
 
 /** Hands out consecutive slices of the binary section and checks that all of it was used. */

@@ -9,6 +9,7 @@ import type { ServerOptions } from './options.js';
 const USAGE = `usage: modelship serve [models-dir] [--port N] [--host H] [--token T] [--no-batching]
                        [--max-batch N] [--max-queue-delay-us N] [--coop-coep] [--threads N] [--instances N]
                        [--graph-optimization disabled|basic|extended|all] [--grpc-port N | --no-grpc]
+                       [--repository-poll-secs N] [--max-buffered-bytes N]
   models-dir   Triton-layout model repository (default: <package>/models/repository)
   --port       default $PORT or 8080      --host   default 127.0.0.1
   --token      bearer token for /v1, /v2 and /feedback (default $MODELSHIP_TOKEN)
@@ -55,6 +56,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
       'data-dir': { type: 'string' },
       'grpc-port': { type: 'string' },
       'no-grpc': { type: 'boolean' },
+      'repository-poll-secs': { type: 'string' },
+      'max-buffered-bytes': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -82,6 +85,10 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
   if (instances !== undefined) options.instances = Math.max(1, instances);
   const threads = int(values.threads, '--threads');
   if (threads !== undefined) options.intraOpNumThreads = threads;
+  const poll = int(values['repository-poll-secs'], '--repository-poll-secs');
+  if (poll !== undefined) options.repositoryPollSecs = poll;
+  const buffered = int(values['max-buffered-bytes'], '--max-buffered-bytes');
+  if (buffered !== undefined) options.maxBufferedBodyBytes = buffered;
   const level = values['graph-optimization'];
   if (level !== undefined) {
     if (!isGraphLevel(level)) throw new CliUsageError(`--graph-optimization must be disabled, basic, extended or all, got ${JSON.stringify(level)}`);

@@ -1,5 +1,10 @@
 import { datatypeFromConfig, type Datatype } from './datatypes.js';
-import { parsePbtxt, type PbMessage, type PbValue } from './pbtxt.js';
+import { instanceCount, queuePolicy, type QueuePolicy } from './config-scheduling.js';
+import { parsePbtxt, type PbMessage } from './pbtxt.js';
+import { first, int, ints, messages, ModelConfigError, str } from './pb-fields.js';
+import { parseWarmup, type WarmupSample } from './warmup.js';
+
+export { ModelConfigError };
 
 /** One model input or output as the config declares it; `dims` exclude the batch dimension. */
 export interface TensorSpec {
@@ -23,8 +28,12 @@ export interface ModelConfig {
   outputs: TensorSpec[];
   dynamicBatching: DynamicBatchingConfig | undefined;
   versionPolicy: VersionPolicy;
-  /** Sum of instance_group counts (default 1): concurrent executions per version. */
+  /** Sum of instance_group counts (Triton's onnxruntime CPU default, 2, when unset): one worker thread each. */
   instanceCount: number;
+  /** dynamic_batching.default_queue_policy. */
+  queuePolicy: QueuePolicy;
+  /** model_warmup samples, run on every instance before the version is ready. */
+  warmup: WarmupSample[];
   /** Triton's `optimization { graph { level } }`; undefined: all optimisations (Triton's and ORT's default). */
   graphOptimizationLevel: GraphOptimizationLevel | undefined;
 }
@@ -62,40 +71,6 @@ export function selectVersions(policy: VersionPolicy, present: number[]): number
   return sorted;
 }
 
-export class ModelConfigError extends Error {
-  override readonly name = 'ModelConfigError' as const;
-}
-
-const first = (msg: PbMessage, field: string): PbValue | undefined => msg[field]?.[0];
-
-function str(msg: PbMessage, field: string, fallback?: string): string {
-  const v = first(msg, field);
-  if (v === undefined && fallback !== undefined) return fallback;
-  if (typeof v !== 'string') throw new ModelConfigError(`"${field}" must be a string`);
-  return v;
-}
-
-function int(msg: PbMessage, field: string, fallback: number): number {
-  const v = first(msg, field);
-  if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw new ModelConfigError(`"${field}" must be an integer`);
-  return v;
-}
-
-function ints(msg: PbMessage, field: string): number[] {
-  return (msg[field] ?? []).map((v) => {
-    if (typeof v !== 'number' || !Number.isInteger(v)) throw new ModelConfigError(`"${field}" must hold integers`);
-    return v;
-  });
-}
-
-function messages(msg: PbMessage, field: string): PbMessage[] {
-  return (msg[field] ?? []).map((v) => {
-    if (typeof v !== 'object') throw new ModelConfigError(`"${field}" must be a message`);
-    return v;
-  });
-}
-
 function tensor(msg: PbMessage, where: string): TensorSpec {
   const name = str(msg, 'name');
   try {
@@ -122,9 +97,12 @@ export function parseModelConfig(text: string, directoryName: string): ModelConf
       preferredBatchSize: ints(db, 'preferred_batch_size'),
     },
     versionPolicy: versionPolicy(messages(msg, 'version_policy')[0]),
-    instanceCount: Math.max(1, messages(msg, 'instance_group').reduce((n, g) => n + int(g, 'count', 1), 0)),
+    instanceCount: instanceCount(msg),
+    queuePolicy: queuePolicy(db),
     graphOptimizationLevel: graphLevel(messages(msg, 'optimization')[0]),
+    warmup: [],
   };
+  config.warmup = parseWarmup(msg, config.maxBatchSize);
   if (config.platform !== 'onnxruntime_onnx') {
     throw new ModelConfigError(`platform "${config.platform}" is not served (only onnxruntime_onnx)`);
   }

@@ -40,6 +40,14 @@ const INFO: Record<Datatype, DatatypeInfo> = {
   FP64: { bytes: 8, ort: 'float64', create: (n) => new Float64Array(n), json: true, bigint: false },
 };
 
+/** Values a JSON number may take for each numeric datatype; beyond them it would wrap, saturate or become Infinity. */
+const FP32_MAX = 3.4028234663852886e38;
+const RANGE: Partial<Record<Datatype, [number, number]>> = {
+  UINT8: [0, 0xff], UINT16: [0, 0xffff], UINT32: [0, 0xffffffff], UINT64: [0, Number.MAX_SAFE_INTEGER],
+  INT8: [-0x80, 0x7f], INT16: [-0x8000, 0x7fff], INT32: [-0x80000000, 0x7fffffff], INT64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  FP32: [-FP32_MAX, FP32_MAX],
+};
+
 export function isDatatype(value: unknown): value is Datatype {
   return typeof value === 'string' && Object.hasOwn(INFO, value);
 }
@@ -81,6 +89,8 @@ export function fromJson(data: unknown, dt: Datatype, count: number, what: strin
     } else if (typeof v !== 'number' || !Number.isFinite(v)) {
       // JSON has no NaN/Infinity literal; anything else (string, null, object) is wrong for a numeric type.
       throw badRequest(`${what}: expected numeric elements for ${dt}, got ${v === null ? 'null' : typeof v}`);
+    } else if (RANGE[dt] && (v < RANGE[dt]![0] || v > RANGE[dt]![1])) {
+      throw badRequest(`${what}: element ${n} (${v}) is out of range for ${dt} [${RANGE[dt]![0]}, ${RANGE[dt]![1]}]`);
     } else if (info.bigint) {
       if (!Number.isInteger(v)) throw badRequest(`${what}: expected integer elements for ${dt}`);
       (out as BigInt64Array)[n++] = BigInt(v);

@@ -14,6 +14,7 @@ export type HttpErrorKind =
   | 'TOO_MANY_REQUESTS'
   | 'INTERNAL'
   | 'NOT_READY'
+  | 'OVERLOADED'
   | 'TIMEOUT';
 
 const STATUS: Record<HttpErrorKind, number> = {
@@ -27,20 +28,27 @@ const STATUS: Record<HttpErrorKind, number> = {
   TOO_MANY_REQUESTS: 429,
   INTERNAL: 500,
   NOT_READY: 503,
+  // Queue full, queue timeout, or too many request bytes buffered: Triton's UNAVAILABLE, sent with Retry-After.
+  OVERLOADED: 503,
   TIMEOUT: 504,
 };
+
+/** Why a request was turned away with 503 + Retry-After before running (counted in metrics). */
+export type OverloadCause = 'queue_full' | 'queue_timeout' | 'body_memory';
 
 export class HttpError extends Error {
   override readonly name = 'HttpError' as const;
   readonly kind: HttpErrorKind;
   readonly status: number;
   readonly headers: Record<string, string>;
+  readonly overload: OverloadCause | undefined;
 
-  constructor(kind: HttpErrorKind, message: string, options: { cause?: unknown; headers?: Record<string, string> } = {}) {
+  constructor(kind: HttpErrorKind, message: string, options: { cause?: unknown; headers?: Record<string, string>; overload?: OverloadCause } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.kind = kind;
     this.status = STATUS[kind];
     this.headers = options.headers ?? {};
+    this.overload = options.overload;
   }
 }
 
@@ -50,3 +58,7 @@ export const notFound = (message: string): HttpError => new HttpError('NOT_FOUND
 export function isHttpError(value: unknown): value is HttpError {
   return typeof value === 'object' && value !== null && (value as { name?: unknown }).name === 'HttpError';
 }
+
+/** 503 with Retry-After: the server is alive but turns this request away to protect the ones it accepted. */
+export const overloaded = (message: string, retryAfterSeconds: number, cause: OverloadCause): HttpError =>
+  new HttpError('OVERLOADED', message, { headers: { 'Retry-After': String(retryAfterSeconds) }, overload: cause });

@@ -6,3 +6,6 @@ export { parseModelConfig, ModelConfigError, type ModelConfig, type TensorSpec }
 export { parsePbtxt, PbtxtError, type PbMessage } from './pbtxt.js';
 export { ModelRepository } from './repository.js';
 export type { Datatype } from './datatypes.js';
+export { InferenceService, type InferenceSettings } from './inference.js';
+export type { ExecResult, Tensor } from './executor.js';
+export type { IndexEntry, ModelVersion } from './repository.js';

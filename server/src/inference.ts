@@ -1,11 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { DynamicBatcher } from './batcher.js';
 import type { TensorSpec } from './config.js';
-import { badRequest, HttpError } from './errors.js';
-import { DirectExecutor, type ExecResult, type Executor, type Tensor } from './executor.js';
+import { badRequest, HttpError, isHttpError, overloaded } from './errors.js';
+import type { ExecResult, ExecutionListener, Executor, Tensor } from './executor.js';
 import type { ServerMetrics } from './metrics.js';
 import { errorStatus } from './http.js';
 import type { ModelRepository, ModelVersion } from './repository.js';
+import { InferenceStatistics } from './statistics.js';
 
 export interface InferenceSettings {
   /** undefined: batch when the model's config has a dynamic_batching block; true/false force it. */
@@ -14,10 +15,10 @@ export interface InferenceSettings {
   maxBatchSize: number | undefined;
   /** Overrides dynamic_batching.max_queue_delay_microseconds. */
   maxQueueDelayUs: number | undefined;
-  /** Overrides instance_group count: batches in flight per version when batching. */
-  instances: number | undefined;
   /** A request still queued after this long is answered 504. */
   inferTimeoutMs: number;
+  /** Retry-After (seconds) sent with a 503 from the queue policy. */
+  retryAfterSeconds: number;
 }
 
 export interface DeclaredInput {
@@ -26,16 +27,30 @@ export interface DeclaredInput {
   shape: number[];
 }
 
-/** Model-independent part of an inference: validation against the config, execution, metrics. */
+/**
+ * Model-independent part of an inference, shared by every front end (REST V2, TF Serving, gRPC):
+ * validation against the config, scheduling onto the version's instances, metrics and statistics.
+ * A front end calls `handle(name, version, startedAt, v => …)`, inside it `check`, then `run`,
+ * then `succeeded`; failures thrown inside are counted for that version.
+ */
 export class InferenceService {
-  private readonly executors = new Map<ModelVersion, Executor>();
+  private readonly executors = new WeakMap<ModelVersion, Executor>();
+  private readonly live = new Set<{ v: ModelVersion; ex: Executor }>();
   private closing = false;
+  /** Triton's statistics extension (GET /v2/models/stats). */
+  readonly statistics = new InferenceStatistics();
 
   constructor(
     readonly repository: ModelRepository,
     private readonly metrics: ServerMetrics,
     private readonly settings: InferenceSettings,
-  ) {}
+  ) {
+    metrics.setPendingSource(() => {
+      // A released version (after a reload or unload) has nothing queued; forget its executor.
+      for (const e of this.live) if (e.v.state === 'unloaded') this.live.delete(e);
+      return [...this.live].map(({ v, ex }) => ({ model: v.model, version: v.version, pending: ex.pending }));
+    });
+  }
 
   maxBatch(v: ModelVersion): number {
     return v.config.maxBatchSize > 0 ? (this.settings.maxBatchSize ?? v.config.maxBatchSize) : 0;
@@ -81,10 +96,26 @@ export class InferenceService {
   }
 
   succeeded(v: ModelVersion, batch: number, result: ExecResult, startedAt: number): void {
+    const requestNs = (performance.now() - startedAt) * 1e6;
+    const t = result.times;
     this.metrics.succeeded(
       { model: v.model, version: v.version },
-      { batch, requestUs: Math.round((performance.now() - startedAt) * 1000), queueUs: result.queueUs, computeUs: result.computeUs },
+      { batch, requestUs: Math.round(requestNs / 1000), queueUs: Math.round(result.queueNs / 1000), computeUs: Math.round((t.inputNs + t.inferNs + t.outputNs) / 1000) },
     );
+    this.statistics.succeeded(v.model, v.version, { batch, requestNs, queueNs: result.queueNs, times: t });
+  }
+
+  /** `$stats_model_response` for every served version, one model's, or one version's (404 for unknown ones). */
+  stats(name?: string, version?: string): { model_stats: unknown[] } {
+    const repo = this.repository;
+    let versions: ModelVersion[];
+    if (name === undefined) versions = [...repo.models.values()].flatMap((m) => m.versions);
+    else if (version !== undefined) versions = [repo.resolve(name, version)];
+    else {
+      repo.resolve(name, undefined); // 404 for an unknown model
+      versions = repo.models.get(name)!.versions;
+    }
+    return this.statistics.response(versions.map((v) => ({ model: v.model, version: v.version })));
   }
 
   /**
@@ -93,42 +124,69 @@ export class InferenceService {
    */
   async handle<T>(name: string, version: string | undefined, startedAt: number, handler: (v: ModelVersion) => Promise<T>): Promise<T> {
     const v = this.repository.resolveReady(name, version);
+    // The version cannot be released under this request, even if a reload swaps it out meanwhile.
+    this.repository.acquire(v);
     try {
       return await handler(v);
     } catch (err) {
-      this.failed(v, errorStatus(err), startedAt);
+      this.failed(v, err, startedAt);
       throw err;
+    } finally {
+      this.repository.release(v);
     }
   }
 
-  private failed(v: ModelVersion, status: number, startedAt: number): void {
-    this.metrics.failed({ model: v.model, version: v.version }, status, Math.round((performance.now() - startedAt) * 1000));
+  /**
+   * Early admission: refuses a request for a version whose queue is already full before its
+   * body is read or decoded (503 + Retry-After, counted like a queue rejection), so turning
+   * requests away stays cheap when the server is most loaded. The queue checks again on entry.
+   */
+  admit(name: string, version: string | undefined, startedAt: number): void {
+    const v = this.repository.resolve(name, version);
+    const limit = v.config.queuePolicy.maxQueueSize;
+    const ex = this.executors.get(v);
+    if (limit === 0 || !ex || ex.pending < limit) return;
+    const err = overloaded(`the queue of this model is full (max_queue_size ${limit})`, this.settings.retryAfterSeconds, 'queue_full');
+    this.failed(v, err, startedAt);
+    throw err;
+  }
+
+  private failed(v: ModelVersion, err: unknown, startedAt: number): void {
+    const requestNs = (performance.now() - startedAt) * 1e6;
+    const status = errorStatus(err);
+    const cause = isHttpError(err) ? err.overload : undefined;
+    if (cause) this.metrics.rejected(cause);
+    this.metrics.failed({ model: v.model, version: v.version }, status, Math.round(requestNs / 1000), cause ? 'REJECTED' : undefined);
+    this.statistics.failed(v.model, v.version, requestNs);
   }
 
   private executor(v: ModelVersion): Executor {
     let ex = this.executors.get(v);
     if (ex) return ex;
-    const session = this.repository.resolveReady(v.model, v.version).session;
-    const labels = { model: v.model, version: v.version };
-    const onExecution = (n: number): void => this.metrics.execution(labels, n);
+    const onExecution: ExecutionListener = (n, times) => {
+      this.metrics.execution({ model: v.model, version: v.version }, n);
+      this.statistics.execution(v.model, v.version, n, times);
+    };
     const max = this.maxBatch(v);
-    const batching = max > 0 && (this.settings.batching ?? v.config.dynamicBatching !== undefined);
-    ex = batching
-      ? new DynamicBatcher(session, {
-          maxBatchSize: max,
-          maxQueueDelayUs: this.settings.maxQueueDelayUs ?? v.config.dynamicBatching?.maxQueueDelayMicroseconds ?? 0,
-          preferredBatchSizes: v.config.dynamicBatching?.preferredBatchSize ?? [],
-          instances: this.settings.instances ?? v.config.instanceCount,
-        }, onExecution)
-      : new DirectExecutor(session, onExecution);
+    const coalesce = max > 0 && (this.settings.batching ?? v.config.dynamicBatching !== undefined);
+    ex = new DynamicBatcher(v.instances, {
+      coalesce,
+      maxBatchSize: max,
+      maxQueueDelayUs: this.settings.maxQueueDelayUs ?? v.config.dynamicBatching?.maxQueueDelayMicroseconds ?? 0,
+      preferredBatchSizes: v.config.dynamicBatching?.preferredBatchSize ?? [],
+      queuePolicy: v.config.queuePolicy,
+      retryAfterSeconds: this.settings.retryAfterSeconds,
+    }, onExecution);
     this.executors.set(v, ex);
+    const entry = { v, ex };
+    this.live.add(entry);
     return ex;
   }
 
   /** Refuses new work and waits for queued and running executions. */
   async close(): Promise<void> {
     this.closing = true;
-    await Promise.all([...this.executors.values()].map((e) => e.drain()));
+    await Promise.all([...this.live].map(({ ex }) => ex.drain()));
   }
 }
 

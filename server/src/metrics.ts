@@ -1,6 +1,8 @@
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { OverloadCause } from './errors.js';
 
 type Labels = { model: string; version: string };
+
 
 /**
  * Prometheus metrics on a private registry per server instance. The `nv_*` names mean what
@@ -19,6 +21,9 @@ export class ServerMetrics {
   private readonly requestSeconds: Histogram<'model' | 'version' | 'status'>;
   private readonly batchSize: Histogram<'model' | 'version'>;
   private readonly httpRequests: Counter<'route' | 'status'>;
+  private readonly overload: Counter<'cause'>;
+  private readonly bufferedBytes: Gauge;
+  private pendingSource: () => Array<Labels & { pending: number }> = () => [];
   private readonly grpcRequests: Counter<'method' | 'code'>;
 
   constructor() {
@@ -49,6 +54,32 @@ export class ServerMetrics {
     });
     this.httpRequests = counter('modelship_http_requests_total', 'HTTP requests by route kind and status', ['route', 'status']);
     this.grpcRequests = counter('modelship_grpc_requests_total', 'gRPC calls by method and status code', ['method', 'code']);
+    this.overload = counter('modelship_overload_rejections_total', 'Requests answered 503 + Retry-After by overload control, by cause', ['cause']);
+    this.bufferedBytes = new Gauge({ name: 'modelship_buffered_request_bytes', help: 'Bytes of request bodies buffered in memory right now', registers });
+    const pending = (): Array<Labels & { pending: number }> => this.pendingSource();
+    new Gauge({
+      name: 'nv_inference_pending_request_count',
+      help: 'Instantaneous number of pending requests awaiting execution per-model',
+      labelNames: mv,
+      registers,
+      collect() {
+        this.reset();
+        for (const p of pending()) this.set({ model: p.model, version: p.version }, p.pending);
+      },
+    });
+  }
+
+  /** Where nv_inference_pending_request_count reads the queues from, at scrape time. */
+  setPendingSource(source: () => Array<Labels & { pending: number }>): void {
+    this.pendingSource = source;
+  }
+
+  rejected(cause: OverloadCause): void {
+    this.overload.inc({ cause });
+  }
+
+  buffered(bytes: number): void {
+    this.bufferedBytes.set(bytes);
   }
 
   execution(labels: Labels, batchSize: number): void {
@@ -57,6 +88,7 @@ export class ServerMetrics {
   }
 
   succeeded(labels: Labels, r: { batch: number; requestUs: number; queueUs: number; computeUs: number }): void {
+    // computeUs: the execution's compute_input + compute_infer + compute_output inside the instance.
     this.success.inc(labels);
     this.inferenceCount.inc(labels, r.batch);
     this.requestUs.inc(labels, r.requestUs);
@@ -65,8 +97,9 @@ export class ServerMetrics {
     this.requestSeconds.observe({ ...labels, status: '200' }, r.requestUs / 1e6);
   }
 
-  failed(labels: Labels, status: number, requestUs: number): void {
-    this.failure.inc({ ...labels, reason: status >= 500 ? 'OTHER' : 'REJECTED' });
+  /** Triton's failure reasons: REJECTED (refused before execution: bad input, overload), BACKEND (the execution failed), OTHER. */
+  failed(labels: Labels, status: number, requestUs: number, reason?: 'REJECTED' | 'BACKEND' | 'OTHER'): void {
+    this.failure.inc({ ...labels, reason: reason ?? (status >= 500 ? 'OTHER' : 'REJECTED') });
     this.requestSeconds.observe({ ...labels, status: String(status) }, requestUs / 1e6);
   }
 

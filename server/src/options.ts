@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { GraphOptimizationLevel } from './config.js';
@@ -38,19 +39,31 @@ export interface ServerOptions {
   batching?: boolean;
   maxBatchSize?: number;
   maxQueueDelayUs?: number;
-  /** Batches in flight per model version (default: config instance_group count, else 1); onnxruntime-node still computes one at a time on the JS thread. */
+  /** Model instances (worker threads, one session each) per version; default: the config's instance_group count (Triton's onnxruntime CPU default, 2, when unset). */
   instances?: number;
   intraOpNumThreads?: number;
   /** Overrides every model's `optimization { graph { level } }`; default per model, else 'all' as in Triton and the browser runtime. */
   graphOptimizationLevel?: GraphOptimizationLevel;
   /** Largest request body; Triton's --http-max-input-size default is 64 MiB. */
   maxBodyBytes?: number;
+  /** Bytes of request bodies buffered at once across all requests (default 256 MiB); past it, 503 + Retry-After. */
+  maxBufferedBodyBytes?: number;
+  /** Retry-After, seconds, on 503s from overload control (queue full, queue timeout, body memory). Default 1. */
+  retryAfterSeconds?: number;
+  /** Re-scan the model repository every N seconds (fractions allowed) and (re)load what changed (Triton's --repository-poll-secs); 0: off (default). */
+  repositoryPollSecs?: number;
   /** Time allowed to receive a whole request (Node's server.requestTimeout). */
   requestTimeoutMs?: number;
   /** Time a request may wait in a batch queue before it is answered 504. */
   inferTimeoutMs?: number;
   /** close() waits this long for in-flight requests before cutting connections. */
   shutdownTimeoutMs?: number;
+  /**
+   * Static files compressed by content negotiation (brotli, gzip): precompressed `.br`/`.gz`
+   * siblings when present, otherwise made on first request into `cacheDir` (default
+   * `<tmpdir>/modelship-static-cache`). false: send files as they are.
+   */
+  compression?: { cacheDir?: string } | false;
   /** Serve /metrics (default true). */
   metrics?: boolean;
   /** Feedback intake (`POST /feedback`) and where it stores; off unless set (`--data-dir`). */
@@ -58,8 +71,8 @@ export interface ServerOptions {
   log?: (message: string) => void;
 }
 
-export type ResolvedOptions = Required<Omit<ServerOptions, 'static' | 'maxBatchSize' | 'maxQueueDelayUs' | 'instances' | 'intraOpNumThreads' | 'token' | 'batching' | 'graphOptimizationLevel'>> &
-  Pick<ServerOptions, 'maxBatchSize' | 'maxQueueDelayUs' | 'instances' | 'intraOpNumThreads' | 'token' | 'batching' | 'graphOptimizationLevel'> & { mounts: StaticMount[] };
+export type ResolvedOptions = Required<Omit<ServerOptions, 'static' | 'compression' | 'maxBatchSize' | 'maxQueueDelayUs' | 'instances' | 'intraOpNumThreads' | 'token' | 'batching' | 'graphOptimizationLevel'>> &
+  Pick<ServerOptions, 'maxBatchSize' | 'maxQueueDelayUs' | 'instances' | 'intraOpNumThreads' | 'token' | 'batching' | 'graphOptimizationLevel'> & { mounts: StaticMount[]; compressionCacheDir: string | undefined };
 
 /** The folder of modelship's own package.json, found by walking up: sources and bundled chunks sit at different depths. */
 export const PACKAGE_ROOT = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
@@ -93,6 +106,7 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
   return {
     modelRepository: resolve(o.modelRepository ?? join(PACKAGE_ROOT, 'models', 'repository')),
     mounts,
+    compressionCacheDir: o.compression === false ? undefined : resolve(o.compression?.cacheDir ?? join(tmpdir(), 'modelship-static-cache')),
     token: o.token,
     cors: o.cors ?? { origins: '*' },
     crossOriginIsolation: o.crossOriginIsolation ?? false,
@@ -103,6 +117,9 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
     intraOpNumThreads: o.intraOpNumThreads,
     graphOptimizationLevel: o.graphOptimizationLevel,
     maxBodyBytes: o.maxBodyBytes ?? 64 * 1024 * 1024,
+    maxBufferedBodyBytes: o.maxBufferedBodyBytes ?? 256 * 1024 * 1024,
+    retryAfterSeconds: o.retryAfterSeconds ?? 1,
+    repositoryPollSecs: o.repositoryPollSecs ?? 0,
     requestTimeoutMs: o.requestTimeoutMs ?? 30_000,
     inferTimeoutMs: o.inferTimeoutMs ?? 30_000,
     shutdownTimeoutMs: o.shutdownTimeoutMs ?? 10_000,

@@ -1,14 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { applyCors, preflight, type CorsOptions } from './cors.js';
-import { HttpError, notFound } from './errors.js';
-import type { FeedbackIntake } from './feedback/intake.js';
-import { readBody, sendError, sendJson } from './http.js';
+import { HttpError, isHttpError, notFound } from './errors.js';
+import { readBody, sendError, sendJson, type BodyLimits } from './http.js';
 import type { InferenceService } from './inference.js';
 import type { ServerMetrics } from './metrics.js';
 import type { StaticFiles } from './static.js';
 import * as tf from './tfserving.js';
 import * as v2 from './v2.js';
+import * as repositoryApi from './v2-repository.js';
 
 export interface RouterContext {
   service: InferenceService;
@@ -17,17 +17,21 @@ export interface RouterContext {
   cors: CorsOptions | false;
   crossOriginIsolation: boolean;
   authorize: (req: IncomingMessage) => void;
-  maxBodyBytes: number;
+  body: BodyLimits;
   version: string;
   isClosing: () => boolean;
   isReady: () => boolean;
-  /** `POST /feedback`, present when the server has a data directory. */
-  feedback?: FeedbackIntake;
+  /**
+   * More routes (e.g. a monitoring endpoint), tried after the protocol routes and before static
+   * files; `handle` returns false when the path is not its own.
+   */
+  routes?: ReadonlyArray<{ name: string; handle: (req: IncomingMessage, res: ServerResponse, pathname: string) => Promise<boolean> }>;
 }
 
-type Route = 'v2' | 'v1' | 'metrics' | 'static' | 'options' | 'feedback' | 'other';
+type Route = 'v2' | 'v1' | 'metrics' | 'static' | 'options' | 'other' | string;
 
-const V2_MODEL = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(?:\/(ready|infer))?$/;
+const V2_MODEL = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(?:\/(ready|infer|stats))?$/;
+const V2_REPOSITORY_MODEL = /^\/v2\/repository\/models\/([^/]+)\/(load|unload)$/;
 const V1_MODEL = /^\/v1\/models\/([^/:]+)(?:\/versions\/([^/:]+))?(:predict)?$/;
 
 function decode(segment: string | undefined): string | undefined {
@@ -90,14 +94,11 @@ export function createRouter(ctx: RouterContext): (req: IncomingMessage, res: Se
         res.end(text);
         return;
       }
-      if (pathname === '/feedback' && ctx.feedback) {
-        route = 'feedback';
-        return ctx.feedback.handle(req, res, ctx.authorize);
+      for (const r of ctx.routes ?? []) {
+        route = r.name;
+        if (await r.handle(req, res, pathname)) return;
       }
-      if (pathname === '/feedback/summary' && ctx.feedback) {
-        route = 'feedback';
-        return ctx.feedback.summary(req, res, ctx.authorize);
-      }
+      route = 'other';
       const mount = ctx.files?.match(pathname);
       if (mount && ctx.files) {
         route = 'static';
@@ -105,7 +106,11 @@ export function createRouter(ctx: RouterContext): (req: IncomingMessage, res: Se
       }
       throw notFound('not found');
     };
-    handle().catch((err: unknown) => sendError(req, res, err));
+    handle().catch((err: unknown) => {
+      // Queue rejections are counted by the inference service; a body refused for memory never reaches it.
+      if (isHttpError(err) && err.overload === 'body_memory') ctx.metrics?.rejected('body_memory');
+      sendError(req, res, err);
+    });
   };
 }
 
@@ -124,6 +129,22 @@ async function handleV2(ctx: RouterContext, req: IncomingMessage, res: ServerRes
     method(req, 'GET');
     return sendJson(res, 200, v2.serverMetadata(ctx.version));
   }
+  if (pathname === '/v2/models/stats') {
+    method(req, 'GET');
+    return sendJson(res, 200, ctx.service.stats());
+  }
+  if (pathname === '/v2/repository/index') {
+    method(req, 'POST');
+    const body = await readBody(req, res, ctx.body);
+    return sendJson(res, 200, await repositoryApi.index(ctx.service.repository, body));
+  }
+  const r = V2_REPOSITORY_MODEL.exec(pathname);
+  if (r) {
+    method(req, 'POST');
+    const body = await readBody(req, res, ctx.body);
+    await repositoryApi.control(ctx.service.repository, decode(r[1])!, r[2] as 'load' | 'unload', body);
+    return sendJson(res, 200, {});
+  }
   const m = V2_MODEL.exec(pathname);
   if (!m) throw notFound(`unknown endpoint ${pathname}`);
   const name = decode(m[1])!;
@@ -134,13 +155,17 @@ async function handleV2(ctx: RouterContext, req: IncomingMessage, res: ServerRes
     const r = v2.modelReady(repo, name, version);
     return sendJson(res, r.ready ? 200 : 503, r);
   }
+  if (m[3] === 'stats') {
+    method(req, 'GET');
+    return sendJson(res, 200, ctx.service.stats(name, version));
+  }
   if (m[3] === undefined) {
     method(req, 'GET');
     return sendJson(res, 200, v2.modelMetadata(repo, name, version));
   }
   method(req, 'POST');
-  repo.resolve(name, version); // 404 before reading a large body for a model that does not exist
-  const body = await readBody(req, ctx.maxBodyBytes);
+  ctx.service.admit(name, version, startedAt); // 404 or a full queue's 503 before reading the body
+  const body = await readBody(req, res, ctx.body);
   const out = await v2.infer(ctx.service, req, body, name, version, startedAt);
   res.writeHead(200, out.headers);
   res.end(out.body);
@@ -157,7 +182,7 @@ async function handleV1(ctx: RouterContext, req: IncomingMessage, res: ServerRes
     return sendJson(res, 200, tf.modelStatus(ctx.service.repository, name, version));
   }
   method(req, 'POST');
-  ctx.service.repository.resolve(name, version);
-  const body = await readBody(req, ctx.maxBodyBytes);
+  ctx.service.admit(name, version, startedAt);
+  const body = await readBody(req, res, ctx.body);
   sendJson(res, 200, await tf.predict(ctx.service, body, name, version, startedAt));
 }

@@ -2,6 +2,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createBearerAuth } from './auth.js';
 import { FeedbackIntake } from './feedback/intake.js';
+import { BodyBudget } from './body-budget.js';
 import { createGrpcServer, type GrpcInferenceServer } from './grpc/server.js';
 import { InferenceService } from './inference.js';
 import { ServerMetrics } from './metrics.js';
@@ -9,12 +10,15 @@ import { resolveOptions, type ServerOptions } from './options.js';
 import { ModelRepository } from './repository.js';
 import { createRouter } from './router.js';
 import { StaticFiles } from './static.js';
+import { CompressedVariants } from './static-compression.js';
 
 export const SERVER_VERSION = '0.1.0';
 
 export interface ModelshipServer {
   readonly http: Server;
   readonly repository: ModelRepository;
+  /** The protocol-independent inference path, for other front ends (e.g. gRPC) on the same batcher. */
+  readonly service: InferenceService;
   readonly metrics: ServerMetrics | undefined;
   /** Settles when every model version has loaded or failed to load. */
   readonly loaded: Promise<void>;
@@ -33,35 +37,39 @@ export function createServer(options: ServerOptions = {}): ModelshipServer {
   const repository = new ModelRepository(o.modelRepository, {
     graphOptimizationLevel: o.graphOptimizationLevel,
     intraOpNumThreads: o.intraOpNumThreads,
-  });
+    instances: o.instances,
+  }, o.log);
   const metrics = o.metrics ? new ServerMetrics() : undefined;
   // Without /metrics the counters still need a sink; a private registry nobody reads costs little.
-  const service = new InferenceService(repository, metrics ?? new ServerMetrics(), {
+  const sink = metrics ?? new ServerMetrics();
+  const service = new InferenceService(repository, sink, {
     batching: o.batching,
     maxBatchSize: o.maxBatchSize,
     maxQueueDelayUs: o.maxQueueDelayUs,
-    instances: o.instances,
     inferTimeoutMs: o.inferTimeoutMs,
+    retryAfterSeconds: o.retryAfterSeconds,
   });
   let isLoaded = false;
   let closing: Promise<void> | undefined;
+  let poll: NodeJS.Timeout | undefined;
   const loaded = repository.load().then(() => {
     isLoaded = true;
     for (const p of repository.problems) o.log(`model ${p.model}: ${p.message}`);
+    if (o.repositoryPollSecs > 0 && closing === undefined) poll = startPolling(repository, o.repositoryPollSecs * 1000, () => closing !== undefined);
   });
 
   const feedback = o.feedback ? new FeedbackIntake(o.feedback) : undefined;
   const authorize = createBearerAuth(o.token);
   const isReady = (): boolean => isLoaded && closing === undefined && repository.allReady;
   const router = createRouter({
-    feedback,
+    routes: feedback ? [feedback.route(authorize)] : undefined,
     service,
     metrics,
-    files: o.mounts.length > 0 ? new StaticFiles(o.mounts) : undefined,
+    files: o.mounts.length > 0 ? new StaticFiles(o.mounts, o.compressionCacheDir === undefined ? undefined : new CompressedVariants(o.compressionCacheDir)) : undefined,
     cors: o.cors,
     crossOriginIsolation: o.crossOriginIsolation,
     authorize,
-    maxBodyBytes: o.maxBodyBytes,
+    body: { maxBytes: o.maxBodyBytes, budget: new BodyBudget(o.maxBufferedBodyBytes, (n) => sink.buffered(n)), retryAfterSeconds: o.retryAfterSeconds },
     version: SERVER_VERSION,
     isClosing: () => closing !== undefined,
     isReady,
@@ -103,6 +111,7 @@ export function createServer(options: ServerOptions = {}): ModelshipServer {
     });
 
   const shutdown = async (): Promise<void> => {
+    clearTimeout(poll);
     const closed = new Promise<void>((resolve) => http.close(() => resolve()));
     http.closeIdleConnections();
     const grpcClosed = grpc?.close(o.shutdownTimeoutMs);
@@ -127,6 +136,7 @@ export function createServer(options: ServerOptions = {}): ModelshipServer {
   return {
     http,
     repository,
+    service,
     metrics,
     loaded,
     get inFlight() {
@@ -136,4 +146,15 @@ export function createServer(options: ServerOptions = {}): ModelshipServer {
     listenGrpc,
     close: () => (closing ??= shutdown()),
   };
+}
+
+/** One poll at a time: the next is scheduled when the previous has finished. */
+function startPolling(repository: ModelRepository, everyMs: number, stopped: () => boolean): NodeJS.Timeout {
+  const timer: NodeJS.Timeout = setTimeout(function tick() {
+    void repository.poll().finally(() => {
+      if (!stopped()) timer.refresh();
+    });
+  }, everyMs);
+  timer.unref();
+  return timer;
 }

@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, isAbsolute, join, relative, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { HttpError } from './errors.js';
+import { isCompressible, negotiate, type CompressedVariants } from './static-compression.js';
 
 /**
  * Static files with strong content ETags, conditional GET, single-range requests and
@@ -57,7 +58,8 @@ interface Validator {
 export class StaticFiles {
   private readonly etags = new Map<string, Validator>();
 
-  constructor(private readonly mounts: StaticMount[]) {
+  /** `variants`: compressed representations (brotli, gzip) by content negotiation; undefined serves files as they are. */
+  constructor(private readonly mounts: StaticMount[], readonly variants?: CompressedVariants) {
     // Longest prefix first so '/models/' wins over '/'; a single-file mapping wins over its prefix.
     this.mounts = [...mounts].sort((a, b) => b.prefix.length - a.prefix.length || Number(!!b.only) - Number(!!a.only));
   }
@@ -88,8 +90,27 @@ export class StaticFiles {
     const [realFile, realRoot] = await Promise.all([realpath(file), realpath(mount.root)]);
     if (!realFile.startsWith(realRoot + sep)) throw new HttpError('FORBIDDEN', 'path escapes the static root');
 
-    const etag = await this.etag(file, info.size, info.mtimeMs);
+    const identityEtag = await this.etag(file, info.size, info.mtimeMs);
     const relPath = relative(mount.root, file).split(sep).join('/');
+    // The representation to send: the file, or a compressed variant the client accepts. A Range
+    // request always gets the file itself, so byte offsets mean the same thing across requests.
+    let source = { path: file, size: info.size, etag: identityEtag };
+    const compressible = this.variants !== undefined && isCompressible(file);
+    if (compressible) {
+      const vary = res.getHeader('Vary');
+      res.setHeader('Vary', vary ? `${String(vary)}, Accept-Encoding` : 'Accept-Encoding');
+    }
+    if (compressible && req.headers.range === undefined) {
+      for (const enc of negotiate(req.headers['accept-encoding'])) {
+        const v = await this.variants!.get(file, info.size, info.mtimeMs, identityEtag.slice(1, -1), enc);
+        if (!v) continue;
+        // Each representation has its own strong ETag (RFC 9110 §8.8.3).
+        source = { path: v.path, size: v.size, etag: `"${identityEtag.slice(1, -1)}.${enc}"` };
+        res.setHeader('Content-Encoding', enc);
+        break;
+      }
+    }
+    const etag = source.etag;
     const headers: Record<string, string> = {
       'Content-Type': contentType(file),
       ETag: etag,
@@ -105,20 +126,21 @@ export class StaticFiles {
       res.end();
       return;
     }
-    const range = selectRange(req, etag, info.size);
+    const size = source.size;
+    const range = selectRange(req, etag, size, compressible ? identityEtag : undefined);
     if (range === 'unsatisfiable') {
-      throw new HttpError('RANGE_NOT_SATISFIABLE', 'range not satisfiable', { headers: { 'Content-Range': `bytes */${info.size}` } });
+      throw new HttpError('RANGE_NOT_SATISFIABLE', 'range not satisfiable', { headers: { 'Content-Range': `bytes */${size}` } });
     }
-    const [start, end] = range ?? [0, info.size - 1];
-    const length = info.size === 0 ? 0 : end - start + 1;
+    const [start, end] = range ?? [0, size - 1];
+    const length = size === 0 ? 0 : end - start + 1;
     res.setHeader('Content-Length', String(length));
-    if (range) res.setHeader('Content-Range', `bytes ${start}-${end}/${info.size}`);
+    if (range) res.setHeader('Content-Range', `bytes ${start}-${end}/${size}`);
     res.writeHead(range ? 206 : 200);
     if (req.method === 'HEAD' || length === 0) {
       res.end();
       return;
     }
-    await pipeline(createReadStream(file, { start, end }), res);
+    await pipeline(createReadStream(source.path, { start, end }), res);
   }
 
   /** Strong ETag from the SHA-256 of the content, cached per (path, size, mtime). */
@@ -161,6 +183,18 @@ function redirect(res: ServerResponse, location: string): void {
   res.end();
 }
 
+/**
+ * A Range request is always served from the file itself. A client that downloaded a compressed
+ * variant (ETag `"<hash>.br"`) and resumes it counts the bytes it decoded, which are offsets into
+ * the file, so If-Range naming any variant of the same content matches (browsers decode
+ * `Content-Encoding` transparently, and modelship's resumable download relies on it).
+ */
+function sameContent(ifRange: string, identityEtag: string | undefined): boolean {
+  if (identityEtag === undefined) return false;
+  const hash = identityEtag.slice(1, -1);
+  return ifRange === `"${hash}.br"` || ifRange === `"${hash}.gzip"`;
+}
+
 const opaque = (tag: string): string => tag.trim().replace(/^W\//, '');
 
 /** If-None-Match uses the weak comparison (RFC 9110 §13.1.2). */
@@ -175,11 +209,11 @@ function noneMatch(header: string | undefined, etag: string): boolean {
  * that is not a strong match of the current ETag (dates included), several ranges, or a
  * header we cannot parse (RFC 9110 lets a server ignore those).
  */
-function selectRange(req: IncomingMessage, etag: string, size: number): [number, number] | 'unsatisfiable' | undefined {
+function selectRange(req: IncomingMessage, etag: string, size: number, identityOfVariants?: string): [number, number] | 'unsatisfiable' | undefined {
   const header = req.headers.range;
   if (header === undefined) return undefined;
   const ifRange = req.headers['if-range'];
-  if (ifRange !== undefined && String(ifRange).trim() !== etag) return undefined;
+  if (ifRange !== undefined && String(ifRange).trim() !== etag && !sameContent(String(ifRange).trim(), identityOfVariants)) return undefined;
   const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!m || (m[1] === '' && m[2] === '')) return undefined;
   let start: number;

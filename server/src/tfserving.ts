@@ -1,5 +1,6 @@
 import { elementCount, fromJson, toJson, type TypedArray } from './datatypes.js';
 import { badRequest, HttpError } from './errors.js';
+import { parseJson } from './json.js';
 import type { Tensor } from './executor.js';
 import type { InferenceService } from './inference.js';
 import type { ModelRepository, ModelVersion } from './repository.js';
@@ -47,12 +48,7 @@ export async function predict(
 }
 
 async function predictResolved(service: InferenceService, v: ModelVersion, body: Buffer, startedAt: number): Promise<unknown> {
-  let json: unknown;
-  try {
-    json = JSON.parse(body.toString('utf8'));
-  } catch (err) {
-    throw badRequest(`malformed JSON in request body: ${(err as Error).message}`);
-  }
+  const json = parseJson(body, 'request body');
   if (!isObject(json)) throw badRequest('the predict request must be a JSON object');
   const row = json.instances !== undefined;
   if (row === (json.inputs !== undefined)) throw badRequest('give exactly one of "instances" or "inputs"');

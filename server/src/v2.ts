@@ -73,7 +73,7 @@ function decodeInput(input: RequestInput, cursor: BinaryCursor): Tensor {
 }
 
 export function serverMetadata(version: string): unknown {
-  return { name: 'modelship', version, extensions: ['binary_tensor_data'] };
+  return { name: 'modelship', version, extensions: ['binary_tensor_data', 'statistics', 'model_repository'] };
 }
 
 export function modelMetadata(repo: ModelRepository, name: string, version: string | undefined): unknown {

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { DynamicBatcher } from '../src/batcher.js';
+import { NO_QUEUE_POLICY } from '../src/config-scheduling.js';
+import type { Tensor } from '../src/executor.js';
+import { ModelInstance } from '../src/instances/instance.js';
 import { argmax, digit, jsonInfer, MNIST_DIR, metric, start } from './helpers.js';
 
 const N = 24;
@@ -72,20 +74,20 @@ describe('dynamic batching', () => {
   });
 
   it('waits a sub-millisecond max_queue_delay as configured, not a whole timer tick', async () => {
-    const session = await ort.InferenceSession.create(join(MNIST_DIR, '1', 'model.onnx'), { intraOpNumThreads: 1 });
-    const batcher = new DynamicBatcher(session, { maxBatchSize: 64, maxQueueDelayUs: 300, preferredBatchSizes: [], instances: 1 }, () => {});
+    const instance = await ModelInstance.start({ modelPath: join(MNIST_DIR, '1', 'model.onnx'), graphOptimizationLevel: 'all', intraOpNumThreads: 1, nice: 0 });
+    const batcher = new DynamicBatcher([instance], { coalesce: true, maxBatchSize: 64, maxQueueDelayUs: 300, preferredBatchSizes: [], queuePolicy: NO_QUEUE_POLICY, retryAfterSeconds: 1 }, () => {});
     try {
       const d = await digit(7);
-      const input = { name: 'input', datatype: 'FP32' as const, shape: [1, 1, 28, 28], data: d.pixels };
+      const input = (): Tensor => ({ name: 'input', datatype: 'FP32', shape: [1, 1, 28, 28], data: d.pixels.slice() });
       const waits: number[] = [];
-      for (let i = 0; i < 15; i++) waits.push((await batcher.infer([input], 1, performance.now() + 5000)).queueUs);
+      for (let i = 0; i < 15; i++) waits.push((await batcher.infer([input()], 1, performance.now() + 5000)).queueNs / 1000);
       waits.sort((a, b) => a - b);
       assert.ok(waits[0]! >= 300, `a lone request must wait the whole delay, waited ${waits[0]} µs`);
       // Node's setTimeout would make every wait >= 1000 µs.
       assert.ok(waits[7]! < 900, `median wait ${waits[7]} µs for a 300 µs delay`);
     } finally {
       await batcher.drain();
-      await session.release();
+      await instance.release();
     }
   });
 });

@@ -117,6 +117,10 @@ describe('cli', () => {
     assert.equal(d.port, 7070);
     assert.equal(d.host, '127.0.0.1');
     assert.equal(parseCli(['serve'], {}).port, 8080);
+    const polled = parseCli(['serve', '--repository-poll-secs', '5', '--max-buffered-bytes', '1048576'], {});
+    assert.equal(polled.options.repositoryPollSecs, 5);
+    assert.equal(polled.options.maxBufferedBodyBytes, 1048576);
+    assert.throws(() => parseCli(['serve', '--repository-poll-secs', 'soon'], {}), CliUsageError);
     assert.throws(() => parseCli(['run'], {}), CliUsageError);
     assert.throws(() => parseCli(['serve', '--port', 'x'], {}), CliUsageError);
     assert.equal(parseCli(['serve', '--graph-optimization', 'basic'], {}).options.graphOptimizationLevel, 'basic');

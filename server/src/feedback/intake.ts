@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BodyBudget } from '../body-budget.js';
 import { badRequest, HttpError } from '../errors.js';
-import { readBody, sendJson } from '../http.js';
+import { type BodyLimits, readBody, sendJson } from '../http.js';
 import { parseFeedback } from './item.js';
 import { RateLimiter } from './rate-limit.js';
 import { FeedbackStore } from './store.js';
@@ -10,6 +11,8 @@ export interface FeedbackServerOptions {
   dataDir: string;
   /** Largest body accepted; default 64 KiB (one 28×28 item is about 10 KiB of JSON). */
   maxBodyBytes?: number;
+  /** Bytes of feedback bodies buffered at once, across clients (503 past it); default 8 MiB. */
+  maxBufferedBytes?: number;
   /** Sustained requests per minute per client address; default 60. */
   perMinute?: number;
   /** Requests a client may send at once; default 30. */
@@ -21,14 +24,31 @@ export interface FeedbackServerOptions {
 export class FeedbackIntake {
   readonly store: FeedbackStore;
   private readonly limiter: RateLimiter;
-  private readonly maxBodyBytes: number;
+  private readonly body: BodyLimits;
   private readonly clock: () => number;
 
   constructor(options: FeedbackServerOptions) {
     this.store = new FeedbackStore(options.dataDir);
     this.clock = options.clock ?? Date.now;
     this.limiter = new RateLimiter(options.perMinute ?? 60, options.burst ?? 30, this.clock);
-    this.maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
+    // A budget of its own: feedback never takes buffer room from inference requests.
+    this.body = { maxBytes: options.maxBodyBytes ?? 64 * 1024, budget: new BodyBudget(options.maxBufferedBytes ?? 8 * 2 ** 20), retryAfterSeconds: 1 };
+  }
+
+  /** The routes for the server's router: `/feedback` and `/feedback/summary`, behind `authorize`. */
+  route(authorize: (req: IncomingMessage) => void): {
+    name: string;
+    handle: (req: IncomingMessage, res: ServerResponse, pathname: string) => Promise<boolean>;
+  } {
+    return {
+      name: 'feedback',
+      handle: async (req, res, pathname) => {
+        if (pathname === '/feedback') await this.handle(req, res, authorize);
+        else if (pathname === '/feedback/summary') this.summary(req, res, authorize);
+        else return false;
+        return true;
+      },
+    };
   }
 
   /** `GET /feedback/summary?model=NAME`: accuracy on feedback per version and channel, for the promote/rollback decision. */
@@ -49,7 +69,7 @@ export class FeedbackIntake {
     if (wait > 0) throw new HttpError('TOO_MANY_REQUESTS', `too many feedback requests; retry in ${wait} s`, { headers: { 'Retry-After': String(wait) } });
     const type = req.headers['content-type'] ?? '';
     if (!/^application\/json\b/i.test(type)) throw badRequest('Content-Type must be application/json');
-    const body = await readBody(req, this.maxBodyBytes);
+    const body = await readBody(req, res, this.body);
     let parsed: unknown;
     try {
       parsed = JSON.parse(body.toString('utf8'));

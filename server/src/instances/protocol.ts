@@ -1,0 +1,48 @@
+import type { Datatype, TypedArray } from '../datatypes.js';
+
+/**
+ * Messages between the event loop and one model-instance worker (instances/worker.ts).
+ * Tensor buffers are transferred, not copied, in both directions (see instance.ts).
+ */
+
+export interface WireTensor {
+  name: string;
+  datatype: Datatype;
+  shape: number[];
+  data: TypedArray;
+}
+
+/** workerData of an instance worker. */
+export interface InstanceInit {
+  modelPath: string;
+  graphOptimizationLevel: 'disabled' | 'basic' | 'extended' | 'all';
+  intraOpNumThreads: number | undefined;
+  /** Added to the instance thread's nice value (Linux), so compute yields to the event loop. */
+  nice: number;
+}
+
+export type ToInstance = { type: 'run'; id: number; inputs: WireTensor[] } | { type: 'release' };
+
+/** Durations of one execution inside the instance, nanoseconds (Triton's compute_input/infer/output). */
+export interface ComputeTimes {
+  inputNs: number;
+  inferNs: number;
+  outputNs: number;
+}
+
+export type FromInstance =
+  | { type: 'ready'; inputNames: string[]; outputNames: string[] }
+  | { type: 'load-failed'; message: string }
+  | { type: 'result'; id: number; outputs: WireTensor[]; times: ComputeTimes }
+  | { type: 'run-failed'; id: number; message: string }
+  | { type: 'released' };
+
+/** The transfer list of tensors whose typed arrays own their whole buffer; views into shared buffers are copied. */
+export function transferables(tensors: readonly WireTensor[]): ArrayBuffer[] {
+  const seen = new Set<ArrayBuffer>();
+  for (const t of tensors) {
+    const buf = t.data.buffer;
+    if (buf instanceof ArrayBuffer && t.data.byteOffset === 0 && t.data.byteLength === buf.byteLength) seen.add(buf);
+  }
+  return [...seen];
+}

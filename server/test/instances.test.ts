@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { describe, it } from 'node:test';
+import { MLP_NAME, writeMlpRepository } from '../../bench/mlp-model.js';
+import { ModelInstance } from '../src/instances/instance.js';
+import { argmax, binaryBody, bytesOf, digit, MNIST_DIR, start, tempDir } from './helpers.js';
+
+/** A batch-64 binary request for the benchmark MLP (784 → 3×2048 → 10, ~19 ms per batch-64 run in-process). */
+function mlpBatch64(): { body: Uint8Array<ArrayBuffer>; headers: Record<string, string> } {
+  const x = new Float32Array(64 * 784).map((_, i) => (i % 97) / 97);
+  return binaryBody(
+    { inputs: [{ name: 'input', shape: [64, 1, 28, 28], datatype: 'FP32', parameters: { binary_data_size: x.byteLength } }], outputs: [{ name: 'logits', parameters: { binary_data: true } }] },
+    bytesOf(x),
+  );
+}
+
+describe('model instances on worker threads', () => {
+  it('answers a health probe within 50 ms while batch-64 MLP runs are in progress (issue 10 item 15)', async () => {
+    const tmp = tempDir('mlp');
+    const s = await start({ modelRepository: writeMlpRepository(tmp.dir), intraOpNumThreads: 1 });
+    try {
+      const req = mlpBatch64();
+      const infer = (): Promise<Response> => fetch(`${s.url}/v2/models/${MLP_NAME}/infer`, { method: 'POST', body: req.body, headers: req.headers });
+      assert.equal((await infer()).status, 200); // warm
+      let stop = false;
+      let done = 0;
+      const loader = async (): Promise<void> => {
+        while (!stop) {
+          const res = await infer();
+          assert.equal(res.status, 200);
+          await res.arrayBuffer();
+          done++;
+        }
+      };
+      const h = monitorEventLoopDelay({ resolution: 1 });
+      h.enable();
+      const elu0 = performance.eventLoopUtilization();
+      const loaders = Array.from({ length: 4 }, loader);
+      const probes: number[] = [];
+      // At least 3 s and 8 executions (a loaded machine computes slowly), at most 20 s.
+      const started = performance.now();
+      const more = (): boolean => performance.now() - started < 3000 || (done < 8 && performance.now() - started < 20_000);
+      while (more()) {
+        const t = performance.now();
+        const res = await fetch(`${s.url}/v2/health/ready`);
+        await res.arrayBuffer();
+        assert.equal(res.status, 200);
+        probes.push(performance.now() - t);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      stop = true;
+      await Promise.all(loaders);
+      const loopMax = h.max / 1e6;
+      const elu = performance.eventLoopUtilization(elu0).utilization;
+      h.disable();
+      probes.sort((a, b) => a - b);
+      const at = (q: number): number => probes[Math.min(probes.length - 1, Math.floor(probes.length * q))]!;
+      const [p50, p90, max] = [at(0.5), at(0.9), probes[probes.length - 1]!];
+      const stats = (await (await fetch(`${s.url}/v2/models/${MLP_NAME}/stats`)).json()).model_stats[0];
+      const inferMs = stats.inference_stats.compute_infer.ns / stats.inference_stats.compute_infer.count / 1e6;
+      console.log(`health probes during MLP batch-64 load: ${probes.length} probes, p50 ${p50.toFixed(2)} ms, p90 ${p90.toFixed(2)} ms, max ${max.toFixed(2)} ms (event-loop delay max ${loopMax.toFixed(1)} ms, utilization ${elu.toFixed(2)}); ${done} batch-64 requests, mean compute_infer ${inferMs.toFixed(1)} ms`);
+      assert.ok(done >= 4, `the load must really run (${done} requests)`);
+      assert.ok(inferMs > 5, 'each MLP execution keeps an instance busy for several ms');
+      // With session.run on the event loop, four clients keep the loop busy nearly all the time
+      // (utilization ≈ 1) and a probe waits for half a run on average. Here the loop is mostly
+      // idle. The slowest probes on a shared, oversubscribed 2-core machine are the OS not
+      // scheduling the thread at all (event-loop delay shows the same stall), so the 50 ms bound
+      // is asserted on the typical probe, and the loop's own busy share is asserted directly.
+      assert.ok(elu < 0.75, `the event loop is not held by compute under load (utilization ${elu.toFixed(2)})`);
+      assert.ok(p50 < 50, `a health probe is answered within 50 ms (median ${p50.toFixed(1)} ms, p90 ${p90.toFixed(1)} ms)`);
+      assert.ok(p50 < inferMs / 2, `the median probe (${p50.toFixed(1)} ms) does not wait for compute (${inferMs.toFixed(1)} ms per run)`);
+    } finally {
+      await s.close();
+      tmp.remove();
+    }
+  });
+
+  it('moves tensors to and from an instance by transfer, not copy; a released instance refuses runs', async () => {
+    const instance = await ModelInstance.start({ modelPath: join(MNIST_DIR, '1', 'model.onnx'), graphOptimizationLevel: 'all', intraOpNumThreads: 1, nice: 0 });
+    try {
+      const d = await digit(2);
+      const input = { name: 'input', datatype: 'FP32' as const, shape: [1, 1, 28, 28], data: d.pixels.slice() };
+      const run = instance.run([input]);
+      assert.equal(input.data.buffer.byteLength, 0, 'the input buffer was transferred (detached here)');
+      const { outputs, times } = await run;
+      assert.equal(argmax(outputs[0]!.data as Float32Array), 2);
+      assert.ok(times.inferNs > 0);
+      // A view into a larger buffer (e.g. a request body) is copied, never detached from under its owner.
+      const body = new Float32Array(784 * 2);
+      body.set(d.pixels, 784);
+      await instance.run([{ ...input, data: body.subarray(784) }]);
+      assert.equal(body.buffer.byteLength, 784 * 2 * 4);
+    } finally {
+      await instance.release();
+    }
+    assert.equal(instance.alive, false);
+    await assert.rejects(instance.run([]), /released/);
+  });
+
+  it('a version whose instances all died is unready with the reason; the load API brings it back', async () => {
+    const tmp = tempDir('dead');
+    const base = readFileSync(join(MNIST_DIR, 'config.pbtxt'), 'utf8').replace(/name: "[^"]*"/, 'name: "m"');
+    mkdirSync(join(tmp.dir, 'm', '1'), { recursive: true });
+    copyFileSync(join(MNIST_DIR, '1', 'model.onnx'), join(tmp.dir, 'm', '1', 'model.onnx'));
+    writeFileSync(join(tmp.dir, 'm', 'config.pbtxt'), `${base}\ninstance_group [ { count: 1 kind: KIND_CPU } ]\n`);
+    const s = await start({ modelRepository: tmp.dir });
+    try {
+      const body = JSON.stringify({ inputs: [{ name: 'input', shape: [1, 1, 28, 28], datatype: 'FP32', data: Array.from((await digit(6)).pixels) }] });
+      const infer = (): Promise<Response> => fetch(`${s.url}/v2/models/m/infer`, { method: 'POST', body });
+      assert.equal((await infer()).status, 200);
+      // Fault injection: the instance's worker thread ends as a crash would end it.
+      const instance = s.server.repository.resolve('m', '1').instances[0]!;
+      await (instance as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+      assert.equal(instance.alive, false);
+      const refused = await infer();
+      assert.equal(refused.status, 503);
+      assert.match((await refused.json()).error, /every instance died/);
+      assert.equal((await fetch(`${s.url}/v2/models/m/ready`)).status, 503);
+      assert.equal((await fetch(`${s.url}/v2/health/ready`)).status, 503);
+      assert.equal((await fetch(`${s.url}/v2/repository/models/m/load`, { method: 'POST' })).status, 200);
+      assert.equal((await infer()).status, 200);
+      assert.equal((await fetch(`${s.url}/v2/health/ready`)).status, 200);
+    } finally {
+      await s.close();
+      tmp.remove();
+    }
+  });
+
+  it('starts instance_group count instances per version and refuses KIND_GPU', async () => {
+    const tmp = tempDir('instances');
+    const base = readFileSync(join(MNIST_DIR, 'config.pbtxt'), 'utf8');
+    const model = (name: string, extra: string): void => {
+      mkdirSync(join(tmp.dir, name, '1'), { recursive: true });
+      copyFileSync(join(MNIST_DIR, '1', 'model.onnx'), join(tmp.dir, name, '1', 'model.onnx'));
+      writeFileSync(join(tmp.dir, name, 'config.pbtxt'), `${base.replace(/name: "[^"]*"/, `name: "${name}"`)}\n${extra}\n`);
+    };
+    model('three', 'instance_group [ { count: 3 kind: KIND_CPU } ]');
+    model('default', '');
+    model('gpu', 'instance_group [ { count: 1 kind: KIND_GPU } ]');
+    const s = await start({ modelRepository: tmp.dir });
+    try {
+      const count = (name: string): number => s.server.repository.resolve(name, '1').instances.length;
+      assert.equal(count('three'), 3);
+      assert.equal(count('default'), 2, "Triton's default for onnxruntime on CPU");
+      assert.equal((await fetch(`${s.url}/v2/models/gpu/ready`)).status, 404);
+      assert.match(s.server.repository.problems.map((p) => p.message).join('\n'), /KIND_GPU is not available/);
+    } finally {
+      await s.close();
+      tmp.remove();
+    }
+  });
+});
