@@ -98,8 +98,9 @@ describe("Triton's model repository extension", () => {
 
   it('polling picks up a new version folder and a config change; an in-flight request finishes on its version', async () => {
     const tmp = tempDir('repo-poll');
-    // A 1.5 s queue delay holds a lone request in flight while the model is reloaded under it.
-    const slow = mnistConfig('m', 'instance_group [ { count: 1 kind: KIND_CPU } ]', [[/max_queue_delay_microseconds: 0/, 'max_queue_delay_microseconds: 1500000']]);
+    // A 6 s queue delay holds a lone request in flight while the model is reloaded under it (loading the new
+    // version's instance thread can take seconds on a loaded machine).
+    const slow = mnistConfig('m', 'instance_group [ { count: 1 kind: KIND_CPU } ]', [[/max_queue_delay_microseconds: 0/, 'max_queue_delay_microseconds: 6000000']]);
     writeMnistModel(tmp.dir, 'm', ['1'], slow);
     const s = await start({ modelRepository: tmp.dir, repositoryPollSecs: 0.3 });
     try {
