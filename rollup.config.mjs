@@ -2,6 +2,9 @@ import commonjs from '@rollup/plugin-commonjs';
 import nodeResolve from '@rollup/plugin-node-resolve';
 import typescript from '@rollup/plugin-typescript';
 import { dts } from 'rollup-plugin-dts';
+import { readFileSync } from 'node:fs';
+
+const PACKAGE_VERSION = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')).version;
 
 const ts = () =>
   typescript({
@@ -24,6 +27,8 @@ export default [
     // The library and its worker. The worker is an entry of its own, so that
     // `new URL('./worker.js', import.meta.url)` in index.js finds it after any bundler copies dist/.
     input: { index: 'src/index.ts', worker: 'src/worker/entry.ts' },
+    // Lazy chunks import the core from index.js itself; 'strict' would move the core into a hashed chunk.
+    preserveEntrySignatures: 'allow-extension',
     output: {
       dir: 'dist',
       format: 'es',
@@ -73,6 +78,43 @@ export default [
         compilerOptions: { noEmit: false, declaration: false, sourceMap: false, outDir: 'dist/bench', types: [] },
       }),
     ],
+  },
+  // React Native: the host page (runs in the WebView over the built library) and the app side.
+  {
+    input: 'src/react-native/host/main.ts',
+    output: {
+      file: 'dist/react-native/host.js',
+      format: 'es',
+      sourcemap: true,
+      paths: { modelship: '../index.js' },
+      banner: `const __MODELSHIP_VERSION__ = ${JSON.stringify(PACKAGE_VERSION)};`,
+    },
+    external: ['modelship'],
+    plugins: [
+      typescript({
+        tsconfig: './tsconfig.json',
+        include: ['src/**/*.ts'],
+        compilerOptions: { noEmit: false, declaration: false, sourceMap: true, outDir: 'dist/react-native', types: [] },
+      }),
+    ],
+  },
+  {
+    input: { 'react-native/index': 'src/react-native/index.ts', 'react-native/client': 'src/react-native/client/index.ts' },
+    output: { dir: 'dist', format: 'es', sourcemap: true, entryFileNames: '[name].js', chunkFileNames: 'react-native/[name]-[hash].js' },
+    external: ['react', 'react-native', 'react-native-webview'],
+    plugins: [
+      typescript({
+        tsconfig: './tsconfig.json',
+        include: ['src/react-native/**/*.ts', 'src/errors.ts'],
+        compilerOptions: { noEmit: false, declaration: false, sourceMap: true, outDir: 'dist', types: [] },
+      }),
+    ],
+  },
+  {
+    input: { 'react-native/index': 'src/react-native/index.ts', 'react-native/client': 'src/react-native/client/index.ts' },
+    output: { dir: 'dist', format: 'es', entryFileNames: '[name].d.ts', chunkFileNames: 'react-native/[name]-[hash].d.ts' },
+    external: ['react', 'react-native', 'react-native-webview'],
+    plugins: [dts({ tsconfig: './tsconfig.json' })],
   },
   {
     // instance-worker: one model instance per worker thread (server/src/instances/spawn.ts finds it next to the bundle).

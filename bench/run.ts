@@ -4,6 +4,7 @@ import { freshProfile, startReferenceServer } from './browser.js';
 import { benchExplain, explainRows } from './explain.js';
 import { NETWORKS, measureLoads } from './load.js';
 import { comparePredict } from './page-scripts.js';
+import { benchReactNative, reactNativeTable } from './react-native.js';
 import { benchVariants } from './variants.js';
 
 const PORT = Number(process.env['BENCH_PORT'] ?? 8392);
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
   const server = await startReferenceServer(PORT, ['--coop-coep']);
   const rows: [string, string, string][] = [];
   const json: Record<string, unknown> = { bench: 'modelship-local', rounds: ROUNDS };
+  let bridge: Awaited<ReturnType<typeof benchReactNative>> = [];
   try {
     for (const network of NETWORKS) {
       const loads = await measureLoads(server.url, MANIFEST, network, ROUNDS);
@@ -44,6 +46,7 @@ async function main(): Promise<void> {
     const explained = await benchExplain(server.url);
     rows.push(...explainRows(explained));
     json['explain'] = explained;
+    bridge = await benchReactNative(server.url);
   } finally {
     await server.stop();
   }
@@ -51,6 +54,7 @@ async function main(): Promise<void> {
   console.log('\nmodelship — headless Chromium, onnxruntime-web wasm (1 thread), fp32 MNIST CNN\n');
   for (const [name, value, note] of rows) console.log(`${name.padEnd(width)}  ${value.padStart(22)}  ${note}`);
   console.log(`\n${JSON.stringify(json)}`);
+  console.log(`\n${reactNativeTable(bridge)}\n\n${JSON.stringify({ bench: 'modelship-react-native', rows: bridge })}`);
   const variants = await benchVariants();
   console.log(`\n${variants.table}\n\n${JSON.stringify({ bench: 'modelship-variants', rows: variants.rows })}`);
 }

@@ -18,7 +18,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MAX_BYTES = 32 * 1024 * 1024; // onnxruntime's wasm is 14 MB; the default limit is 2 MB
 
 /** The demo's shell: every file it needs to start offline. */
-const DEMO_FILES = ['index.html', 'style.css', 'empty.html', 'manifest.webmanifest', 'icons/icon-192.png', 'icons/icon-512.png'];
+const DEMO_FILES = ['index.html', 'style.css', 'empty.html', 'manifest.webmanifest', 'icons/icon-192.png', 'icons/icon-512.png', 'react-native/index.html'];
 /** The wasm of the one runtime the demo runs (onnx-wasm); the WebGPU and tfjs builds stay out. */
 const WASM_FILES = ['ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.mjs'];
 /** Chunks of runtimes the demo does not use: reachable by dynamic import, but not precached. */
@@ -31,7 +31,7 @@ const IMPORT = /(?:\bimport|\bexport)\s*(?:[\w*{}\s,$]*?\bfrom\s*)?["'](\.{1,2}\
  * dynamically, except unused runtimes' chunks. Following imports (rather than globbing chunks/)
  * also leaves out stale chunks of earlier builds, which rollup does not delete.
  */
-export function libraryFiles(distDir, entries = ['index.js', 'worker.js', 'demo/app.js']) {
+export function libraryFiles(distDir, entries = ['index.js', 'worker.js', 'demo/app.js', 'react-native/host.js']) {
   const seen = new Set();
   const visit = (file) => {
     if (seen.has(file) || UNUSED_RUNTIME_CHUNK.test(file)) return;

@@ -10,7 +10,7 @@ const newest = (dir) =>
     return Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
   }, 0);
 
-const built = ['dist/index.js', 'dist/worker.js', 'server/dist/cli.js', 'dist/demo/app.js', 'dist/sw/sw.js', 'wasm/inventory.json'];
+const built = ['dist/index.js', 'dist/worker.js', 'server/dist/cli.js', 'dist/demo/app.js', 'dist/sw/sw.js', 'dist/react-native/host.js', 'wasm/inventory.json'];
 const stale = built.some((file) => !existsSync(file)) || Math.max(newest('src'), newest('demo')) > statSync('dist/index.js').mtimeMs;
 if (stale) {
   const result = spawnSync('npm', ['run', 'build'], { stdio: 'inherit' });

@@ -1,3 +1,5 @@
+import type { ModelshipErrorCode } from './errors.js';
+
 /** A tensor as it crosses every boundary (worker, network): row-major data plus dimensions. */
 export interface TensorBuffer {
   data: Float32Array;
@@ -10,6 +12,16 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
+/** Whether an engine takes calls now; a remote's circuit breaker opens after repeated server faults. */
+export interface EngineHealth {
+  circuit: 'closed' | 'open' | 'half-open';
+  consecutiveFailures: number;
+  lastError?: { code: ModelshipErrorCode; message: string; at: number };
+}
+
+/** Local engines have no circuit: a crash restarts the worker, and the router falls back per call. */
+export const LOCAL_HEALTH: EngineHealth = Object.freeze({ circuit: 'closed', consecutiveFailures: 0 });
+
 /**
  * One interface for every place a model can run: a worker, the current thread, a remote server.
  * The plan swaps engines without the caller noticing.
@@ -17,6 +29,11 @@ export interface RunOptions {
 export interface Engine {
   /** Runtime and execution provider, e.g. `onnx-wasm`, `onnx-webgpu`, `tfjs-cpu`, `remote-v2`. */
   readonly runtime: string;
+  /** The execution provider alone, as the runtime names it: `wasm`, `webgpu`, `webgl`, `cpu`, `v2`, `tfserving`. */
+  readonly executionProvider: string;
+  /** The runtime library's version (`1.30.0`), or the remote protocol's (`v2`). */
+  readonly runtimeVersion: string;
+  health(): EngineHealth;
   run(feeds: TensorMap, options?: RunOptions): Promise<TensorMap>;
   dispose(): Promise<void>;
 }

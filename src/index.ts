@@ -1,4 +1,4 @@
-export { loadModel } from './load-model.js';
+export { loadModel } from './load/load-model.js';
 export type { Model } from './model.js';
 export { ModelshipError, isModelshipError } from './errors.js';
 export type { ModelshipErrorCode, ModelshipErrorOptions, ModelshipWarningCode } from './errors.js';
@@ -21,7 +21,7 @@ export type {
 } from './types.js';
 export type { ExplainOptions, Explanation } from './explain/types.js';
 export type { FeedbackCallOptions, FeedbackItem, FeedbackOptions, FeedbackResult } from './feedback/types.js';
-export type { UpdateResult } from './update/updater.js';
+export type { UpdateResult } from './lifecycle/updater.js';
 export type { Manifest, Variant, ModelFile, GoldenVector, Preprocessing, Channel } from './manifest/types.js';
 export type { KeyValueStore } from './store/key-value-store.js';
 export { createMemoryStore } from './store/memory-store.js';

@@ -1,38 +1,43 @@
 import type { DeviceProfile } from './device/types.js';
 import type { Emitter } from './emitter.js';
-import { explainInput, type RunRows } from './explain/explain.js';
-import { consentRequired, type FeedbackClient } from './feedback/client.js';
+import type { RunRows } from './explain/explain.js';
+import type { FeedbackClient } from './feedback/client.js';
+import { consentRequired } from './feedback/consent.js';
 import { newPredictionId } from './feedback/prediction-id.js';
 import type { FeedbackCallOptions, FeedbackResult } from './feedback/types.js';
 import type { ExplainOptions, Explanation } from './explain/types.js';
 import { checkPredictOptions, checkSubscription, readInputs } from './args/model-args.js';
 import { ModelshipError, asModelshipError } from './errors.js';
 import type { Manifest } from './manifest/types.js';
-import { toBatchTensor, toInputTensor, type ModelInput } from './preprocess/input.js';
-import type { RemoteEngine } from './remote/types.js';
-import type { RemoteOptions } from './route/connect-remote.js';
+import type { ModelInput } from './preprocess/input.js';
+import type { RemoteOptions } from './load/options.js';
 import type { Router } from './route/router.js';
 import type { Slot } from './route/slot.js';
 import type { ModelCache } from './store/model-cache.js';
 import { storageEstimate } from './store/persistence.js';
-import type { ResolvedManifest } from './update/resolve-manifest.js';
-import type { UpdateResult, Updater } from './update/updater.js';
+import type { ResolvedManifest } from './load/resolved-manifest.js';
+import type { UpdateResult, Updater } from './lifecycle/updater.js';
 import { softmax, topK } from './scores.js';
-import type { ModelEvents, ModelInfo, PredictOptions, Prediction } from './types.js';
+import type { ModelEvents, ModelInfo, PredictOptions, Prediction } from './model-types.js';
 
 export interface ModelParts {
   manifestUrl: string;
   router: Router;
-  updater: Updater;
+  /** Creates the updater on first need: the update machinery is a chunk of its own. */
+  lifecycle: () => Promise<Updater>;
+  /** Ends with `dispose()`: aborts fallbacks, background updates and worker restarts still running. */
+  lifetime: AbortController;
   /** How the first version was resolved: its source and rollout channel. */
   resolved: ResolvedManifest;
+  /** Input checks and picture preprocessing: a chunk of its own, requested when the load starts. */
+  preprocess: Promise<typeof import('./preprocess/input.js')>;
   cache: ModelCache | undefined;
   device: DeviceProfile;
   planNotes: string[];
   remote: RemoteOptions | undefined;
   fallbackRoute: 'local' | 'remote' | undefined;
   events: Emitter<ModelEvents>;
-  /** Present when the app configured `feedback`; keeps inputs and sends only with consent. */
+  /** Present when the app configured `feedback` (its own chunk); keeps inputs and sends only with consent. */
   feedback?: FeedbackClient;
 }
 
@@ -41,6 +46,7 @@ const now = (): number => (typeof performance === 'undefined' ? Date.now() : per
 export class Model {
   private disposed = false;
   private storage: ModelInfo['storage'] = { cacheBytes: 0 };
+  private updater: Promise<Updater> | undefined;
 
   constructor(private readonly parts: ModelParts) {
     const refresh = (): void => void this.refreshStorage();
@@ -51,7 +57,13 @@ export class Model {
   /** Revalidates the manifest now and, when it names a newer version, installs it and switches atomically. */
   checkForUpdate(): Promise<UpdateResult> {
     this.assertLive();
-    return this.parts.updater.checkForUpdate();
+    return this.getUpdater().then((updater) => updater.checkForUpdate());
+  }
+
+  /** Installs a version the load found newer than the cached one, while the cached one serves. */
+  installInBackground(next: ResolvedManifest): Promise<UpdateResult> {
+    this.assertLive();
+    return this.getUpdater().then((updater) => updater.checkForUpdate(next));
   }
 
   /**
@@ -60,7 +72,7 @@ export class Model {
    */
   rollback(): Promise<UpdateResult> {
     this.assertLive();
-    return this.parts.updater.rollback();
+    return this.getUpdater().then((updater) => updater.rollback());
   }
 
   /** Re-reads cache usage and the origin's storage estimate into `info().storage`. */
@@ -75,6 +87,7 @@ export class Model {
     this.assertLive();
     const started = now();
     const checked = checkPredictOptions(options);
+    const { toInputTensor } = await this.parts.preprocess;
     const data = readInput(() => toInputTensor(input, this.parts.router.primary.manifest), 'input');
     const [prediction] = await this.runRows(data, 1, started, checked);
     return prediction!;
@@ -87,6 +100,7 @@ export class Model {
     const checked = checkPredictOptions(options);
     const rows = readInputs<ModelInput>(inputs);
     if (rows.length === 0) return [];
+    const { toBatchTensor } = await this.parts.preprocess;
     const batch = readInput(() => toBatchTensor(rows, this.parts.router.primary.manifest), 'inputs');
     return this.runRows(batch.data, rows.length, started, checked);
   }
@@ -94,8 +108,11 @@ export class Model {
   /** What the answer rests on: occlusion sensitivity of the predicted class, all occluded copies in one run (src/explain/). */
   async explain(input: ModelInput, options: ExplainOptions = {}): Promise<Explanation> {
     this.assertLive();
+    // Occlusion is a chunk of its own, requested on the first explain(): predict-only apps never download it.
+    const [{ explainInput }, { toInputTensor }] = await Promise.all([import('./explain/explain.js'), this.parts.preprocess]);
     const manifest = this.parts.router.primary.manifest;
-    return explainInput(toInputTensor(input, manifest), manifest, this.runRaw, options);
+    const data = readInput(() => toInputTensor(input, manifest), 'input');
+    return explainInput(data, manifest, this.runRaw, options);
   }
 
   /**
@@ -117,7 +134,7 @@ export class Model {
     const slot = router.primary;
     const manifest = slot.manifest;
     const remoteSlot = [router.primary, router.secondary].find((candidate) => candidate?.route === 'remote');
-    const health = (remoteSlot?.engine as RemoteEngine | undefined)?.health?.();
+    const health = remoteSlot?.engine.health();
     return {
       name: manifest.name,
       version: manifest.version,
@@ -128,8 +145,8 @@ export class Model {
       labels: [...manifest.labels],
       route: slot.route,
       runtime: slot.engine.runtime,
-      runtimeVersion: slot.runtimeVersion,
-      executionProvider: slot.engine.runtime.split('-').slice(1).join('-'),
+      runtimeVersion: slot.engine.runtimeVersion,
+      executionProvider: slot.engine.executionProvider,
       reason: slot.reason,
       manifestUrl: this.parts.manifestUrl,
       cache: { ...slot.cache },
@@ -152,6 +169,8 @@ export class Model {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    // The model's own work ends here: nothing the load started outlives it, and nothing outlives this.
+    this.parts.lifetime.abort(new ModelshipError('DISPOSED', 'This model was disposed'));
     this.parts.feedback?.dispose();
     await this.parts.router.dispose();
   }
@@ -182,6 +201,11 @@ export class Model {
     const raw = outputs[slot.manifest.outputs[0]!.name]?.data ?? new Float32Array(0);
     return { raw, manifest: slot.manifest, route: slot.route, runtime: slot.engine.runtime };
   };
+
+  private getUpdater(): Promise<Updater> {
+    this.updater ??= this.parts.lifecycle();
+    return this.updater;
+  }
 
   private assertLive(): void {
     if (this.disposed) throw new ModelshipError('DISPOSED', 'This model was disposed; call loadModel again');

@@ -1,4 +1,4 @@
-import type { TopEntry } from './types.js';
+import type { TopEntry } from './model-types.js';
 
 export function softmax(logits: ArrayLike<number>): number[] {
   let max = -Infinity;

@@ -1,7 +1,7 @@
 import type { Engine } from '../engine.js';
 import { ModelshipError } from '../errors.js';
 import type { Manifest } from '../manifest/types.js';
-import { decodeGoldenInputs } from '../plan/golden.js';
+import { decodeGoldenInputs } from '../proof/golden.js';
 
 export interface EngineBenchmark {
   /** Sustained wall time of one batch-1 run: the window's time divided by its runs. */

@@ -1,5 +1,6 @@
 import { ModelshipError, abortError, type ModelshipWarningCode } from '../errors.js';
 import { openStore } from '../store/open-store.js';
+import { consentRequired } from './consent.js';
 import { Outbox } from './outbox.js';
 import { RecentPredictions, type Remembered } from './recent.js';
 import { sendItem, type SendOptions } from './send.js';
@@ -132,12 +133,6 @@ export class FeedbackClient {
     }
     return delivered;
   }
-}
-
-export function consentRequired(): ModelshipError {
-  return new ModelshipError('CONSENT_REQUIRED', 'Feedback needs loadModel(url, { feedback: { endpoint, consent: true } }); nothing was sent', {
-    details: { field: 'feedback.consent' },
-  });
 }
 
 function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {

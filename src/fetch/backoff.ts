@@ -18,18 +18,3 @@ export function backoffDelay(attempt: number, options: BackoffOptions): number {
   const random = options.random ?? Math.random;
   return random() * Math.min(options.capMs, options.baseMs * 2 ** attempt);
 }
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}

@@ -1,5 +1,5 @@
 import { ModelshipError, abortError } from '../errors.js';
-import { sleep } from './backoff.js';
+import { abortableSleep as sleep } from '../abort/sleep.js';
 
 /** What a download failure is, for `downloadVerified`'s retry loop: transient (retry), integrity (never), or the caller's abort. */
 export function integrityError(request: { url: string; sha256: string; expectedBytes: number }, what: string): ModelshipError {

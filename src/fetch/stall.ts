@@ -1,5 +1,5 @@
 import { ModelshipError } from '../errors.js';
-import { anySignal, raceAbort } from '../remote/abort-signals.js';
+import { anySignal, raceAbort } from '../abort/signals.js';
 
 /** No response headers and no body bytes for this long means the transfer is stuck; default 30 s. */
 export const DEFAULT_STALL_TIMEOUT_MS = 30_000;

@@ -1,10 +1,10 @@
 import { ModelshipError, abortError } from '../errors.js';
-import { DEFAULT_BACKOFF, backoffDelay, isRetryableStatus, sleep, type BackoffOptions } from '../fetch/backoff.js';
+import { abortableSleep as sleep } from '../abort/sleep.js';
+import { DEFAULT_BACKOFF, backoffDelay, isRetryableStatus, type BackoffOptions } from '../fetch/backoff.js';
 import { DEFAULT_STALL_TIMEOUT_MS, StallGuard } from '../fetch/stall.js';
-import { checkManifestUrls, type AllowedOrigins } from './confine.js';
-import { DEFAULT_LIMITS, type ManifestLimits } from './limits.js';
+import type { AllowedOrigins } from './confine.js';
+import { DEFAULT_LIMITS, type ManifestLimits } from './default-limits.js';
 import type { Manifest } from './types.js';
-import { validateManifest } from './validate.js';
 
 export interface LoadedManifest {
   manifest: Manifest;
@@ -55,6 +55,11 @@ export async function fetchManifest(manifestUrl: string, options: FetchManifestO
   const limits = options.limits ?? DEFAULT_LIMITS;
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+  // The compiled schema validator (~55 KB) is a chunk of its own, fetched while the manifest is.
+  const validator = import('./validate.js');
+  validator.catch(() => undefined);
+  const confinement = import('./confine.js');
+  confinement.catch(() => undefined);
   for (let attempt = 0; ; attempt++) {
     if (options.signal?.aborted) throw abortError(options.signal);
     let response: Response | undefined;
@@ -65,8 +70,9 @@ export async function fetchManifest(manifestUrl: string, options: FetchManifestO
       guard.touch();
       if (response.status === 304 && options.etag) return { notModified: true, url, etag: response.headers.get('etag') ?? options.etag };
       if (response.ok) {
-        const loaded = parse(url, response, await readText(response, limits.maxManifestBytes, url, guard), limits);
-        checkManifestUrls(loaded.manifest, url, options.allowedOrigins);
+        const text = await readText(response, limits.maxManifestBytes, url, guard);
+        const loaded = parse(url, response, text, limits, await validator);
+        (await confinement).checkManifestUrls(loaded.manifest, url, options.allowedOrigins);
         return loaded;
       }
       void response.body?.cancel().catch(() => undefined);
@@ -135,12 +141,12 @@ function tooLarge(url: string, maxBytes: number): ModelshipError {
   return new ModelshipError('MANIFEST_INVALID', `The manifest ${url} is larger than ${maxBytes} bytes`, { details: { field: '(root)', url } });
 }
 
-function parse(url: string, response: Response, text: string, limits: ManifestLimits): LoadedManifest {
+function parse(url: string, response: Response, text: string, limits: ManifestLimits, validator: typeof import('./validate.js')): LoadedManifest {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (cause) {
     throw new ModelshipError('MANIFEST_INVALID', `The manifest ${url} is not valid JSON`, { cause, details: { field: '(root)', url } });
   }
-  return { manifest: validateManifest(data, limits), url, etag: response.headers.get('etag') };
+  return { manifest: validator.validateManifest(data, limits), url, etag: response.headers.get('etag') };
 }

@@ -1,23 +1,9 @@
 import { ModelshipError } from '../errors.js';
+import { DEFAULT_LIMITS, type ManifestLimits } from './default-limits.js';
+import { checkGolden } from './golden-checks.js';
+
+export { DEFAULT_LIMITS, type ManifestLimits };
 import type { Manifest } from './types.js';
-
-export interface ManifestLimits {
-  /** Largest manifest document accepted, in bytes. */
-  maxManifestBytes: number;
-  /** Largest single model file. Chrome caps one ArrayBuffer near 2 GB. */
-  maxFileBytes: number;
-  /** Largest sum of one variant's files. */
-  maxVariantBytes: number;
-  /** Largest element count of one input or output row (batch excluded). */
-  maxTensorElements: number;
-}
-
-export const DEFAULT_LIMITS: ManifestLimits = {
-  maxManifestBytes: 4 * 1024 * 1024,
-  maxFileBytes: 1024 * 1024 * 1024,
-  maxVariantBytes: 1536 * 1024 * 1024,
-  maxTensorElements: 16 * 1024 * 1024,
-};
 
 function invalid(field: string, message: string): ModelshipError {
   return new ModelshipError('MANIFEST_INVALID', `Manifest field ${field} ${message}`, { details: { field } });
@@ -75,4 +61,5 @@ export function checkSemantics(manifest: Manifest, limits: ManifestLimits): void
   manifest.golden.forEach((vector, index) => {
     if (vector.label < 0 || vector.label >= classes) throw invalid(`golden[${index}].label`, `is out of range 0..${classes - 1}`);
   });
+  checkGolden(manifest, limits.maxTolerance ?? DEFAULT_LIMITS.maxTolerance);
 }

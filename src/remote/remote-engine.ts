@@ -1,7 +1,7 @@
 import type { RunOptions, TensorMap } from '../engine.js';
 import { ModelshipError } from '../errors.js';
 import type { Manifest } from '../manifest/types.js';
-import { anySignal } from './abort-signals.js';
+import { anySignal } from '../abort/signals.js';
 import { checkFeeds } from './feeds.js';
 import { malformed } from './http.js';
 import { checkModelMetadata } from './metadata-check.js';
@@ -81,6 +81,8 @@ export function createRemoteEngine(config: RemoteConfig, manifest: Manifest, dep
 
   return {
     runtime: config.protocol === 'v2' ? 'remote-v2' : 'remote-tfserving',
+    runtimeVersion: config.protocol,
+    executionProvider: config.protocol,
     run,
     verify,
     health: () => resilience.health(),

@@ -1,5 +1,6 @@
 import { ModelshipError, throwIfAborted } from '../errors.js';
-import { abortableSleep, anySignal, callerAbortError, raceAbort } from './abort-signals.js';
+import { abortableSleep } from '../abort/sleep.js';
+import { anySignal, callerAbortError, raceAbort } from '../abort/signals.js';
 import { CircuitBreaker, type BreakerOptions } from './circuit-breaker.js';
 import { retryDelay, type RetryPolicy } from './retry.js';
 import type { RemoteDeps, RemoteHealth } from './types.js';

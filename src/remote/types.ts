@@ -1,5 +1,4 @@
-import type { Engine, RunOptions } from '../engine.js';
-import type { ModelshipErrorCode } from '../errors.js';
+import type { Engine, EngineHealth, RunOptions } from '../engine.js';
 
 export type RemoteProtocol = 'v2' | 'tfserving';
 
@@ -53,13 +52,10 @@ export interface RemoteDeps {
   now?: () => number;
 }
 
-export type CircuitState = 'closed' | 'open' | 'half-open';
+export type CircuitState = EngineHealth['circuit'];
 
-export interface RemoteHealth {
-  circuit: CircuitState;
-  consecutiveFailures: number;
-  lastError?: { code: ModelshipErrorCode; message: string; at: number };
-}
+/** The Engine contract's health, as a remote's circuit breaker fills it in. */
+export type RemoteHealth = EngineHealth;
 
 export interface RemoteEngine extends Engine {
   readonly runtime: 'remote-v2' | 'remote-tfserving';

@@ -1,10 +1,8 @@
 import type { RunOptions, TensorMap } from '../engine.js';
 import type { Emitter } from '../emitter.js';
 import { isModelshipError, type ModelshipErrorCode } from '../errors.js';
-import type { RemoteEngine } from '../remote/types.js';
+import type { ModelEvents } from '../model-types.js';
 import { runChecked } from '../output-check.js';
-import type { ModelEvents } from '../types.js';
-import type { Route } from './route-policy.js';
 import { disposeSlot, type Slot } from './slot.js';
 
 /** Failures that say "this place cannot answer now", as opposed to "this question is wrong". */
@@ -129,8 +127,7 @@ export class Router {
 }
 
 function isCircuitOpen(slot: Slot): boolean {
-  const remote = slot.engine as Partial<RemoteEngine>;
-  return slot.route === ('remote' satisfies Route) && typeof remote.health === 'function' && remote.health().circuit === 'open';
+  return slot.engine.health().circuit === 'open';
 }
 
 function cloneTensors(feeds: TensorMap): TensorMap {

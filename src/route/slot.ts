@@ -1,6 +1,6 @@
 import type { Engine } from '../engine.js';
 import type { Manifest, Variant } from '../manifest/types.js';
-import type { CacheStatus } from '../types.js';
+import type { CacheStatus } from '../fetch/model-files.js';
 import type { Route } from './route-policy.js';
 
 /** A loaded, proven place to run the model. */
@@ -10,7 +10,6 @@ export interface Slot {
   manifest: Manifest;
   engine: Engine;
   variant: Variant;
-  runtimeVersion: string;
   /** The manifest URL the app asked for: the cache key across versions and channels. */
   cacheUrl?: string;
   /** Why this slot was chosen. */

@@ -30,6 +30,7 @@ export function guardDeviceLoss(session: LoadedSession, device: unknown): Loaded
   return {
     runtime: session.runtime,
     runtimeVersion: session.runtimeVersion,
+    executionProvider: session.executionProvider,
     run: (feeds) => (lostError ? Promise.reject(lostError) : Promise.race([session.run(feeds), lost])),
     dispose: () => session.dispose(),
   };

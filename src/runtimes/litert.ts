@@ -75,6 +75,7 @@ export async function createLiteRtSession(
   return {
     runtime,
     runtimeVersion: LITERT_VERSION,
+    executionProvider: accelerator,
     run: (feeds) => runRows(compiled, feeds, inputs, outputs),
     dispose: async () => compiled.delete(),
   };

@@ -28,6 +28,7 @@ export async function createOnnxSession(
   return {
     runtime,
     runtimeVersion: ort.env.versions.web ?? 'unknown',
+    executionProvider,
     run: (feeds) => runSession(ort, session, feeds),
     dispose: () => session.release(),
   };

@@ -38,6 +38,7 @@ export async function createTfjsSession(backend: TfjsBackend, config: RuntimeCon
   const session: LoadedSession = {
     runtime: backend.runtime,
     runtimeVersion: backend.version,
+    executionProvider: backend.name,
     run: (feeds) => runModel(model, inputs, outputs, feeds),
     dispose: async () => {
       model.dispose();

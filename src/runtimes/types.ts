@@ -18,6 +18,8 @@ export interface RuntimeConfig {
 export interface LoadedSession {
   readonly runtime: RuntimeName;
   readonly runtimeVersion: string;
+  /** The execution provider (onnxruntime) or backend (TensorFlow.js) the session runs on. */
+  readonly executionProvider: string;
   run(feeds: TensorMap): Promise<TensorMap>;
   dispose(): Promise<void>;
 }

@@ -138,6 +138,14 @@ export class ModelCache {
     await this.removeMany((await this.versions()).filter((record) => keyOf(record) === key));
   }
 
+  /**
+   * Forgets a version whose stored bytes turned out wrong: its record and the named blobs, even
+   * when other versions share them (those become incomplete, so they download again too).
+   */
+  async discard(name: string, version: string, variant: string, blobShas: string[]): Promise<void> {
+    await this.store.deleteMany([versionKey(name, version, variant), ...blobShas.map((sha) => BLOB_PREFIX + sha)]);
+  }
+
   async usageBytes(): Promise<number> {
     return uniqueBytes(await this.versions());
   }

@@ -23,7 +23,7 @@ const api: WorkerApi = {
       session = undefined;
       const loader = await resolveRuntime(config.runtime);
       session = await loader(config, files);
-      return { runtime: session.runtime, runtimeVersion: session.runtimeVersion };
+      return { runtime: session.runtime, runtimeVersion: session.runtimeVersion, executionProvider: session.executionProvider };
     }),
   connectRunPort: (port) => {
     port.onmessage = async (event: MessageEvent<RunRequest | LivenessRequest>) => {

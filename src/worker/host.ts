@@ -1,10 +1,10 @@
 import { releaseProxy, transfer, wrap, type Remote } from 'comlink';
 import { RunChannel } from './run-channel.js';
-import type { Engine, RunOptions, TensorMap } from '../engine.js';
+import { LOCAL_HEALTH, type Engine, type RunOptions, type TensorMap } from '../engine.js';
 import { ModelshipError } from '../errors.js';
 import { deserializeError } from '../errors-wire.js';
 import type { RuntimeConfig } from '../runtimes/types.js';
-import { withDeadline } from './deadline.js';
+import { withDeadline } from '../abort/deadline.js';
 import { watchLiveness } from './liveness.js';
 import type { LoadedInfo, WorkerApi, WorkerResult } from './protocol.js';
 
@@ -14,11 +14,12 @@ export interface WorkerEngineOptions {
   files: () => Promise<Uint8Array[]>;
   loadTimeoutMs: number;
   runTimeoutMs: number;
+  /**
+   * Aborts the first start only (the load that created this engine): the worker is terminated and the
+   * start rejects ABORTED. Restarts after a crash belong to the model, not to that load.
+   */
+  signal?: AbortSignal;
   createWorker?: () => Worker;
-}
-
-export interface WorkerEngine extends Engine {
-  readonly info: LoadedInfo;
 }
 
 const defaultCreateWorker = (): Worker => new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
@@ -27,7 +28,7 @@ const defaultCreateWorker = (): Worker => new Worker(new URL('./worker.js', impo
  * Runs a model in a dedicated worker. onnxruntime-web cannot cancel a run, so a timeout or crash
  * terminates the worker, rejects everything in flight, and the next call starts a fresh one.
  */
-export async function createWorkerEngine(options: WorkerEngineOptions): Promise<WorkerEngine> {
+export async function createWorkerEngine(options: WorkerEngineOptions): Promise<Engine> {
   const spawn = options.createWorker ?? defaultCreateWorker;
   let live:
     | { worker: Worker; api: Remote<WorkerApi>; channel: RunChannel; ready: Promise<LoadedInfo>; unwatch: () => void }
@@ -52,12 +53,17 @@ export async function createWorkerEngine(options: WorkerEngineOptions): Promise<
     const crashed = new Promise<never>((_, reject) => (rejectOnCrash = reject));
     inFlight.add(rejectOnCrash);
     const onTimeout = (): void => kill(new ModelshipError('TIMEOUT', `${what} timed out; the worker was restarted`));
-    return withDeadline(Promise.race([work, crashed]), { timeoutMs, signal, what, onTimeout }).finally(() =>
-      inFlight.delete(rejectOnCrash),
-    );
+    // onnxruntime cannot cancel a compile: an abort frees the worker by ending it.
+    const onAbort = (): void => kill(new ModelshipError('ABORTED', `${what} was aborted; the worker was stopped`, { cause: signal?.reason }));
+    if (signal?.aborted) queueMicrotask(onAbort);
+    else signal?.addEventListener('abort', onAbort, { once: true });
+    return withDeadline(Promise.race([work, crashed]), { timeoutMs, signal, what, onTimeout }).finally(() => {
+      signal?.removeEventListener('abort', onAbort);
+      inFlight.delete(rejectOnCrash);
+    });
   };
 
-  const start = (): NonNullable<typeof live> => {
+  const start = (signal?: AbortSignal): NonNullable<typeof live> => {
     const worker = spawn();
     const api = wrap<WorkerApi>(worker);
     const onCrash = (event: Event): void => {
@@ -81,18 +87,20 @@ export async function createWorkerEngine(options: WorkerEngineOptions): Promise<
       const buffers = [...new Set(files.map((file) => file.buffer as ArrayBuffer))];
       return (await api.load(options.config, transfer(files, buffers))) as WorkerResult<LoadedInfo>;
     };
-    current.ready = track(load(), options.loadTimeoutMs, `Loading ${options.config.runtime}`).then(unwrap);
+    current.ready = track(load(), options.loadTimeoutMs, `Loading ${options.config.runtime}`, signal).then(unwrap);
     current.ready.catch(() => {
       if (live === current) kill(new ModelshipError('BACKEND_UNAVAILABLE', 'The worker failed to load the model'));
     });
     return current;
   };
 
-  const info = await start().ready;
+  const info = await start(options.signal).ready;
 
   return {
     runtime: info.runtime,
-    info,
+    runtimeVersion: info.runtimeVersion,
+    executionProvider: info.executionProvider,
+    health: () => LOCAL_HEALTH,
     async run(feeds: TensorMap, runOptions: RunOptions = {}): Promise<TensorMap> {
       if (disposed) throw new ModelshipError('DISPOSED', 'This model was disposed');
       const current = live ?? start();

@@ -8,6 +8,7 @@ export type WorkerResult<T> = { ok: true; value: T } | { ok: false; error: Seria
 export interface LoadedInfo {
   runtime: RuntimeName;
   runtimeVersion: string;
+  executionProvider: string;
 }
 
 /**

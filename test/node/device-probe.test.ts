@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { benchmarkEngine } from '../../src/device/benchmark.js';
 import { detectWasmSimd, probeDevice, type ProbeEnvironment } from '../../src/device/probe.js';
 import type { GpuAdapterLike } from '../../src/device/webgpu.js';
-import type { Engine, TensorMap } from '../../src/engine.js';
+import { LOCAL_HEALTH, type Engine, type TensorMap } from '../../src/engine.js';
 import type { Manifest } from '../../src/manifest/types.js';
 
 const fakeGpu = (adapter: () => Promise<GpuAdapterLike | null>) => {
@@ -119,6 +119,9 @@ describe('benchmarkEngine', () => {
     const seen: TensorMap[] = [];
     const engine: Engine = {
       runtime: 'fake',
+      runtimeVersion: '0',
+      executionProvider: 'cpu',
+      health: () => LOCAL_HEALTH,
       run: async (feeds) => (seen.push(feeds), { logits: { data: new Float32Array(10), dims: [1, 10] } }),
       dispose: async () => undefined,
     };
@@ -134,6 +137,9 @@ describe('benchmarkEngine', () => {
     const manifest = JSON.parse(readFileSync('models/mnist/manifest.json', 'utf8')) as Manifest;
     const engine: Engine = {
       runtime: 'slow',
+      runtimeVersion: '0',
+      executionProvider: 'cpu',
+      health: () => LOCAL_HEALTH,
       run: async () => {
         await new Promise((resolve) => setTimeout(resolve, 20));
         return { logits: { data: new Float32Array(10), dims: [1, 10] } };

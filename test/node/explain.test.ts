@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { loadHeldOut } from '../../bench/heldout.js';
 import { isModelshipError } from '../../src/errors.js';
 import { patchGrid } from '../../src/explain/patches.js';
-import { loadModel } from '../../src/load-model.js';
+import { loadModel } from '../../src/load/load-model.js';
 import { serveMnist, WASM_PATHS } from './helpers/static-models.js';
 
 const PIXELS = 784;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadHeldOut } from '../../bench/heldout.js';
 import { createServer } from '../../server/src/index.js';
-import { loadModel } from '../../src/load-model.js';
+import { loadModel } from '../../src/load/load-model.js';
 import { assignBucket } from '../../src/rollout/bucket.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import { ModelHost } from './helpers/versioned-models.js';

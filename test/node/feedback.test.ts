@@ -7,7 +7,7 @@ import { loadHeldOut } from '../../bench/heldout.js';
 import { exportFeedback } from '../../server/src/feedback/export.js';
 import { createServer, type ModelshipServer } from '../../server/src/index.js';
 import { isModelshipError } from '../../src/errors.js';
-import { loadModel } from '../../src/load-model.js';
+import { loadModel } from '../../src/load/load-model.js';
 import { Outbox } from '../../src/feedback/outbox.js';
 import type { FeedbackItem } from '../../src/feedback/types.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';

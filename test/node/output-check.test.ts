@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import type { Engine, TensorMap } from '../../src/engine.js';
+import { LOCAL_HEALTH, type Engine, type TensorMap } from '../../src/engine.js';
 import { isModelshipError } from '../../src/errors.js';
 import type { Manifest } from '../../src/manifest/types.js';
 import { checkOutputs, runChecked } from '../../src/output-check.js';
@@ -14,6 +14,9 @@ const invalid = (problem: RegExp) => (error: unknown) => isModelshipError(error,
 /** An engine whose answer the test chooses: what a runtime that computes garbage looks like from outside. */
 const answering = (outputs: unknown | (() => unknown)): Engine => ({
   runtime: 'onnx-wasm',
+  runtimeVersion: '0',
+  executionProvider: 'wasm',
+  health: () => LOCAL_HEALTH,
   run: async () => (typeof outputs === 'function' ? (outputs as () => unknown)() : outputs) as TensorMap,
   dispose: async () => undefined,
 });
@@ -67,6 +70,9 @@ describe('runChecked: the door every engine answer goes through', () => {
   it('reads the batch size before the run, which may detach the feeds', async () => {
     const transferring: Engine = {
       runtime: 'onnx-wasm',
+      runtimeVersion: '0',
+      executionProvider: 'wasm',
+      health: () => LOCAL_HEALTH,
       run: async (input) => {
         input['input']!.dims.length = 0;
         return good(2);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it, mock } from 'node:test';
 import { ModelshipError, isModelshipError } from '../../src/errors.js';
-import { abortableSleep, anySignal, raceAbort } from '../../src/remote/abort-signals.js';
+import { abortableSleep } from '../../src/abort/sleep.js';
+import { anySignal, raceAbort } from '../../src/abort/signals.js';
 import { parseRetryAfter } from '../../src/remote/http.js';
 import { newRequestId } from '../../src/remote/request-id.js';
 import { createResilience } from '../../src/remote/resilience.js';

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { isModelshipError } from '../../src/errors.js';
 import type { Manifest } from '../../src/manifest/types.js';
-import { proveEngine } from '../../src/plan/golden.js';
+import { proveEngine } from '../../src/proof/golden.js';
 import { guardDeviceLoss } from '../../src/runtimes/device-loss.js';
 import { createLocalEngine } from '../../src/runtimes/local-engine.js';
 import { isKnownRuntime, resolveRuntime } from '../../src/runtimes/registry.js';
@@ -79,7 +79,7 @@ describe('tfjs artifacts', () => {
 });
 
 describe('WebGPU device loss', () => {
-  const session = (run: LoadedSession['run']): LoadedSession => ({ runtime: 'onnx-webgpu', runtimeVersion: 'x', run, dispose: async () => undefined });
+  const session = (run: LoadedSession['run']): LoadedSession => ({ runtime: 'onnx-webgpu', runtimeVersion: 'x', executionProvider: 'webgpu', run, dispose: async () => undefined });
   const ok = async () => ({ logits: { data: new Float32Array(10), dims: [1, 10] } });
 
   it('rejects the run in flight and every later run with BACKEND_UNAVAILABLE, reason device-lost', async () => {

@@ -5,9 +5,9 @@ import type { Router } from '../route/router.js';
 import type { Slot } from '../route/slot.js';
 import { compareVersions } from '../store/semver.js';
 import type { ModelCache } from '../store/model-cache.js';
-import type { ModelEvents } from '../types.js';
+import type { ModelEvents } from '../model-types.js';
 import type { RejectedVersions } from './rejected.js';
-import type { ResolvedManifest } from './resolve-manifest.js';
+import type { ResolvedManifest } from '../load/resolved-manifest.js';
 
 export interface UpdateResult {
   updated: boolean;

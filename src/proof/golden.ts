@@ -27,13 +27,13 @@ export interface ProofReport {
  * Runs the manifest's golden vectors through a freshly loaded engine. A backend that computes
  * different numbers than the pipeline measured is never used: wrong answers are worse than slow ones.
  */
-export async function proveEngine(engine: Engine, manifest: Manifest, variant: Variant): Promise<ProofReport> {
+export async function proveEngine(engine: Engine, manifest: Manifest, variant: Variant, signal?: AbortSignal): Promise<ProofReport> {
   const input = manifest.inputs[0]!;
   const output = manifest.outputs[0]!;
   const rows = manifest.golden.length;
   if (rows === 0) return { vectors: 0, maxAbsDiff: 0, tolerance: variant.tolerance };
   const dims = [rows, ...input.shape.slice(1)];
-  const result = await engine.run({ [input.name]: { data: decodeGoldenInputs(manifest), dims } });
+  const result = await engine.run({ [input.name]: { data: decodeGoldenInputs(manifest), dims } }, { signal });
   const actual = result[output.name];
   const classes = manifest.labels.length;
   if (!actual || actual.data.length !== rows * classes) {
