@@ -37,7 +37,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `node server/dist/cli.js serve models/repository --port ${port} --host 127.0.0.1`,
+    command: `node server/dist/cli.js serve models/repository --port ${port} --host 127.0.0.1 --no-grpc`,
     url: `http://127.0.0.1:${port}/v2/health/ready`,
     reuseExistingServer: false,
     timeout: 30_000,

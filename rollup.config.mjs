@@ -3,6 +3,7 @@ import nodeResolve from '@rollup/plugin-node-resolve';
 import typescript from '@rollup/plugin-typescript';
 import { dts } from 'rollup-plugin-dts';
 import { readFileSync } from 'node:fs';
+import { browserOnly, cleanFolder, packageAssetUrls } from './scripts/rollup-package-assets.mjs';
 
 const PACKAGE_VERSION = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')).version;
 
@@ -10,7 +11,7 @@ const ts = () =>
   typescript({
     tsconfig: './tsconfig.json',
     include: ['src/**/*.ts', 'src/**/*.js'],
-    compilerOptions: { noEmit: false, declaration: false, sourceMap: true, outDir: 'dist', allowJs: true, types: [] },
+    compilerOptions: { noEmit: false, declaration: false, sourceMap: false, outDir: 'dist', allowJs: true, types: [] },
   });
 
 /**
@@ -26,18 +27,20 @@ export default [
   {
     // The library and its worker. The worker is an entry of its own, so that
     // `new URL('./worker.js', import.meta.url)` in index.js finds it after any bundler copies dist/.
+    // Every runtime is bundled in (the package has no runtime dependencies). No source maps: the
+    // output is readable unminified ESM, and maps of the bundled runtimes were 18 MB of the tarball.
     input: { index: 'src/index.ts', worker: 'src/worker/entry.ts' },
     // Lazy chunks import the core from index.js itself; 'strict' would move the core into a hashed chunk.
     preserveEntrySignatures: 'allow-extension',
     output: {
       dir: 'dist',
       format: 'es',
-      sourcemap: true,
+      sourcemap: false,
       entryFileNames: '[name].js',
       chunkFileNames: runtimeChunkName,
     },
     // commonjs: tfjs-backend-wasm's emscripten glue is CommonJS.
-    plugins: [nodeResolve({ browser: true }), commonjs(), ts()],
+    plugins: [cleanFolder('dist/chunks'), browserOnly(), nodeResolve({ browser: true }), commonjs(), ts(), packageAssetUrls()],
     onwarn(warning, warn) {
       // onnxruntime-web's own bundle uses `eval`-free dynamic code paths rollup flags as unresolvable; they are not ours.
       if (warning.code === 'CIRCULAR_DEPENDENCY' && warning.ids?.some((id) => id.includes('node_modules'))) return;
@@ -117,17 +120,31 @@ export default [
     plugins: [dts({ tsconfig: './tsconfig.json' })],
   },
   {
+    // cli: the `modelship` command; index: `import { createServer } from '@modelship/server'`.
     // instance-worker: one model instance per worker thread (server/src/instances/spawn.ts finds it next to the bundle).
-    input: { cli: 'server/src/cli.ts', 'grpc-client': 'server/src/grpc/client.ts', 'instance-worker': 'server/src/instances/worker.ts' },
-    output: { dir: 'server/dist', format: 'es', sourcemap: true, entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
+    input: {
+      cli: 'server/src/cli.ts',
+      index: 'server/src/index.ts',
+      'grpc-client': 'server/src/grpc/client.ts',
+      'instance-worker': 'server/src/instances/worker.ts',
+    },
+    // No source maps: they would point at server/src, which the package does not ship.
+    output: { dir: 'server/dist', format: 'es', sourcemap: false, entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
     external: (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0'),
     plugins: [
+      cleanFolder('server/dist'),
       typescript({
         tsconfig: './tsconfig.json',
         include: ['server/src/**/*.ts'],
-        compilerOptions: { noEmit: false, declaration: false, sourceMap: true, outDir: 'server/dist', types: [] },
+        compilerOptions: { noEmit: false, declaration: false, sourceMap: false, outDir: 'server/dist', types: [] },
       }),
     ],
+  },
+  {
+    input: 'server/src/index.ts',
+    output: { file: 'server/dist/index.d.ts', format: 'es' },
+    external: (id) => !id.startsWith('.') && !id.startsWith('/'),
+    plugins: [dts({ tsconfig: './tsconfig.json' })],
   },
   {
     // Types of @modelship/server/grpc-client.

@@ -18,6 +18,10 @@ export interface LoadTimes {
   cold: number[];
   warm: number[];
   warmModelRequests: number;
+  /** Response bytes (headers + body, as sent) of each cold load, page included. */
+  coldBytes: number[];
+  /** The runtime each cold load ran on. */
+  coldRuntimes: string[];
 }
 
 async function throttle(page: Page, network: NetworkProfile): Promise<void> {
@@ -33,8 +37,8 @@ async function throttle(page: Page, network: NetworkProfile): Promise<void> {
 }
 
 /** Cold: a new profile (empty IndexedDB and HTTP cache). Warm: the same profile reloaded. */
-export async function measureLoads(baseURL: string, manifest: string, network: NetworkProfile, rounds: number): Promise<LoadTimes> {
-  const result: LoadTimes = { cold: [], warm: [], warmModelRequests: 0 };
+export async function measureLoads(baseURL: string, manifest: string, network: NetworkProfile, rounds: number, variant = 'fp32'): Promise<LoadTimes> {
+  const result: LoadTimes = { cold: [], warm: [], warmModelRequests: 0, coldBytes: [], coldRuntimes: [] };
   for (let round = 0; round < rounds; round++) {
     const profile = await freshProfile(baseURL);
     try {
@@ -44,12 +48,20 @@ export async function measureLoads(baseURL: string, manifest: string, network: N
       page.on('request', (request) => {
         if (request.url().endsWith('.onnx')) modelRequests++;
       });
+      const sizes: Promise<number>[] = [];
+      const onFinished = (request: import('@playwright/test').Request): void => {
+        sizes.push(request.sizes().then((size) => size.responseHeadersSize + size.responseBodySize, () => 0));
+      };
+      page.context().on('requestfinished', onFinished);
       await page.goto('/empty.html');
-      const cold = await page.evaluate(timeLoad, { manifest, variant: 'fp32' });
+      const cold = await page.evaluate(timeLoad, { manifest, variant });
       result.cold.push(cold.loadMs + cold.firstRunMs);
+      result.coldRuntimes.push(cold.runtime);
+      page.context().off('requestfinished', onFinished);
+      result.coldBytes.push((await Promise.all(sizes)).reduce((sum, bytes) => sum + bytes, 0));
       await page.reload();
       modelRequests = 0;
-      const warm = await page.evaluate(timeLoad, { manifest, variant: 'fp32' });
+      const warm = await page.evaluate(timeLoad, { manifest, variant });
       if (warm.cache !== 'hit') throw new Error(`The warm load was not a cache hit: ${warm.cache}`);
       result.warm.push(warm.loadMs + warm.firstRunMs);
       result.warmModelRequests += modelRequests;

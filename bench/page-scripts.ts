@@ -1,7 +1,7 @@
 // Functions that run inside the benchmark page (serialised by Playwright: no closures over Node values).
 type Lib = typeof import('../src/index.js');
 
-export async function timeLoad(args: { manifest: string; variant: string }): Promise<{ loadMs: number; firstRunMs: number; cache: string }> {
+export async function timeLoad(args: { manifest: string; variant: string }): Promise<{ loadMs: number; firstRunMs: number; cache: string; runtime: string }> {
   const { loadModel } = (await import('/dist/index.js' as string)) as Lib;
   const started = performance.now();
   const model = await loadModel(args.manifest, { wasmPaths: '/wasm/', variant: args.variant });
@@ -9,8 +9,9 @@ export async function timeLoad(args: { manifest: string; variant: string }): Pro
   await model.predict(new Float32Array(784));
   const firstRunMs = performance.now() - loaded;
   const cache = model.info().cache.status;
+  const runtime = model.info().runtime;
   await model.dispose();
-  return { loadMs: loaded - started, firstRunMs, cache };
+  return { loadMs: loaded - started, firstRunMs, cache, runtime };
 }
 
 /** Interleaves modelship and the minimal worker call by call, so machine noise hits both alike. */

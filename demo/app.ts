@@ -86,7 +86,9 @@ async function main(): Promise<void> {
     loop.clear();
   });
   try {
-    model = await loadModel(MANIFEST_URL, { onProgress: showProgress, wasmPaths: '/wasm/', feedback: demoFeedbackOptions() });
+    // The PWA precaches onnx-wasm for offline use (scripts/build-sw.mjs), so the demo names it; without
+    // `backends`, auto would start the runtime with the fewest bytes to download (README, Backends).
+    model = await loadModel(MANIFEST_URL, { onProgress: showProgress, wasmPaths: '/wasm/', backends: ['onnx-wasm'], feedback: demoFeedbackOptions() });
     const info = model.info();
     text('model', `${info.name} ${info.version}`);
     text('runtime', `${info.runtime} (onnxruntime-web ${info.runtimeVersion})`);

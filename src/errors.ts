@@ -23,6 +23,8 @@ export type ModelshipErrorCode =
  * (it still answers), which the app may want to show or log.
  */
 export type ModelshipWarningCode =
+  /** A runtime's asset (worker script or wasm) could not be fetched, so the load went on with a slower runtime or route. */
+  | 'ASSET_MISSING'
   | 'OFFLINE'
   | 'CHANNEL_WITHOUT_MANIFEST'
   | 'UPDATE_FAILED'

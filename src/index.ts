@@ -25,3 +25,5 @@ export type { UpdateResult } from './lifecycle/updater.js';
 export type { Manifest, Variant, ModelFile, GoldenVector, Preprocessing, Channel } from './manifest/types.js';
 export type { KeyValueStore } from './store/key-value-store.js';
 export { createMemoryStore } from './store/memory-store.js';
+export { requestPersistence, storageEstimate } from './store/persistence.js';
+export type { StorageInfo, StorageLike } from './store/persistence.js';

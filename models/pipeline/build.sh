@@ -25,4 +25,5 @@ $PY verify_tflite.py                       # .data/eval-tflite-fp32.json (Arm NN
 $PY write_tflite_variant.py                # tflite-fp32 variant in manifest.json, its MODEL_CARD.md section
 node write_expectations.mjs                # ../mnist/expectations.json (per-class rates for the demo)
 $PY write_repository.py                    # ../repository/{mnist,mnist_int8}
+$PY write_requirements.py                  # requires (opset, int8) of the ONNX variants in manifest.json
 node validate_manifest.mjs                 # manifest.json against ../manifest.schema.json

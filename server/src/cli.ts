@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { feedbackCli } from './feedback/cli.js';
 import { createServer } from './server.js';
-import type { ServerOptions } from './options.js';
+import { resolveOptions, type ServerOptions } from './options.js';
 
 const USAGE = `usage: modelship serve [models-dir] [--port N] [--host H] [--token T] [--no-batching]
                        [--max-batch N] [--max-queue-delay-us N] [--coop-coep] [--threads N] [--instances N]
@@ -15,7 +16,19 @@ const USAGE = `usage: modelship serve [models-dir] [--port N] [--host H] [--toke
   --token      bearer token for /v1, /v2 and /feedback (default $MODELSHIP_TOKEN)
   --grpc-port  Open Inference Protocol gRPC, default $GRPC_PORT or 8001 (Triton's); --no-grpc: none
   --data-dir   keep feedback (POST /feedback) in DIR/feedback/<model>.jsonl; without it /feedback is off
-       modelship feedback export --model NAME [--data-dir DIR] [--out DIR]`;
+       modelship feedback export --model NAME [--data-dir DIR] [--out DIR]
+       modelship --help | --version`;
+
+/** Source (server/src) and bundle (server/dist) both sit one folder below the server's package.json. */
+export function serverVersion(): string {
+  const manifest = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'package.json'), 'utf8')) as { version: string };
+  return manifest.version;
+}
+
+/** What `--help` and `--version` print: asked for, so stdout and exit code 0. */
+export class CliInfo extends Error {
+  override readonly name = 'CliInfo' as const;
+}
 
 export interface CliConfig {
   port: number;
@@ -59,9 +72,11 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
       'repository-poll-secs': { type: 'string' },
       'max-buffered-bytes': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
     },
   });
-  if (values.help) throw new CliUsageError(USAGE);
+  if (values.help) throw new CliInfo(USAGE);
+  if (values.version) throw new CliInfo(serverVersion());
   const [command, dir, ...extra] = positionals;
   if (command !== 'serve' || extra.length > 0) throw new CliUsageError(USAGE);
   const port = int(values.port ?? env.PORT, '--port') ?? 8080;
@@ -97,6 +112,17 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
   return { port, grpcPort, host: values.host ?? '127.0.0.1', options };
 }
 
+/** A Triton-layout repository holds one folder per model; anything else is a mistake worth stopping for. */
+export function repositoryProblem(dir: string): string | undefined {
+  const info = statSync(dir, { throwIfNoEntry: false });
+  if (!info) return `modelship: model repository ${dir} does not exist`;
+  if (!info.isDirectory()) return `modelship: model repository ${dir} is not a folder`;
+  if (!readdirSync(dir, { withFileTypes: true }).some((entry) => entry.isDirectory() && !entry.name.startsWith('.'))) {
+    return `modelship: model repository ${dir} holds no model folders (Triton layout: ${dir}/<model>/config.pbtxt and ${dir}/<model>/<version>/model.onnx)`;
+  }
+  return undefined;
+}
+
 export async function main(argv: string[]): Promise<void> {
   if (argv[0] === 'feedback') {
     process.exitCode = feedbackCli(argv.slice(1));
@@ -106,14 +132,31 @@ export async function main(argv: string[]): Promise<void> {
   try {
     config = parseCli(argv);
   } catch (err) {
+    if (err instanceof CliInfo) {
+      console.log(err.message);
+      return;
+    }
     console.error((err as Error).message);
     process.exitCode = 2;
+    return;
+  }
+  const repository = resolveOptions(config.options).modelRepository;
+  const problem = repositoryProblem(repository);
+  if (problem) {
+    console.error(problem);
+    process.exitCode = 1;
     return;
   }
   const server = createServer(config.options);
   const url = await server.listen(config.port, config.host);
   const grpc = config.grpcPort === undefined ? undefined : await server.listenGrpc(config.grpcPort, config.host);
   await server.loaded;
+  if (server.repository.models.size === 0) {
+    console.error(`modelship: no model in ${repository} could be loaded`);
+    await server.close();
+    process.exitCode = 1;
+    return;
+  }
   const models = [...server.repository.models.values()].map((m) => `${m.name} [${m.versions.map((v) => v.version).join(',')}]`);
   console.log(`modelship serving ${models.join(', ') || 'no models'} at ${url}  (v2: ${url}/v2, metrics: ${url}/metrics${grpc ? `, gRPC: ${grpc}` : ''})`);
   let stopping = false;
@@ -135,5 +178,7 @@ export async function main(argv: string[]): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
+// `node server/dist/cli.js …` in this repository; installed, npm's bin symlink runs bin/modelship.js,
+// which calls main() itself (argv[1] is then the symlink, hence realpath for the direct case too).
+const invokedDirectly = process.argv[1] !== undefined && realpathSync(resolve(process.argv[1])) === fileURLToPath(import.meta.url);
 if (invokedDirectly) void main(process.argv.slice(2));

@@ -78,13 +78,17 @@ export type ResolvedOptions = Required<Omit<ServerOptions, 'static' | 'compressi
 export const PACKAGE_ROOT = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
 
 function findPackageRoot(start: string): string {
+  // Installed on its own, @modelship/server is the root: the example models ship inside it (copied at pack time).
+  let installed: string | undefined;
   for (let dir = start; ; dir = dirname(dir)) {
     try {
-      if (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name === 'modelship') return dir;
+      const { name } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+      if (name === 'modelship') return dir;
+      if (name === '@modelship/server') installed ??= dir;
     } catch {
       // no package.json here
     }
-    if (dirname(dir) === dir) return resolve(start, '..', '..');
+    if (dirname(dir) === dir) return installed ?? resolve(start, '..', '..');
   }
 }
 

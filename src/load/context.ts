@@ -2,6 +2,7 @@ import type { DeviceProfile } from '../device/types.js';
 import type { Emitter } from '../emitter.js';
 import type { ModelshipWarningCode } from '../errors.js';
 import type { ModelEvents } from '../model-types.js';
+import type { WarmRuntimes } from '../plan/warm-runtimes.js';
 import type { ModelCache } from '../store/model-cache.js';
 import type { LoadOptions, LoadProgress } from './options.js';
 
@@ -18,6 +19,9 @@ export interface ModelContext {
   lifetime: AbortSignal;
   /** The cache is shared with other tabs (IndexedDB): downloads take a Web Lock. */
   sharedCache: boolean;
+  /** Runtimes that started here before (read once per loadModel; the plan counts no download for them), and where a start is recorded. */
+  warm?: ReadonlySet<string>;
+  warmRuntimes?: WarmRuntimes;
 }
 
 /** One load's own controls. The first load gets the app's; later loads get the model's lifetime and no progress. */

@@ -31,6 +31,10 @@ export async function loadLocal(steps: PlanStep[], load: LocalLoad): Promise<Slo
     } catch (error) {
       if (isModelshipError(error) && FINAL.includes(error.code)) throw error;
       failures.push(`${step.runtime}/${step.variant.id}: ${(error as Error).message}`);
+      // A missing file is the app's deployment mistake, never a reason to go quietly slower.
+      if (isModelshipError(error) && error.details['reason'] === 'asset-missing') {
+        load.model.events.emit('warning', { code: 'ASSET_MISSING', message: error.message, cause: error });
+      }
       const next = steps[index + 1];
       if (next) {
         load.model.events.emit('fallback', {
@@ -135,9 +139,10 @@ async function loadStep(step: PlanStep, load: LocalLoad): Promise<Slot> {
   };
 }
 
-function resolveWasmPaths(option: string | undefined): string {
-  const base = typeof location === 'undefined' ? import.meta.url : location.href;
-  return new URL(option ?? new URL('../wasm/', import.meta.url).href, base).href;
+/** Undefined: each runtime uses the wasm shipped in the package, which the app's bundler emits (src/runtimes/assets.ts). */
+function resolveWasmPaths(option: string | undefined): string | undefined {
+  if (option === undefined) return undefined;
+  return new URL(option, typeof location === 'undefined' ? import.meta.url : location.href).href;
 }
 
 // onnxruntime-web uses threads only when the page is cross-origin isolated; on 2 cores one thread wins at batch 1.

@@ -8,6 +8,7 @@ import type { ModelEvents } from '../model-types.js';
 import { RejectedVersions } from '../lifecycle/rejected.js';
 import type { Route } from '../route/route-policy.js';
 import type { Slot } from '../route/slot.js';
+import { WarmRuntimes } from '../plan/warm-runtimes.js';
 import { ModelCache } from '../store/model-cache.js';
 import { openStore } from '../store/open-store.js';
 import { requestPersistence } from '../store/persistence.js';
@@ -62,6 +63,8 @@ async function load(manifestUrl: string, options: LoadOptions, parts: LoadParts)
   const sharedCache = store !== undefined && options.cache !== 'memory' && (options.cache !== undefined || typeof indexedDB !== 'undefined');
   const cache = store && new ModelCache(store, { maxBytes: options.cacheMaxBytes });
   const rejected = new RejectedVersions(store);
+  const warmRuntimes = new WarmRuntimes(store);
+  const warmListed = warmRuntimes.list();
   if (options.persistStorage) void requestPersistence();
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const resolveContext: ResolveContext = {
@@ -97,7 +100,7 @@ async function load(manifestUrl: string, options: LoadOptions, parts: LoadParts)
 
   // 2. plan
   const device = await probing;
-  const context: ModelContext = { device, cache, settings, events, lifetime: lifetime.signal, sharedCache };
+  const context: ModelContext = { device, cache, settings, events, lifetime: lifetime.signal, sharedCache, warm: await warmListed, warmRuntimes };
   const plan = await planFor(initial, context);
   const remote = options.remote === undefined ? undefined : (await import('./remote-options.js')).resolveRemote(options.remote, manifest);
   const [{ decideRoute }, { weakDeviceReason }] = await routing;

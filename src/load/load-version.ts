@@ -16,14 +16,20 @@ export async function planFor(resolved: ResolvedManifest, context: ModelContext)
     variant: settings.variant,
     backends: settings.backends,
     maxAccuracyLoss: settings.maxAccuracyLoss,
+    warm: context.warm,
   });
 }
 
 /** Plans, fetches (cache first), loads and proves one version; the version stays pinned against eviction while it runs. */
 export async function loadVersion(resolved: ResolvedManifest, context: ModelContext, scope: LoadScope, given?: LocalPlan): Promise<Slot> {
   const plan = given ?? (await planFor(resolved, context));
-  if (plan.steps.length === 0) throw (await planModule()).noLocalStepError(resolved.manifest, plan);
+  const { noLocalStepError, skippedFallbacks } = await planModule();
+  for (const event of skippedFallbacks(plan)) context.events.emit('fallback', event);
+  if (plan.steps.length === 0) throw noLocalStepError(resolved.manifest, plan);
   const slot = await loadLocal(plan.steps, { resolved, model: context, scope });
+  // Best effort: a lost record only makes the next plan count this runtime's download again.
+  const started = plan.steps.find((step) => step.runtime === slot.engine.runtime)?.runtime;
+  if (started) void context.warmRuntimes?.record(started).catch(() => undefined);
   const unpin = context.cache?.pin(resolved.manifest.name, resolved.manifest.version, slot.variant.id);
   return { ...slot, cacheUrl: resolved.cacheUrl, release: unpin };
 }

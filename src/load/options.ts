@@ -42,7 +42,7 @@ export interface LoadOptions {
   latencyBudgetMs?: number;
   /** Overrides for the device probe, for tests and for apps that know better. */
   device?: DeviceOverrides;
-  /** URL of the folder that holds the runtime's .wasm/.mjs files. Default: `../wasm/` next to this bundle. */
+  /** URL of the folder that holds the runtime's .wasm/.mjs files. Default: the package's own wasm/ files, which Vite and webpack emit with the app. */
   wasmPaths?: string;
   /** Where verified model files are kept. Default: IndexedDB when present, else memory. */
   cache?: 'indexeddb' | 'memory' | 'none' | KeyValueStore;

@@ -66,6 +66,18 @@ export interface Variant {
   /** This variant's expected raw outputs for each golden vector, in the same order as `golden`. */
   goldenOutputs: number[][];
   sparsity?: number;
+  /** What a runtime must offer to run this variant; the plan skips one that does not, before downloading. */
+  requires?: RuntimeRequirements;
+}
+
+export type RuntimeFeature = 'wasm-simd' | 'shader-f16' | 'int8';
+
+export interface RuntimeRequirements {
+  /** ONNX opset of the graph (default domain). */
+  opset?: number;
+  /** Lowest runtime package version, per runtime name (SemVer). */
+  minRuntimeVersion?: Record<string, string>;
+  features?: RuntimeFeature[];
 }
 
 export interface ModelFile {

@@ -17,6 +17,8 @@ export interface RuntimeChoice {
   usable: RuntimeName[];
   /** Why each requested runtime was dropped or moved. */
   notes: string[];
+  /** The usable runtimes moved to the end (software WebGPU): never moved forward again for being cheap. */
+  demoted: RuntimeName[];
 }
 
 const isWebGpu = (name: RuntimeName): boolean => name.endsWith('-webgpu');
@@ -40,5 +42,5 @@ export function orderRuntimes(preference: RuntimeName[], profile: DeviceProfile)
       usable.push(name);
     }
   }
-  return { usable: [...usable, ...demoted], notes };
+  return { usable: [...usable, ...demoted], notes, demoted };
 }

@@ -9,6 +9,8 @@ const SAME_SIZE = 0.05;
 export interface RankedVariant {
   variant: Variant;
   why: string;
+  /** Within the accuracy bar (or every variant, on a lean device): the plan may order these by start cost. */
+  eligible: boolean;
 }
 
 /** Raw bytes: model files are binary and commonly served uncompressed (the reference server does). */
@@ -49,6 +51,6 @@ export function rankVariants(manifest: Manifest, profile: DeviceProfile, maxLoss
       : eligible(variant)
         ? `${accuracy} held-out accuracy (within ${(maxLoss * 100).toFixed(1)} pp of the best), ${kb} KB to download`
         : `${accuracy}: below the accuracy bar, kept as a fallback`;
-    return { variant, why };
+    return { variant, why, eligible: eligible(variant) };
   });
 }

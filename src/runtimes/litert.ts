@@ -1,5 +1,6 @@
 import { type CompiledModel, loadAndCompile, loadLiteRt, supportsFeature, Tensor } from '@litertjs/core';
 import type { TensorMap } from '../engine.js';
+import { missingAsset } from './assets.js';
 import type { LoadedSession, RuntimeConfig, RuntimeName } from './types.js';
 
 /** LiteRT.js's version (its package does not export one); test/node/litert-version.test.ts keeps it in step with the installed package. */
@@ -21,13 +22,30 @@ let loading: Promise<unknown> | undefined;
  * globals its loader reads; `importScripts` is shadowed only while LiteRT.js loads. LiteRT.js keeps
  * one runtime per realm, so a worker loads it once.
  */
-async function ensureLiteRt(wasmPaths: string): Promise<void> {
+// Literal URLs beside import.meta.url: Vite and webpack emit the files with the app (see assets.ts).
+const BUNDLED: Record<string, URL> = {
+  'litert_wasm_internal.js': new URL('../../wasm/litert_wasm_internal.js', import.meta.url),
+  'litert_wasm_internal.wasm': new URL('../../wasm/litert_wasm_internal.wasm', import.meta.url),
+  'litert_wasm_compat_internal.js': new URL('../../wasm/litert_wasm_compat_internal.js', import.meta.url),
+  'litert_wasm_compat_internal.wasm': new URL('../../wasm/litert_wasm_compat_internal.wasm', import.meta.url),
+};
+
+/** The app's `wasmPaths` folder when set, else the copy shipped with the package. */
+function fileUrl(name: string, wasmPaths: string | undefined): string {
+  const bundled = BUNDLED[name];
+  return wasmPaths !== undefined || !bundled ? new URL(name, wasmPaths ?? String(import.meta.url)).href : bundled.href;
+}
+
+async function ensureLiteRt(runtime: RuntimeName, wasmPaths: string | undefined): Promise<void> {
   loading ??= (async () => {
     // Relaxed SIMD selects the faster build; the compat build runs everywhere else.
     const file = (await supportsFeature('relaxedSimd')) ? 'litert_wasm_internal' : 'litert_wasm_compat_internal';
-    const glueUrl = new URL(`${file}.js`, wasmPaths).href;
+    const glueUrl = fileUrl(`${file}.js`, wasmPaths);
     const response = await fetch(glueUrl);
-    if (!response.ok) throw new Error(`LiteRT.js glue ${glueUrl} answered HTTP ${response.status}: serve @litertjs/core's wasm/ files from wasmPaths`);
+    if (!response.ok) {
+      const failure = new Error(`LiteRT.js glue ${glueUrl} answered HTTP ${response.status}`);
+      throw (await missingAsset(runtime, glueUrl, failure)) ?? failure;
+    }
     const source = `${await response.text()}\nexport default ModuleFactory;\n`;
     const blobUrl = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
     const g = globalThis as unknown as LiteRtGlobals;
@@ -35,7 +53,7 @@ async function ensureLiteRt(wasmPaths: string): Promise<void> {
     try {
       const glue = (await import(/* @vite-ignore */ /* webpackIgnore: true */ blobUrl)) as { default: unknown };
       g.ModuleFactory = glue.default;
-      g.Module = { locateFile: (name: string) => new URL(name, wasmPaths).href };
+      g.Module = { locateFile: (name: string) => fileUrl(name, wasmPaths) };
       g.importScripts = () => undefined;
       await loadLiteRt(glueUrl);
     } finally {
@@ -64,7 +82,7 @@ export async function createLiteRtSession(
 ): Promise<LoadedSession> {
   const model = files[0];
   if (!model || files.length !== 1) throw new Error('A TF Lite variant needs exactly one .tflite file');
-  await ensureLiteRt(config.wasmPaths);
+  await ensureLiteRt(runtime, config.wasmPaths);
   const compiled = await loadAndCompile(model, { accelerator });
   if (accelerator === 'webgpu' && !compiled.isFullyAccelerated) {
     compiled.delete();

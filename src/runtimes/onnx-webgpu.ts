@@ -6,13 +6,21 @@ import { guardDeviceLoss } from './device-loss.js';
 import { createOnnxSession } from './onnx.js';
 import type { RuntimeLoader } from './types.js';
 
+// A literal URL beside import.meta.url: Vite and webpack emit the file with the app (see assets.ts).
+const WASM = new URL('../../wasm/ort-wasm-simd-threaded.asyncify.wasm', import.meta.url);
+
 export const loadOnnxWebGpu: RuntimeLoader = async (config, files) => {
   if (typeof navigator === 'undefined' || !('gpu' in navigator)) {
     throw new ModelshipError('BACKEND_UNAVAILABLE', 'onnx-webgpu needs WebGPU (navigator.gpu), which this context lacks', {
       details: { runtime: 'onnx-webgpu', reason: 'no-webgpu' },
     });
   }
-  const session = await createOnnxSession(ort as never, 'onnx-webgpu', 'webgpu', config, files);
+  const session = await createOnnxSession(
+    ort as never,
+    { runtime: 'onnx-webgpu', executionProvider: 'webgpu', wasmFile: 'ort-wasm-simd-threaded.asyncify.wasm', bundledWasm: WASM },
+    config,
+    files,
+  );
   // Published during session creation: a plain GPUDevice in this build, a promise of one in the
   // JSEP build (as typed); awaiting covers both.
   const device: unknown = await Promise.resolve(ort.env.webgpu.device).catch(() => undefined);

@@ -1,30 +1,42 @@
 import { ModelshipError } from '../errors.js';
 import type { InferenceSession, Tensor } from 'onnxruntime-web';
 import type { TensorMap } from '../engine.js';
+import { assetUrl, missingAsset } from './assets.js';
 import type { LoadedSession, RuntimeConfig, RuntimeName } from './types.js';
 
 type OrtModule = typeof import('onnxruntime-web');
 
+/** What differs between the wasm and webgpu builds of onnxruntime-web. */
+export interface OnnxBuild {
+  runtime: RuntimeName;
+  executionProvider: 'wasm' | 'webgpu';
+  /** The build's .wasm file name, looked up under `wasmPaths` when the app sets it. */
+  wasmFile: string;
+  /** The copy shipped in the package, as a literal `new URL` the app's bundler emits. */
+  bundledWasm: URL;
+}
+
 /** Shared by the wasm and webgpu builds of onnxruntime-web: they differ only in the module and the EP name. */
-export async function createOnnxSession(
-  ort: OrtModule,
-  runtime: RuntimeName,
-  executionProvider: 'wasm' | 'webgpu',
-  config: RuntimeConfig,
-  files: Uint8Array[],
-): Promise<LoadedSession> {
+export async function createOnnxSession(ort: OrtModule, build: OnnxBuild, config: RuntimeConfig, files: Uint8Array[]): Promise<LoadedSession> {
+  const { runtime, executionProvider } = build;
   const model = files[0];
   if (!model) throw new ModelshipError('MANIFEST_INVALID', 'An ONNX variant needs exactly one model file', { details: { field: 'variants[].files' } });
-  // Options go into the module's own env object, never a page-wide global of ours.
-  ort.env.wasm.wasmPaths = config.wasmPaths;
+  // Options go into the module's own env object, never a page-wide global of ours. Without wasmPaths,
+  // onnxruntime-web gets the bundled file's URL; its .mjs glue is already inside this chunk.
+  ort.env.wasm.wasmPaths = config.wasmPaths ?? { wasm: build.bundledWasm.href };
   ort.env.wasm.numThreads = config.numThreads;
   ort.env.logLevel = 'error';
-  const session = await ort.InferenceSession.create(model, {
-    executionProviders: [executionProvider],
-    graphOptimizationLevel: 'all',
-    // The session logs apart from env.logLevel; at its default a WebGPU session prints node-placement warnings to the app's console.
-    logSeverityLevel: 3,
-  });
+  let session: InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(model, {
+      executionProviders: [executionProvider],
+      graphOptimizationLevel: 'all',
+      // The session logs apart from env.logLevel; at its default a WebGPU session prints node-placement warnings to the app's console.
+      logSeverityLevel: 3,
+    });
+  } catch (error) {
+    throw (await missingAsset(runtime, assetUrl(config.wasmPaths, build.wasmFile, build.bundledWasm), error)) ?? error;
+  }
   return {
     runtime,
     runtimeVersion: ort.env.versions.web ?? 'unknown',

@@ -4,8 +4,8 @@ export type RuntimeName = 'onnx-wasm' | 'onnx-webgpu' | 'tfjs-wasm' | 'tfjs-webg
 
 export interface RuntimeConfig {
   runtime: RuntimeName;
-  /** Absolute URL of the folder holding the runtime's .wasm/.mjs files. */
-  wasmPaths: string;
+  /** Absolute URL of the folder holding the runtime's .wasm/.mjs files; undefined: the files shipped with the package (see assets.ts). */
+  wasmPaths?: string;
   numThreads: number;
   /**
    * The manifest's tensor names, in order. Runtimes whose model files name their tensors

@@ -22,7 +22,39 @@ export interface WorkerEngineOptions {
   createWorker?: () => Worker;
 }
 
+// Literal, in the one form Vite and webpack both turn into a worker entry of the app. The build
+// (rollup.config.mjs) rewrites './worker.js' to the path from the chunk this ends up in.
 const defaultCreateWorker = (): Worker => new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+/** The same path as a variable, so no bundler takes it for a second asset; used only to explain a failure. */
+const WORKER_SCRIPT = './worker.js';
+
+/**
+ * A worker whose script cannot be fetched fires a plain `error` Event (a script that throws fires an
+ * ErrorEvent with a message). Probing the URL then tells a missing script apart, and names it with the fix.
+ */
+async function describeCrash(event: Event, custom: boolean): Promise<ModelshipError> {
+  const message = (event as ErrorEvent).message;
+  if (message || custom)
+    return new ModelshipError('WORKER_CRASHED', `Inference worker crashed: ${message || 'the worker stopped unexpectedly'}`, { details: { type: event.type } });
+  // String(): webpack would take `new URL(variable, import.meta.url)` for a folder of assets to bundle.
+  const url = new URL(WORKER_SCRIPT, String(import.meta.url)).href;
+  // Only an HTTP error answer proves the script missing (a bundler may have moved it; file: URLs cannot be fetched).
+  const status = /^https?:/.test(url)
+    ? await fetch(url, { method: 'HEAD', cache: 'no-store' }).then(
+        (response) => (response.ok ? undefined : response.status),
+        () => undefined,
+      )
+    : undefined;
+  if (status === undefined)
+    return new ModelshipError('WORKER_CRASHED', 'Inference worker crashed: the worker stopped unexpectedly', { details: { type: event.type } });
+  return new ModelshipError(
+    'BACKEND_UNAVAILABLE',
+    `modelship's worker script ${url} could not be loaded (HTTP ${status}). Fix: let your bundler emit it ` +
+      '(Vite and webpack do so by themselves; for esbuild and rollup see the README, "Use with Vite / webpack / esbuild / rollup"), ' +
+      'or pass `worker: false` to run in the page.',
+    { details: { reason: 'asset-missing', url, status } },
+  );
+}
 
 /**
  * Runs a model in a dedicated worker. onnxruntime-web cannot cancel a run, so a timeout or crash
@@ -67,8 +99,9 @@ export async function createWorkerEngine(options: WorkerEngineOptions): Promise<
     const worker = spawn();
     const api = wrap<WorkerApi>(worker);
     const onCrash = (event: Event): void => {
-      const message = (event as ErrorEvent).message || 'the worker stopped unexpectedly';
-      kill(new ModelshipError('WORKER_CRASHED', `Inference worker crashed: ${message}`, { details: { type: event.type } }));
+      void describeCrash(event, options.createWorker !== undefined).then((error) => {
+        if (live?.worker === worker) kill(error);
+      });
     };
     worker.addEventListener('error', onCrash);
     worker.addEventListener('messageerror', onCrash);

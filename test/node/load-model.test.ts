@@ -50,7 +50,8 @@ describe('loadModel end to end (Node, onnxruntime-web wasm, real HTTP)', () => {
   it('auto picks the smallest download within 0.3 pp of the best accuracy (near-equal sizes by accuracy), and says so', async () => {
     const server = await serveMnist();
     try {
-      const model = await loadModel(`${server.url}/models/mnist/manifest.json`, { ...base, cache: 'memory' });
+      // The app names its runtime (authoritative, so start cost does not reorder it; test/node/plan-start-cost.test.ts covers that).
+      const model = await loadModel(`${server.url}/models/mnist/manifest.json`, { ...base, cache: 'memory', backends: ['onnx-wasm'] });
       // int8 (113 KB, 98.80%) and pruned (109 KB, 98.75%) are within 5% in size: the more accurate wins.
       assert.equal(model.info().variant, 'int8');
       assert.match(model.info().reason, /int8 on onnx-wasm: 98\.80% held-out accuracy \(within 0\.3 pp of the best\), 111 KB to download/);
@@ -70,6 +71,7 @@ describe('loadModel end to end (Node, onnxruntime-web wasm, real HTTP)', () => {
       const model = await loadModel(`${server.url}/models/mnist/manifest.json`, {
         ...base,
         cache: 'memory',
+        backends: ['onnx-wasm'],
         onFallback: (event) => fallbacks.push(`${event.from} -> ${event.to}: ${event.reason}`),
       });
       assert.notEqual(model.info().variant, 'int8');
