@@ -37,11 +37,11 @@ const post = (url: string, body: unknown, headers: Record<string, string> = {}):
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
 
-/** The real CLI in a child process, so it can be killed with SIGKILL. */
+/** The real CLI in a child process, so it can be killed with SIGKILL; on the packaged repository, since the CLI refuses an empty one. */
 async function spawnServer(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'server/src/cli.ts', 'serve', EMPTY_REPOSITORY, '--port', '0', '--no-grpc', '--data-dir', dataDir],
+    ['--import', 'tsx', 'server/src/cli.ts', 'serve', '--port', '0', '--no-grpc', '--data-dir', dataDir],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
