@@ -1,6 +1,7 @@
 // `npm run bench`: a program, not a test. Side by side in one headless Chromium run, so the
 // ratios hold on a noisy machine. Prints a table and one JSON line.
 import { freshProfile, startReferenceServer } from './browser.js';
+import { benchExplain, explainRows } from './explain.js';
 import { NETWORKS, measureLoads } from './load.js';
 import { compareMonitoring } from './monitoring.js';
 import { comparePredict } from './page-scripts.js';
@@ -52,6 +53,9 @@ async function main(): Promise<void> {
     const onP50 = monitoring.blocks.map((b) => b.onP50).sort((a, b) => a - b)[monitoring.blocks.length >> 1]!;
     rows.push(['predict() p50, monitoring off / on', `${ms(offP50)} / ${ms(onP50)}`, `+${((monitoring.medianRatio - 1) * 100).toFixed(1)}% (median of ${ROUNDS} blocks; target ≤ 3%)`]);
     Object.assign(json, { monitoring });
+    const explained = await benchExplain(server.url);
+    rows.push(...explainRows(explained));
+    json['explain'] = explained;
     bridge = await benchReactNative(server.url);
   } finally {
     await server.stop();

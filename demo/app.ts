@@ -1,4 +1,5 @@
 import { loadModel, type LoadProgress, type Model, type Prediction } from 'modelship';
+import { createLoopPanel, demoFeedbackOptions } from './loop-panel.js';
 import { markClass, showModelCard } from './model-card.js';
 import { showMonitoring } from './monitoring-panel.js';
 import { createPad } from './pad.js';
@@ -108,12 +109,15 @@ async function main(): Promise<void> {
   const canvas = byId<HTMLCanvasElement>('pad');
   let model: Model | undefined;
   let running = Promise.resolve();
+  const loop = createLoopPanel(document.querySelector('.result')!);
   const predictPad = (): void => {
     running = running.then(async () => {
       // A drawing made while the model loads waits: it is predicted once the model is ready (below).
       if (!model || pad.isEmpty()) return;
       try {
-        showPrediction(model, await model.predict(canvas));
+        const prediction = await model.predict(canvas);
+        showPrediction(model, prediction);
+        loop.show(model, prediction, canvas);
       } catch (error) {
         text('status', `prediction failed: ${(error as Error).message}`);
       }
@@ -132,11 +136,12 @@ async function main(): Promise<void> {
     text('confidence', '');
     byId('bars').replaceChildren();
     markClass('');
+    loop.clear();
   });
   try {
     // The PWA precaches onnx-wasm for offline use (scripts/build-sw.mjs), so the demo names it; without
     // `backends`, auto would start the runtime with the fewest bytes to download (README, Backends).
-    model = await loadModel(MANIFEST_URL, { onProgress: progressView(runtimeBytes()), wasmPaths: '/wasm/', backends: ['onnx-wasm'] });
+    model = await loadModel(MANIFEST_URL, { onProgress: progressView(runtimeBytes()), wasmPaths: '/wasm/', backends: ['onnx-wasm'], feedback: demoFeedbackOptions() });
     const info = model.info();
     text('model', `${info.name} ${info.version}`);
     text('runtime', info.runtime);

@@ -14,6 +14,7 @@ export type ModelshipErrorCode =
   | 'CIRCUIT_OPEN'
   | 'QUOTA_EXCEEDED'
   | 'ROLLBACK_UNAVAILABLE'
+  | 'CONSENT_REQUIRED'
   | 'ABORTED'
   | 'DISPOSED';
 
@@ -31,7 +32,10 @@ export type ModelshipWarningCode =
   | 'QUOTA_EXCEEDED'
   | 'CACHE_WRITE_FAILED'
   | 'CACHE_CORRUPTED'
-  | 'LOCKS_UNAVAILABLE';
+  | 'LOCKS_UNAVAILABLE'
+  | 'FEEDBACK_QUEUED'
+  | 'FEEDBACK_DROPPED'
+  | 'FEEDBACK_REJECTED';
 
 export interface ModelshipErrorOptions {
   cause?: unknown;

@@ -19,6 +19,8 @@ export type {
   RuntimeName,
   TopEntry,
 } from './types.js';
+export type { ExplainOptions, Explanation } from './explain/types.js';
+export type { FeedbackCallOptions, FeedbackItem, FeedbackOptions, FeedbackResult } from './feedback/types.js';
 export type { UpdateResult } from './lifecycle/updater.js';
 export type { Manifest, Variant, ModelFile, GoldenVector, Preprocessing, Channel } from './manifest/types.js';
 export type { KeyValueStore } from './store/key-value-store.js';

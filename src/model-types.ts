@@ -13,6 +13,8 @@ export interface TopEntry {
 }
 
 export interface Prediction {
+  /** Unique per answer: what `model.feedback(prediction, label)` refers to. */
+  id: string;
   /** The winning label from the manifest. */
   label: string;
   index: number;

@@ -1,5 +1,11 @@
 import type { DeviceProfile } from './device/types.js';
 import type { Emitter } from './emitter.js';
+import type { RunRows } from './explain/explain.js';
+import type { FeedbackClient } from './feedback/client.js';
+import { consentRequired } from './feedback/consent.js';
+import { newPredictionId } from './feedback/prediction-id.js';
+import type { FeedbackCallOptions, FeedbackResult } from './feedback/types.js';
+import type { ExplainOptions, Explanation } from './explain/types.js';
 import { checkPredictOptions, checkSubscription, readInputs } from './args/model-args.js';
 import { ModelshipError, asModelshipError } from './errors.js';
 import type { Manifest } from './manifest/types.js';
@@ -36,6 +42,8 @@ export interface ModelParts {
   fallbackRoute: 'local' | 'remote' | undefined;
   events: Emitter<ModelEvents>;
   monitoring?: MonitoringOptions | false;
+  /** Present when the app configured `feedback` (its own chunk); keeps inputs and sends only with consent. */
+  feedback?: FeedbackClient;
 }
 
 const now = (): number => (typeof performance === 'undefined' ? Date.now() : performance.now());
@@ -121,6 +129,30 @@ export class Model {
     }
   }
 
+  /** What the answer rests on: occlusion sensitivity of the predicted class, all occluded copies in one run (src/explain/). */
+  async explain(input: ModelInput, options: ExplainOptions = {}): Promise<Explanation> {
+    this.assertLive();
+    // Occlusion is a chunk of its own, requested on the first explain(): predict-only apps never download it.
+    const [{ explainInput }, { toInputTensor }] = await Promise.all([import('./explain/explain.js'), this.parts.preprocess]);
+    const manifest = this.parts.router.primary.manifest;
+    const data = readInput(() => toInputTensor(input, manifest), 'input');
+    return explainInput(data, manifest, this.runRaw, options);
+  }
+
+  /**
+   * Says what the right label of an earlier answer was (by the Prediction or its `id`). Opt-in: without
+   * `loadModel(url, { feedback: { endpoint, consent: true } })` it rejects with CONSENT_REQUIRED and sends nothing.
+   */
+  async feedback(prediction: Prediction | string, label: string | number, options: FeedbackCallOptions = {}): Promise<FeedbackResult> {
+    this.assertLive();
+    const client = this.parts.feedback;
+    if (!client?.consented) throw consentRequired();
+    const { manifest } = this.parts.router.primary;
+    const id = typeof prediction === 'string' ? prediction : prediction?.id;
+    const { width, height } = manifest.preprocessing;
+    return client.submit(String(id), label, { name: manifest.name, labels: manifest.labels, channel: this.info().channel?.name, width, height }, options);
+  }
+
   info(): ModelInfo {
     const { router, remote } = this.parts;
     const slot = router.primary;
@@ -164,6 +196,7 @@ export class Model {
     this.disposed = true;
     // The model's own work ends here: nothing the load started outlives it, and nothing outlives this.
     this.parts.lifetime.abort(new ModelshipError('DISPOSED', 'This model was disposed'));
+    this.parts.feedback?.dispose();
     await Promise.all([this.parts.router.dispose(), this.monitor.dispose()]);
   }
 
@@ -173,6 +206,7 @@ export class Model {
     const input = router.primary.manifest.inputs[0]!;
     // Read before the run: the engine may take (transfer) the buffer.
     const features = this.monitor.inspect(data, rows, router.primary.manifest);
+    const kept = this.parts.feedback?.keep(data);
     const { outputs, slot } = await router.run({ [input.name]: { data, dims: [rows, ...input.shape.slice(1)] } }, options);
     const manifest = slot.manifest;
     const output = manifest.outputs[0]!;
@@ -182,8 +216,18 @@ export class Model {
       throw new ModelshipError('OUTPUT_INVALID', `${slot.engine.runtime} returned ${values?.data.length ?? 0} values for ${rows}×${classes}`);
     }
     const latencyMs = now() - started;
-    return Array.from({ length: rows }, (_, row) => toPrediction(this.monitor, values.data.subarray(row * classes, (row + 1) * classes), features[row], slot, latencyMs));
+    const predictions = Array.from({ length: rows }, (_, row) => toPrediction(this.monitor, values.data.subarray(row * classes, (row + 1) * classes), features[row], slot, latencyMs));
+    this.parts.feedback?.remember(predictions.map((p) => p.id), kept, predictions);
+    return predictions;
   }
+
+  /** Raw outputs of one batched run, below predictions (so explanations do not count as predictions). */
+  private readonly runRaw: RunRows = async (data, rows, signal) => {
+    const input = this.parts.router.primary.manifest.inputs[0]!;
+    const { outputs, slot } = await this.parts.router.run({ [input.name]: { data, dims: [rows, ...input.shape.slice(1)] } }, { signal });
+    const raw = outputs[slot.manifest.outputs[0]!.name]?.data ?? new Float32Array(0);
+    return { raw, manifest: slot.manifest, route: slot.route, runtime: slot.engine.runtime };
+  };
 
   private getUpdater(): Promise<Updater> {
     this.updater ??= this.parts.lifecycle();
@@ -213,6 +257,7 @@ function channelInfo(resolved: ResolvedManifest): ModelInfo['channel'] {
 function toPrediction(monitor: ModelMonitor, raw: Float32Array, features: InputFeatures | undefined, slot: Slot, latencyMs: number): Prediction {
   const scored = monitor.score(raw, features, slot, latencyMs);
   return {
+    id: newPredictionId(),
     ...scored,
     route: slot.route,
     runtime: slot.engine.runtime,

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { feedbackCli } from './feedback/cli.js';
 import { createServer } from './server.js';
 import { resolveOptions, type ServerOptions } from './options.js';
 
@@ -12,8 +13,10 @@ const USAGE = `usage: modelship serve [models-dir] [--port N] [--host H] [--toke
                        [--repository-poll-secs N] [--max-buffered-bytes N]
   models-dir   Triton-layout model repository (default: <package>/models/repository)
   --port       default $PORT or 8080      --host   default 127.0.0.1
-  --token      bearer token for /v1 and /v2 (default $MODELSHIP_TOKEN)
+  --token      bearer token for /v1, /v2 and /feedback (default $MODELSHIP_TOKEN)
   --grpc-port  Open Inference Protocol gRPC, default $GRPC_PORT or 8001 (Triton's); --no-grpc: none
+  --data-dir   keep feedback (POST /feedback) in DIR/feedback/<model>.jsonl; without it /feedback is off
+       modelship feedback export --model NAME [--data-dir DIR] [--out DIR]
        modelship --help | --version`;
 
 /** Source (server/src) and bundle (server/dist) both sit one folder below the server's package.json. */
@@ -63,6 +66,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
       threads: { type: 'string' },
       instances: { type: 'string' },
       'graph-optimization': { type: 'string' },
+      'data-dir': { type: 'string' },
       'grpc-port': { type: 'string' },
       'no-grpc': { type: 'boolean' },
       'repository-poll-secs': { type: 'string' },
@@ -87,6 +91,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
   const token = values.token ?? env.MODELSHIP_TOKEN;
   if (token) options.token = token;
   if (values['no-batching']) options.batching = false;
+  if (values['data-dir'] !== undefined) options.feedback = { dataDir: resolve(values['data-dir']) };
   const maxBatch = int(values['max-batch'], '--max-batch');
   if (maxBatch !== undefined) options.maxBatchSize = maxBatch;
   const delay = int(values['max-queue-delay-us'], '--max-queue-delay-us');
@@ -119,6 +124,10 @@ export function repositoryProblem(dir: string): string | undefined {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  if (argv[0] === 'feedback') {
+    process.exitCode = feedbackCli(argv.slice(1));
+    return;
+  }
   let config: CliConfig;
   try {
     config = parseCli(argv);

@@ -11,6 +11,7 @@ export type HttpErrorKind =
   | 'METHOD_NOT_ALLOWED'
   | 'PAYLOAD_TOO_LARGE'
   | 'RANGE_NOT_SATISFIABLE'
+  | 'TOO_MANY_REQUESTS'
   | 'INTERNAL'
   | 'NOT_READY'
   | 'OVERLOADED'
@@ -24,6 +25,7 @@ const STATUS: Record<HttpErrorKind, number> = {
   METHOD_NOT_ALLOWED: 405,
   PAYLOAD_TOO_LARGE: 413,
   RANGE_NOT_SATISFIABLE: 416,
+  TOO_MANY_REQUESTS: 429,
   INTERNAL: 500,
   NOT_READY: 503,
   // Queue full, queue timeout, or too many request bytes buffered: Triton's UNAVAILABLE, sent with Retry-After.

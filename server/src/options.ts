@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { GraphOptimizationLevel } from './config.js';
 import type { CorsOptions } from './cors.js';
+import type { FeedbackServerOptions } from './feedback/intake.js';
 import { IMMUTABLE, REVALIDATE, type StaticMount } from './static.js';
 
 export interface StaticRoots {
@@ -69,6 +70,8 @@ export interface ServerOptions {
   monitoring?: boolean;
   /** The dashboard's period: reports are summed per period of this many ms (default 60000). */
   monitoringPeriodMs?: number;
+  /** Feedback intake (`POST /feedback`) and where it stores; off unless set (`--data-dir`). */
+  feedback?: FeedbackServerOptions | false;
   log?: (message: string) => void;
 }
 
@@ -132,5 +135,6 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
     monitoring: o.monitoring ?? true,
     monitoringPeriodMs: o.monitoringPeriodMs ?? 60_000,
     log: o.log ?? (() => undefined),
+    feedback: o.feedback ?? false,
   };
 }

@@ -1,6 +1,7 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createBearerAuth } from './auth.js';
+import { FeedbackIntake } from './feedback/intake.js';
 import { BodyBudget } from './body-budget.js';
 import { createGrpcServer, type GrpcInferenceServer } from './grpc/server.js';
 import { InferenceService } from './inference.js';
@@ -59,6 +60,7 @@ export function createServer(options: ServerOptions = {}): ModelshipServer {
     if (o.repositoryPollSecs > 0 && closing === undefined) poll = startPolling(repository, o.repositoryPollSecs * 1000, () => closing !== undefined);
   });
 
+  const feedback = o.feedback ? new FeedbackIntake(o.feedback) : undefined;
   const authorize = createBearerAuth(o.token);
   const isReady = (): boolean => isLoaded && closing === undefined && repository.allReady;
   const body = { maxBytes: o.maxBodyBytes, budget: new BodyBudget(o.maxBufferedBodyBytes, (n: number) => sink.buffered(n)), retryAfterSeconds: o.retryAfterSeconds };
@@ -73,7 +75,10 @@ export function createServer(options: ServerOptions = {}): ModelshipServer {
     version: SERVER_VERSION,
     isClosing: () => closing !== undefined,
     isReady,
-    routes: o.monitoring ? [{ name: 'monitoring', handle: createMonitoringRoutes({ registry: metrics?.registry ?? new Registry(), authorize, body, periodMs: o.monitoringPeriodMs }) }] : [],
+    routes: [
+      ...(feedback ? [feedback.route(authorize)] : []),
+      ...(o.monitoring ? [{ name: 'monitoring', handle: createMonitoringRoutes({ registry: metrics?.registry ?? new Registry(), authorize, body, periodMs: o.monitoringPeriodMs }) }] : []),
+    ],
   });
   let grpc: GrpcInferenceServer | undefined;
   const listenGrpc = (port = 0, host = '127.0.0.1'): Promise<string> => {
@@ -131,6 +136,7 @@ export function createServer(options: ServerOptions = {}): ModelshipServer {
     await service.close();
     await loaded;
     await repository.dispose();
+    feedback?.close();
   };
 
   return {

@@ -88,6 +88,9 @@ async function load(manifestUrl: string, options: LoadOptions, parts: LoadParts)
   // The Model and its Router (step 6) are needed when the load ends: fetched now, parsed off the critical path.
   const serving = Promise.all([import('../model.js'), import('../route/router.js')]);
   serving.catch(() => undefined);
+  // Feedback is opt-in: its client is a chunk of its own, requested only when the app configured it.
+  const feedbackModule = options.feedback === undefined ? undefined : import('../feedback/client.js');
+  feedbackModule?.catch(() => undefined);
 
   // 1. manifest
   const resolved = await resolveManifest(manifestUrl, resolveContext, scope.signal);
@@ -142,6 +145,7 @@ async function load(manifestUrl: string, options: LoadOptions, parts: LoadParts)
     fallbackRoute === undefined ? undefined : reserve ? async () => reserve : () => loadRoute(fallbackRoute!, `fallback from ${primary.route}`, later);
   scope.onProgress?.({ type: 'ready', runtime: primary.engine.runtime, variant: primary.variant.id, version: manifest.version });
   const [{ Model }, { Router }] = await serving;
+  const feedback = feedbackModule && new (await feedbackModule).FeedbackClient(options.feedback!, warn, options.fetch);
   const router = new Router({ primary, loadFallback, events });
 
   // 7. lifecycle: the updater is its own chunk, loaded when an update or rollback is first needed.
@@ -168,6 +172,7 @@ async function load(manifestUrl: string, options: LoadOptions, parts: LoadParts)
     resolved: initial,
     cache,
     monitoring: options.monitoring,
+    feedback,
   });
   await model.refreshStorage();
   if (pending) {

@@ -1,5 +1,6 @@
 import type { MonitoringOptions } from '../monitoring/types.js';
 import type { DeviceOverrides } from '../device/types.js';
+import type { FeedbackOptions } from '../feedback/types.js';
 import type { FilesProgress } from '../fetch/model-files.js';
 import type { ManifestLimits } from '../manifest/limits.js';
 import type { ModelEvents } from '../model-types.js';
@@ -63,6 +64,8 @@ export interface LoadOptions {
   loadTimeoutMs?: number;
   runTimeoutMs?: number;
   limits?: Partial<ManifestLimits>;
+  /** Opt-in feedback: with `consent: true`, `model.feedback()` sends corrected answers (their 28×28 input) to `endpoint`. */
+  feedback?: FeedbackOptions;
   /** A manifest or model download with no response or no bytes for this long is retried, then fails NETWORK; default 30 000. */
   stallTimeoutMs?: number;
   /** Origins besides the manifest's own that its file paths and channel manifests may resolve to (e.g. a CDN). */

@@ -1,0 +1,124 @@
+"""Releases a gated, fine-tuned model into a model folder: DIR/<version>/ with its ONNX file, manifest and model
+card, and DIR/manifest.json's `channels` updated so the new version is on `canary` at the given share."""
+import base64
+import copy
+import datetime
+import gzip
+import hashlib
+import json
+import os
+import subprocess
+
+import numpy as np
+import torch
+
+from export_onnx import export
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def next_version(version, bump):
+    major, minor, patch = (int(part) for part in version.split('-')[0].split('+')[0].split('.'))
+    return f'{major}.{minor + 1}.0' if bump == 'minor' else f'{major}.{minor}.{patch + 1}'
+
+
+def code_revision():
+    try:
+        rev = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=HERE, check=True, capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(['git', 'status', '--porcelain', '--', '.'], cwd=HERE, capture_output=True, text=True).stdout.strip()
+        return rev + ('+dirty' if dirty else '')
+    except (subprocess.CalledProcessError, FileNotFoundError):
+        return 'unknown'
+
+
+def file_entry(folder, rel):
+    data = open(os.path.join(folder, rel), 'rb').read()
+    return {'path': rel, 'bytes': len(data), 'gzipBytes': len(gzip.compress(data, 9, mtime=0)),
+            'sha256': hashlib.sha256(data).hexdigest()}
+
+
+def golden_outputs(net, manifest):
+    x = np.stack([np.frombuffer(base64.b64decode(g['inputUint8']), dtype=np.uint8) for g in manifest['golden']])
+    with torch.no_grad():
+        out = net(torch.from_numpy((x.astype(np.float32) / 255).reshape(-1, 1, 28, 28))).numpy()
+    return [[round(float(v), 6) for v in row] for row in out]
+
+
+def write_model_card(folder, manifest, report, base_version):
+    b, a, fb = report['before'], report['after'], report['feedback']
+    pct = lambda v: f'{v * 100:.2f}%'
+    text = f"""# {manifest['name']} {manifest['version']} (fine-tuned on user feedback)
+
+A fine-tune of {manifest['name']} {base_version} on the original training data plus user feedback. It ships the fp32
+ONNX variant only (int8, pruned and tfjs variants come from a full `models/pipeline/build.sh` run).
+
+| | {base_version} | {manifest['version']} |
+|---|---|---|
+| held-out accuracy ({manifest['lineage']['data']['testCount']} digits) | {pct(b['heldOut'])} | {pct(a['heldOut'])} |
+| accuracy on held-out feedback ({fb['heldOut']} items, never trained on) | {pct(b['feedbackHeldOut'])} | {pct(a['feedbackHeldOut'])} |
+
+Gate: held-out accuracy may drop by at most 0.1 pp; accuracy on held-out feedback must improve. Both passed.
+
+## Lineage
+- base version: {base_version}
+- feedback dataset: sha256 `{fb['sha256']}`, {fb['count']} items ({fb['trained']} trained on, {fb['heldOut']} held out)
+- code revision: `{manifest['lineage']['code']['revision']}`
+- training: {json.dumps({k: v for k, v in manifest['lineage']['training'].items() if k.startswith('fineTune')})}
+
+## Release
+Published on the `canary` channel; `models/pipeline/release.py promote --dir DIR` makes it the stable version,
+`release.py rollback --dir DIR` takes it off the canary channel.
+"""
+    with open(os.path.join(folder, 'MODEL_CARD.md'), 'w') as f:
+        f.write(text)
+
+
+def release(net, base_manifest, args, report, x_test, y_test):
+    base_version = base_manifest['version']
+    version = next_version(base_version, args.bump)
+    folder = os.path.join(args.release_dir, version)
+    os.makedirs(folder, exist_ok=True)
+    export(net, os.path.join(folder, 'mnist-fp32.onnx'))
+    manifest = copy.deepcopy(base_manifest)
+    manifest.pop('channels', None)
+    manifest['version'] = version
+    fp32 = next(v for v in base_manifest['variants'] if v['id'] == 'fp32')
+    manifest['variants'] = [{**fp32, 'files': [file_entry(folder, 'mnist-fp32.onnx')], 'accuracy': round(report['after']['heldOut'], 6),
+                             'goldenOutputs': golden_outputs(net, manifest)}]
+    fb = report['feedback']
+    lineage = manifest['lineage']
+    lineage['data'] = {**lineage['data'], 'source': f"{lineage['data']['source']} + user feedback sha256:{fb['sha256']} ({fb['count']} items)"}
+    lineage['code'] = {'revision': code_revision(), 'entry': 'models/pipeline/retrain.py'}
+    lineage['training'] = {
+        'architecture': lineage['training'].get('architecture', ''),
+        'onnxOpset': lineage['training'].get('onnxOpset', 13),
+        'baseVersion': base_version,
+        'feedbackSha256': fb['sha256'],
+        'feedbackCount': fb['count'],
+        'feedbackHeldOut': fb['heldOut'],
+        'fineTuneEpochs': args.epochs,
+        'fineTuneSteps': report['steps'],
+        'fineTuneLr': args.lr,
+        'fineTuneSeed': args.seed,
+        'fineTuneFeedbackWeight': args.feedback_weight,
+        'fineTuneTrainSubset': args.train_subset,
+        'fineTuneAugmentation': 'data.augment, as in training',
+        'heldOutAccuracyBefore': round(report['before']['heldOut'], 6),
+        'feedbackHeldOutAccuracyBefore': round(report['before']['feedbackHeldOut'], 6),
+        'feedbackHeldOutAccuracyAfter': round(report['after']['feedbackHeldOut'], 6),
+    }
+    lineage['createdAt'] = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat().replace('+00:00', 'Z')
+    manifest['modelCard'] = 'MODEL_CARD.md'
+    write_model_card(folder, manifest, report, base_version)
+    with open(os.path.join(folder, 'manifest.json'), 'w') as f:
+        json.dump(manifest, f, indent=2)
+        f.write('\n')
+
+    top = copy.deepcopy(base_manifest)
+    share = round(args.canary_share, 6)
+    top['channels'] = [{'name': 'stable', 'version': base_version, 'share': round(1 - share, 6)},
+                       {'name': 'canary', 'version': version, 'share': share, 'manifest': f'{version}/manifest.json'}]
+    with open(os.path.join(args.release_dir, 'manifest.json'), 'w') as f:
+        json.dump(top, f, indent=2)
+        f.write('\n')
+    return {'version': version, 'manifest': os.path.join(folder, 'manifest.json'), 'canaryShare': share}
