@@ -85,6 +85,12 @@ def release(net, base_manifest, args, report, x_test, y_test):
     fp32 = next(v for v in base_manifest['variants'] if v['id'] == 'fp32')
     manifest['variants'] = [{**fp32, 'files': [file_entry(folder, 'mnist-fp32.onnx')], 'accuracy': round(report['after']['heldOut'], 6),
                              'goldenOutputs': golden_outputs(net, manifest)}]
+    # The monitoring block may only name variants this release ships. Its thresholds are the base version's
+    # (retrain.py does not re-run calibrate.ts yet; the session note says so).
+    monitoring = manifest.get('monitoring')
+    if monitoring and isinstance(monitoring.get('variants'), dict):
+        shipped = {v['id'] for v in manifest['variants']}
+        monitoring['variants'] = {k: v for k, v in monitoring['variants'].items() if k in shipped}
     fb = report['feedback']
     lineage = manifest['lineage']
     lineage['data'] = {**lineage['data'], 'source': f"{lineage['data']['source']} + user feedback sha256:{fb['sha256']} ({fb['count']} items)"}
