@@ -66,6 +66,7 @@ export async function bundleModel(source, outDir, variantIds = []) {
   }
   // The manifest goes in with only the variants whose files are there, so the app never plans one it lacks.
   const bundled = { ...manifest, variants: chosen };
+  if (manifest.monitoring) bundled.monitoring = monitoringFor(manifest.monitoring, chosen.map((v) => v.id));
   const manifestOut = `${JSON.stringify(bundled, null, 2)}\n`;
   await mkdir(outDir, { recursive: true });
   await writeFile(join(outDir, 'manifest.json'), manifestOut);
@@ -93,3 +94,17 @@ main(process.argv.slice(2)).catch((error) => {
   console.error(`modelship-bundle-model: ${error.message}`);
   process.exitCode = error instanceof UsageError ? 2 : 1;
 });
+
+/**
+ * The monitoring block may name only the variants that are bundled: per-variant calibrations of left-out
+ * variants go, and when the block's base variant is left out, a bundled variant's own calibration
+ * (temperature, energy, thresholds) becomes the base.
+ */
+function monitoringFor(block, ids) {
+  const variants = Object.fromEntries(Object.entries(block.variants ?? {}).filter(([id]) => ids.includes(id)));
+  if (ids.includes(block.variant)) return { ...block, variants };
+  const base = ids.find((id) => variants[id]);
+  if (base === undefined) throw new Error(`the manifest's monitoring block has no calibration for ${ids.join(', ')}: bundle its calibrated variant ${block.variant} too`);
+  const { [base]: own, ...rest } = variants;
+  return { ...block, ...own, variant: base, variants: rest };
+}

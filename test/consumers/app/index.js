@@ -9,6 +9,9 @@ async function run() {
   const fallbacks = [];
   const model = await loadModel(manifestUrl, {
     cache: 'memory',
+    // onnx-wasm first: the test proves the bundler finds onnxruntime's wasm. Without `backends`, `auto`
+    // starts the runtime with the fewest bytes to download (tfjs-wasm on a first visit; README, Backends).
+    backends: ['onnx-wasm', 'tfjs-wasm', 'tfjs-cpu'],
     onWarning: (event) => warnings.push(`${event.code}: ${event.message}`),
     onFallback: (event) => fallbacks.push(`${event.from} → ${event.to}: ${event.reason}`),
   });
