@@ -74,6 +74,12 @@ test('a large batch is chunked both ways and matches single predictions', async 
 });
 
 test('cancel: an aborted call rejects at once with ABORTED, the page stops it and stays usable', async ({ page, baseURL }) => {
+  // Hold the model's files back, so the cancel always meets a load in progress (a first load of the
+  // cheapest runtime can otherwise finish before the abort arrives).
+  await page.route('**/models/mnist/**', async (route) => {
+    if (!route.request().url().endsWith('manifest.json')) await new Promise((resolve) => setTimeout(resolve, 5_000));
+    await route.continue().catch(() => undefined);
+  });
   const view = await openHost(page, HOST);
   const controller = new AbortController();
   const load = view.model.load(MANIFEST, LOAD, { signal: controller.signal });
