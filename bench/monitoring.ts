@@ -13,7 +13,8 @@ export async function compareMonitoring(args: { manifest: string; iterations: nu
   // Real digits (the manifest's golden inputs), so the abstain and drift paths see what they would in use.
   const manifest = await (await fetch(args.manifest)).json();
   const digits: Float32Array[] = manifest.golden.map((g: { inputUint8: string }) => Float32Array.from(atob(g.inputUint8), (c) => c.charCodeAt(0) / 255));
-  for (let i = 0; i < 50; i++) {
+  // Long enough for both instances' code to be optimised: the first few hundred calls run slower on both sides unequally.
+  for (let i = 0; i < 400; i++) {
     await off.predict(digits[i % digits.length]!);
     await on.predict(digits[i % digits.length]!);
   }

@@ -28,7 +28,7 @@ export class ModelMonitor {
   private readonly reporter: Reporter | undefined;
   private readonly options: MonitoringOptions;
   /** `monitoring: false`: no features, no abstain, plain softmax, nothing counted (the benchmark's baseline). */
-  private readonly enabled: boolean;
+  readonly enabled: boolean;
 
   constructor(
     options: MonitoringOptions | false,
@@ -51,7 +51,7 @@ export class ModelMonitor {
     this.count(slot.manifest.version, (c) => bump(c.cache, slot.cache.status));
   }
 
-  /** Features of each row, read before the engine may take the buffer. */
+  /** Features of each row (of a copy the engine cannot take away). */
   inspect(data: Float32Array, rows: number, manifest: Manifest): InputFeatures[] {
     if (!this.enabled) return [];
     const { width, height, mean, std } = manifest.preprocessing;

@@ -1,0 +1,19 @@
+// `node --import tsx bench/monitoring-cost.ts`: only the monitoring part of `npm run bench`
+// (monitoring off vs on, alternating calls in one page), for iterating on its cost.
+import { freshProfile, startReferenceServer } from './browser.js';
+import { compareMonitoring } from './monitoring.js';
+
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
+const server = await startReferenceServer(Number(process.env['BENCH_PORT'] ?? 8393), ['--coop-coep']);
+try {
+  const profile = await freshProfile(server.url);
+  const page = await profile.context.newPage();
+  await page.goto('/empty.html');
+  const result = await page.evaluate(compareMonitoring, { manifest: '/models/mnist/manifest.json', iterations: 600, blocks: ROUNDS });
+  await profile.close();
+  for (const block of result.blocks) console.log(`off ${block.offP50.toFixed(3)} ms  on ${block.onP50.toFixed(3)} ms  ${((block.ratio - 1) * 100).toFixed(1)}%`);
+  console.log(`median +${((result.medianRatio - 1) * 100).toFixed(1)}%`);
+  console.log(JSON.stringify({ bench: 'modelship-monitoring-cost', ...result }));
+} finally {
+  await server.stop();
+}
