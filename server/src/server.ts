@@ -77,7 +77,13 @@ export function createServer(options: ServerOptions = {}): ModelshipServer {
     isReady,
     routes: [
       ...(feedback ? [feedback.route(authorize)] : []),
-      ...(o.monitoring ? [{ name: 'monitoring', handle: createMonitoringRoutes({ registry: metrics?.registry ?? new Registry(), authorize, body, periodMs: o.monitoringPeriodMs }) }] : []),
+      ...(o.monitoring ? [{ name: 'monitoring', handle: createMonitoringRoutes({
+              registry: metrics?.registry ?? new Registry(),
+              authorize,
+              body,
+              periodMs: o.monitoringPeriodMs,
+              feedbackSummary: feedback ? (model: string) => feedback.store.summary(model) : undefined,
+            }) }] : []),
     ],
   });
   let grpc: GrpcInferenceServer | undefined;

@@ -24,7 +24,7 @@ export function dashboardHtml(): string {
 </head>
 <body>
 <h1>modelship — what the devices report</h1>
-<p class="note">Aggregated reports only (counts, latency histograms, drift figures); no input ever leaves a device. One line per version and channel. Refreshes every 5 s.</p>
+<p class="note">Aggregated reports only (counts, latency histograms, drift figures); no input ever leaves a device. One line per version and channel. Accuracy on feedback counts only what users chose to send (POST /feedback). Refreshes every 5 s.</p>
 <form id="auth"><label>Token <input id="token" type="password" autocomplete="off"></label> <button>Show</button></form>
 <div id="models"><p class="note" id="empty">No reports yet.</p></div>
 <script src="/dashboard/uPlot.iife.min.js"></script>
@@ -115,6 +115,13 @@ export function dashboardScript(): string {
         ['latency p50 (ms)', (s) => { const q = quantile(s.points[0] ? s.points[0].latency.boundsMs : [], merged(s), 0.5); return q === null ? '–' : q; }],
         ['latency p95 (ms)', (s) => { const q = quantile(s.points[0] ? s.points[0].latency.boundsMs : [], merged(s), 0.95); return q === null ? '–' : q; }],
       ];
+      // Accuracy on what users said the right answer was (POST /feedback), per version and channel.
+      const tallies = payload.feedback && payload.feedback[model];
+      if (tallies) {
+        const tally = (s) => tallies[s.version + '@' + s.channel] || tallies[s.version];
+        rows.push(['accuracy on feedback', (s) => { const t = tally(s); return t && t.count ? (100 * t.accuracy).toFixed(1) + '%' : '–'; }]);
+        rows.push(['feedback items', (s) => { const t = tally(s); return t ? t.count : 0; }]);
+      }
       const table = section.querySelector('table');
       table.replaceChildren();
       const head = table.insertRow();

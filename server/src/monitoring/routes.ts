@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import type { Registry } from 'prom-client';
 import { HttpError } from '../errors.js';
 import { type BodyLimits, readBody, sendJson } from '../http.js';
+import type { FeedbackTally } from '../feedback/store.js';
 import { dashboardHtml, dashboardScript } from './dashboard-page.js';
 import { DeviceMetrics } from './device-metrics.js';
 import { parseReports } from './report.js';
@@ -19,6 +20,11 @@ export interface MonitoringRoutesOptions {
   maxReportBytes?: number;
   /** Dashboard period (default 60 s). */
   periodMs?: number;
+  /**
+   * Accuracy on user feedback per `version` and `version@channel` of a model (the feedback store's
+   * tallies), shown next to abstention and latency so canary and stable are compared on it too.
+   */
+  feedbackSummary?: (model: string) => Record<string, FeedbackTally>;
 }
 
 const require = createRequire(import.meta.url);
@@ -67,7 +73,10 @@ export function createMonitoringRoutes(options: MonitoringRoutesOptions): (req: 
     else if (pathname === '/dashboard/dashboard.js') send(res, dashboardScript(), 'text/javascript; charset=utf-8');
     else if (pathname === '/dashboard/data.json') {
       options.authorize(req);
-      sendJson(res, 200, { periodMs: options.periodMs ?? 60_000, series: timeline.snapshot() });
+      const series = timeline.snapshot();
+      const feedback: Record<string, Record<string, FeedbackTally>> = {};
+      if (options.feedbackSummary) for (const model of new Set(series.map((s) => s.model))) feedback[model] = options.feedbackSummary(model);
+      sendJson(res, 200, { periodMs: options.periodMs ?? 60_000, series, feedback });
     } else if (pathname in UPLOT) {
       const { body, type } = file(pathname as keyof typeof UPLOT);
       send(res, body, type);
