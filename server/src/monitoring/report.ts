@@ -1,6 +1,6 @@
 import { HttpError } from '../errors.js';
 
-/** One aggregated device report (the library's ReportBody, src/monitoring/monitor.ts). */
+/** One aggregated device report: the library's ReportBody (src/monitoring/monitor.ts), kept equal by server/test/report-wire.types.ts. */
 export interface DeviceReport {
   schema: 1;
   model: string;
