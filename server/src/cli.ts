@@ -10,12 +10,14 @@ import { resolveOptions, type ServerOptions } from './options.js';
 const USAGE = `usage: modelship serve [models-dir] [--port N] [--host H] [--token T] [--no-batching]
                        [--max-batch N] [--max-queue-delay-us N] [--coop-coep] [--threads N] [--instances N]
                        [--graph-optimization disabled|basic|extended|all] [--grpc-port N | --no-grpc]
-                       [--repository-poll-secs N] [--max-buffered-bytes N]
+                       [--repository-poll-secs N] [--max-buffered-bytes N] [--data-dir DIR [--trusted-proxies N]]
   models-dir   Triton-layout model repository (default: <package>/models/repository)
   --port       default $PORT or 8080      --host   default 127.0.0.1
   --token      bearer token for /v1, /v2 and /feedback (default $MODELSHIP_TOKEN)
   --grpc-port  Open Inference Protocol gRPC, default $GRPC_PORT or 8001 (Triton's); --no-grpc: none
   --data-dir   keep feedback (POST /feedback) in DIR/feedback/<model>.jsonl; without it /feedback is off
+  --trusted-proxies  reverse proxies in front whose X-Forwarded-For sets the feedback rate limit's
+               client address (default 0: the socket address)
        modelship feedback export --model NAME [--data-dir DIR] [--out DIR]
        modelship --help | --version`;
 
@@ -67,6 +69,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
       instances: { type: 'string' },
       'graph-optimization': { type: 'string' },
       'data-dir': { type: 'string' },
+      'trusted-proxies': { type: 'string' },
       'grpc-port': { type: 'string' },
       'no-grpc': { type: 'boolean' },
       'repository-poll-secs': { type: 'string' },
@@ -91,7 +94,9 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
   const token = values.token ?? env.MODELSHIP_TOKEN;
   if (token) options.token = token;
   if (values['no-batching']) options.batching = false;
-  if (values['data-dir'] !== undefined) options.feedback = { dataDir: resolve(values['data-dir']) };
+  const trustedProxies = int(values['trusted-proxies'], '--trusted-proxies');
+  if (trustedProxies !== undefined && values['data-dir'] === undefined) throw new CliUsageError('--trusted-proxies applies to /feedback: give --data-dir too');
+  if (values['data-dir'] !== undefined) options.feedback = { dataDir: resolve(values['data-dir']), ...(trustedProxies ? { trustedProxies } : {}) };
   const maxBatch = int(values['max-batch'], '--max-batch');
   if (maxBatch !== undefined) options.maxBatchSize = maxBatch;
   const delay = int(values['max-queue-delay-us'], '--max-queue-delay-us');

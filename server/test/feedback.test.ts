@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { parseCli } from '../src/cli.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -131,6 +132,38 @@ describe('POST /feedback (fsync’d JSON lines)', () => {
       await again.close();
     }
     assert.equal(exportFeedback(dataDir, 'mnist', join(dataDir, 'out')).count, 2);
+  });
+
+  it('--trusted-proxies N is parsed with --data-dir and refused without it', () => {
+    const feedback = parseCli(['serve', '--data-dir', '/tmp/fb', '--trusted-proxies', '2'], {}).options.feedback;
+    assert.deepEqual(feedback, { dataDir: '/tmp/fb', trustedProxies: 2 });
+    assert.throws(() => parseCli(['serve', '--trusted-proxies', '1'], {}), /give --data-dir too/);
+    assert.throws(() => parseCli(['serve', '--data-dir', '/tmp/fb', '--trusted-proxies', 'x'], {}), /must be a non-negative integer/);
+  });
+
+  it('behind trusted proxies, rate-limits per forwarded client; a client cannot pick its bucket by writing the header', async () => {
+    const make = (trustedProxies?: number) =>
+      createServer({ modelRepository: EMPTY_REPOSITORY, static: false, feedback: { dataDir: tempDir(), burst: 1, perMinute: 1, trustedProxies } });
+    const from = (address: string) => ({ 'x-forwarded-for': address });
+    const behind = make(1);
+    const url = await behind.listen(0, '127.0.0.1');
+    try {
+      assert.equal((await post(url, item(1), from('203.0.113.1'))).status, 200);
+      assert.equal((await post(url, item(2), from('203.0.113.1'))).status, 429, 'the same user, twice');
+      assert.equal((await post(url, item(3), from('203.0.113.2'))).status, 200, 'another user behind the same proxy');
+      // A spoofed entry left of the proxy's own is not trusted: still 203.0.113.1's bucket.
+      assert.equal((await post(url, item(4), from('198.51.100.7, 203.0.113.1'))).status, 429);
+    } finally {
+      await behind.close();
+    }
+    const direct = make();
+    const directUrl = await direct.listen(0, '127.0.0.1');
+    try {
+      assert.equal((await post(directUrl, item(5), from('203.0.113.1'))).status, 200);
+      assert.equal((await post(directUrl, item(6), from('203.0.113.2'))).status, 429, 'without trusted proxies the header is ignored');
+    } finally {
+      await direct.close();
+    }
   });
 
   it('validates, limits size, asks for the token and rate-limits per client', async () => {

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BodyBudget } from '../body-budget.js';
 import { badRequest, HttpError } from '../errors.js';
 import { type BodyLimits, readBody, sendJson } from '../http.js';
+import { clientAddress } from './client-address.js';
 import { parseFeedback } from './item.js';
 import { RateLimiter } from './rate-limit.js';
 import { FeedbackStore } from './store.js';
@@ -17,6 +18,11 @@ export interface FeedbackServerOptions {
   perMinute?: number;
   /** Requests a client may send at once; default 30. */
   burst?: number;
+  /**
+   * Reverse proxies in front of the server whose X-Forwarded-For entries are trusted for the rate
+   * limit's client address (`--trusted-proxies`); default 0: the socket address.
+   */
+  trustedProxies?: number;
   clock?: () => number;
 }
 
@@ -26,10 +32,12 @@ export class FeedbackIntake {
   private readonly limiter: RateLimiter;
   private readonly body: BodyLimits;
   private readonly clock: () => number;
+  private readonly trustedProxies: number;
 
   constructor(options: FeedbackServerOptions) {
     this.store = new FeedbackStore(options.dataDir);
     this.clock = options.clock ?? Date.now;
+    this.trustedProxies = options.trustedProxies ?? 0;
     this.limiter = new RateLimiter(options.perMinute ?? 60, options.burst ?? 30, this.clock);
     // A budget of its own: feedback never takes buffer room from inference requests.
     this.body = { maxBytes: options.maxBodyBytes ?? 64 * 1024, budget: new BodyBudget(options.maxBufferedBytes ?? 8 * 2 ** 20), retryAfterSeconds: 1 };
@@ -65,7 +73,7 @@ export class FeedbackIntake {
     if (req.method !== 'POST')
       throw new HttpError('METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use POST`, { headers: { Allow: 'POST, OPTIONS' } });
     authorize(req);
-    const wait = this.limiter.take(req.socket.remoteAddress ?? 'unknown');
+    const wait = this.limiter.take(clientAddress(req, this.trustedProxies));
     if (wait > 0) throw new HttpError('TOO_MANY_REQUESTS', `too many feedback requests; retry in ${wait} s`, { headers: { 'Retry-After': String(wait) } });
     const type = req.headers['content-type'] ?? '';
     if (!/^application\/json\b/i.test(type)) throw badRequest('Content-Type must be application/json');

@@ -1,5 +1,5 @@
 /**
- * Token buckets per client (by remote address): `burst` requests at once, refilled at
+ * Token buckets per client (by address: the socket's, or the one trusted proxies forwarded; see client-address.ts): `burst` requests at once, refilled at
  * `perMinute`. Buckets idle long enough to be full again are forgotten, so the map stays bounded
  * by the clients of the last minute or so. The clock is injected for tests.
  */
