@@ -88,6 +88,7 @@ export function createServer(options: ServerOptions = {}): ModelshipServer {
       authorize,
       version: SERVER_VERSION,
       maxMessageBytes: o.maxBodyBytes,
+      body,
       isClosing: () => closing !== undefined,
       isReady,
     });

@@ -20,7 +20,38 @@ export const LOADER_OPTIONS: Options = { keepCase: true, longs: String, enums: S
 
 export interface InferenceProto {
   service: ServiceDefinition;
+  /** The same service for the server: ModelInfer requests carry their size on the wire (`wireBytes`). */
+  serverService: ServiceDefinition;
   Client: ServiceClientConstructor;
+}
+
+const WIRE_BYTES = Symbol('wireBytes');
+
+/** Bytes the message had on the wire (0 when it was not decoded by `serverService`). */
+export function wireBytes(message: object): number {
+  return (message as { [WIRE_BYTES]?: number })[WIRE_BYTES] ?? 0;
+}
+
+/**
+ * grpc-js hands the handler a decoded message and nothing about its size. The request
+ * deserializer is wrapped to note the byte length, which the body budget reserves (decoding a
+ * raw tensor copies it, so the message's bytes are held twice while the request is served).
+ */
+function withWireBytes(service: ServiceDefinition, methods: readonly string[]): ServiceDefinition {
+  const out: Record<string, ServiceDefinition[string]> = { ...service };
+  for (const m of methods) {
+    const def = service[m];
+    if (!def) continue;
+    out[m] = {
+      ...def,
+      requestDeserialize: (bytes: Buffer) => {
+        const message = def.requestDeserialize(bytes) as object;
+        Object.defineProperty(message, WIRE_BYTES, { value: bytes.length });
+        return message;
+      },
+    };
+  }
+  return out;
 }
 
 let cached: InferenceProto | undefined;
@@ -30,7 +61,7 @@ export function inferenceProto(): InferenceProto {
   if (cached) return cached;
   const pkg = loadPackageDefinition(loadSync(PROTO_FILE, LOADER_OPTIONS));
   const Client = (pkg.inference as GrpcObject).GRPCInferenceService as ServiceClientConstructor;
-  cached = { service: Client.service, Client };
+  cached = { service: Client.service, serverService: withWireBytes(Client.service, ['ModelInfer']), Client };
   return cached;
 }
 

@@ -1,6 +1,7 @@
 import { Server, ServerCredentials, status as Status, type handleUnaryCall, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { IncomingHttpHeaders } from 'node:http';
-import { HttpError } from '../errors.js';
+import { HttpError, isHttpError } from '../errors.js';
+import type { BodyLimits } from '../http.js';
 import type { InferenceService } from '../inference.js';
 import type { ServerMetrics } from '../metrics.js';
 import * as v2 from '../v2.js';
@@ -17,6 +18,8 @@ export interface GrpcContext {
   version: string;
   /** Largest message accepted; a larger one is refused with RESOURCE_EXHAUSTED by grpc-js. */
   maxMessageBytes: number;
+  /** The REST server's limits: ModelInfer messages reserve their bytes in the same shared budget. */
+  body: BodyLimits;
   isClosing: () => boolean;
   isReady: () => boolean;
 }
@@ -54,6 +57,8 @@ export function createGrpcServer(ctx: GrpcContext): GrpcInferenceServer {
           callback(null, res);
         },
         (err: unknown) => {
+          // Counted like REST's: queue rejections by the inference service, the byte budget here.
+          if (isHttpError(err) && err.overload === 'body_memory') ctx.metrics?.rejected('body_memory');
           const e = toServiceError(err);
           ctx.metrics?.grpc(method, Status[e.code ?? Status.UNKNOWN] ?? 'UNKNOWN');
           callback(e, null);
@@ -68,11 +73,11 @@ export function createGrpcServer(ctx: GrpcContext): GrpcInferenceServer {
     ModelReady: unary('ModelReady', false, (r: ModelRef) => ({ ready: v2.modelReady(repo, required(r.name), r.version || undefined).ready })),
     ServerMetadata: unary('ServerMetadata', false, () => v2.serverMetadata(ctx.version) as ServerMetadataResponse),
     ModelMetadata: unary('ModelMetadata', false, (r: ModelRef) => v2.modelMetadata(repo, required(r.name), r.version || undefined) as ModelMetadataResponse),
-    ModelInfer: unary('ModelInfer', false, (r: ModelInferRequest) => modelInfer(ctx.service, r)),
+    ModelInfer: unary('ModelInfer', false, (r: ModelInferRequest) => modelInfer(ctx.service, r, ctx.body)),
   };
 
   const server = new Server({ 'grpc.max_receive_message_length': ctx.maxMessageBytes });
-  server.addService(inferenceProto().service, implementation);
+  server.addService(inferenceProto().serverService, implementation);
 
   return {
     server,
