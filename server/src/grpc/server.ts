@@ -5,9 +5,11 @@ import type { BodyLimits } from '../http.js';
 import type { InferenceService } from '../inference.js';
 import type { ServerMetrics } from '../metrics.js';
 import * as v2 from '../v2.js';
+import * as repositoryApi from '../v2-repository.js';
+import { createHealthService } from './health.js';
 import { modelInfer } from './infer.js';
-import type { ModelInferRequest, ModelMetadataResponse, ModelRef, ServerMetadataResponse } from './messages.js';
-import { inferenceProto } from './proto.js';
+import type { ModelInferRequest, ModelMetadataResponse, ModelRef, RepositoryIndexRequest, RepositoryModelRequest, ServerMetadataResponse } from './messages.js';
+import { healthProto, inferenceProto } from './proto.js';
 import { toServiceError } from './status.js';
 
 export interface GrpcContext {
@@ -74,10 +76,31 @@ export function createGrpcServer(ctx: GrpcContext): GrpcInferenceServer {
     ServerMetadata: unary('ServerMetadata', false, () => v2.serverMetadata(ctx.version) as ServerMetadataResponse),
     ModelMetadata: unary('ModelMetadata', false, (r: ModelRef) => v2.modelMetadata(repo, required(r.name), r.version || undefined) as ModelMetadataResponse),
     ModelInfer: unary('ModelInfer', false, (r: ModelInferRequest) => modelInfer(ctx.service, r, ctx.body)),
+    // Triton's extensions (proto/triton_grpc_extensions.proto) over the REST handlers' logic.
+    ModelStatistics: unary('ModelStatistics', false, (r: ModelRef) => {
+      if (!r.name && r.version) throw new HttpError('BAD_REQUEST', '"version" needs a model "name"');
+      return ctx.service.stats(r.name || undefined, r.version || undefined);
+    }),
+    RepositoryIndex: unary('RepositoryIndex', false, async (r: RepositoryIndexRequest) => {
+      singleRepository(r.repository_name);
+      return { models: await repositoryApi.index(repo, r.ready === true) };
+    }),
+    RepositoryModelLoad: unary('RepositoryModelLoad', false, async (r: RepositoryModelRequest) => {
+      singleRepository(r.repository_name);
+      await repositoryApi.control(repo, r.model_name ?? '', 'load', Object.keys(r.parameters ?? {}));
+      return {};
+    }),
+    RepositoryModelUnload: unary('RepositoryModelUnload', false, async (r: RepositoryModelRequest) => {
+      singleRepository(r.repository_name);
+      await repositoryApi.control(repo, r.model_name ?? '', 'unload', Object.keys(r.parameters ?? {}));
+      return {};
+    }),
   };
 
   const server = new Server({ 'grpc.max_receive_message_length': ctx.maxMessageBytes });
   server.addService(inferenceProto().serverService, implementation);
+  const health = createHealthService({ repository: repo, isReady: ctx.isReady, isClosing: ctx.isClosing });
+  server.addService(healthProto().service, health.implementation);
 
   return {
     server,
@@ -88,6 +111,8 @@ export function createGrpcServer(ctx: GrpcContext): GrpcInferenceServer {
       }),
     close: (timeoutMs) =>
       new Promise((resolve) => {
+        // Watch streams never end on their own: they hear NOT_SERVING and end, so the shutdown is not held up.
+        health.endWatches();
         const timer = setTimeout(() => server.forceShutdown(), timeoutMs);
         server.tryShutdown(() => {
           clearTimeout(timer);
@@ -95,6 +120,11 @@ export function createGrpcServer(ctx: GrpcContext): GrpcInferenceServer {
         });
       }),
   };
+}
+
+/** This server has one repository, which has no name: a named one is not here. */
+function singleRepository(name: string | undefined): void {
+  if (name) throw new HttpError('BAD_REQUEST', `unknown repository ${JSON.stringify(name)}: this server serves one model repository (leave repository_name empty)`);
 }
 
 function required(name: string | undefined): string {
