@@ -92,7 +92,15 @@ export class DynamicBatcher implements Executor {
   private schedule(): void {
     if (this.queue.length === 0) return;
     const instance = this.freeInstance();
-    if (!instance) return;
+    if (!instance) {
+      // Every instance died (the supervisor is restarting them): the version is unready, so the
+      // queued requests are answered now (503, retry) rather than left waiting with no timer.
+      if (!this.instances.some((i) => i.alive)) {
+        for (const p of this.queue.splice(0)) p.reject(new HttpError('NOT_READY', 'no live instance of this model (restarting)'));
+        this.settle();
+      }
+      return;
+    }
     const head = this.queue[0]!;
     const queued = this.queue.reduce((n, p) => n + (p.key === head.key ? p.batch : 0), 0);
     const waitedUs = (performance.now() - head.enqueuedAt) * 1000;

@@ -15,6 +15,7 @@ export type HttpErrorKind =
   | 'INTERNAL'
   | 'NOT_READY'
   | 'OVERLOADED'
+  | 'INSTANCE_DIED'
   | 'TIMEOUT';
 
 const STATUS: Record<HttpErrorKind, number> = {
@@ -30,6 +31,8 @@ const STATUS: Record<HttpErrorKind, number> = {
   NOT_READY: 503,
   // Queue full, queue timeout, or too many request bytes buffered: Triton's UNAVAILABLE, sent with Retry-After.
   OVERLOADED: 503,
+  // The model instance running the request died (its worker thread exited); it is being restarted.
+  INSTANCE_DIED: 503,
   TIMEOUT: 504,
 };
 

@@ -25,6 +25,8 @@ export class ServerMetrics {
   private readonly bufferedBytes: Gauge;
   private pendingSource: () => Array<Labels & { pending: number }> = () => [];
   private readonly grpcRequests: Counter<'method' | 'code'>;
+  private readonly instanceDeaths: Counter<'model' | 'version'>;
+  private readonly instanceRestarts: Counter<'model' | 'version'>;
 
   constructor() {
     const registers = [this.registry];
@@ -54,6 +56,8 @@ export class ServerMetrics {
     });
     this.httpRequests = counter('modelship_http_requests_total', 'HTTP requests by route kind and status', ['route', 'status']);
     this.grpcRequests = counter('modelship_grpc_requests_total', 'gRPC calls by method and status code', ['method', 'code']);
+    this.instanceDeaths = counter('modelship_instance_deaths_total', 'Model instances whose worker thread exited or crashed while serving', mv);
+    this.instanceRestarts = counter('modelship_instance_restarts_total', 'Model instances started again after a death (warm-up included)', mv);
     this.overload = counter('modelship_overload_rejections_total', 'Requests answered 503 + Retry-After by overload control, by cause', ['cause']);
     this.bufferedBytes = new Gauge({ name: 'modelship_buffered_request_bytes', help: 'Bytes of request bodies buffered in memory right now', registers });
     const pending = (): Array<Labels & { pending: number }> => this.pendingSource();
@@ -72,6 +76,14 @@ export class ServerMetrics {
   /** Where nv_inference_pending_request_count reads the queues from, at scrape time. */
   setPendingSource(source: () => Array<Labels & { pending: number }>): void {
     this.pendingSource = source;
+  }
+
+  instanceDied(labels: Labels): void {
+    this.instanceDeaths.inc(labels);
+  }
+
+  instanceRestarted(labels: Labels): void {
+    this.instanceRestarts.inc(labels);
   }
 
   rejected(cause: OverloadCause): void {

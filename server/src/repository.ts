@@ -1,13 +1,16 @@
 import type { ModelConfig } from './config.js';
 import { HttpError, notFound } from './errors.js';
 import type { ModelInstance } from './instances/instance.js';
+import type { BackoffPolicy } from './instances/backoff.js';
+import { InstanceSupervisor } from './instances/supervisor.js';
 import { modelNames, readModel, type ModelOnDisk } from './model-files.js';
 import { VersionLeases } from './version-leases.js';
-import { startInstances, type SessionSettings } from './version-loader.js';
+import { startInstance, startInstances, type SessionSettings } from './version-loader.js';
 
 export type { SessionSettings } from './version-loader.js';
 
-export type VersionState = 'loading' | 'ready' | 'failed' | 'unloading' | 'unloaded';
+/** `restarting`: every instance died and the supervisor is starting them again (unready meanwhile). */
+export type VersionState = 'loading' | 'ready' | 'restarting' | 'failed' | 'unloading' | 'unloaded';
 
 export interface ModelVersion {
   readonly model: string;
@@ -19,6 +22,20 @@ export interface ModelVersion {
   state: VersionState;
   instances: ModelInstance[];
   error: string | undefined;
+  /** Restarts dead instances while the version is served; stopped when it is unloaded. */
+  supervisor?: InstanceSupervisor | undefined;
+}
+
+/** Instance deaths and restarts, for metrics. */
+export interface InstanceEvents {
+  death(model: string, version: string): void;
+  restart(model: string, version: string): void;
+}
+
+export interface RepositoryOptions {
+  instanceEvents?: InstanceEvents;
+  /** Restart delays of dead instances (default 100 ms doubling to 10 s, reset after 30 s up). */
+  restartBackoff?: BackoffPolicy;
 }
 
 export interface LoadedModel {
@@ -41,7 +58,7 @@ export interface IndexEntry {
   reason: string;
 }
 
-const STATE: Record<VersionState, IndexEntry['state']> = { loading: 'LOADING', ready: 'READY', failed: 'UNAVAILABLE', unloading: 'UNLOADING', unloaded: 'UNAVAILABLE' };
+const STATE: Record<VersionState, IndexEntry['state']> = { loading: 'LOADING', ready: 'READY', restarting: 'UNAVAILABLE', failed: 'UNAVAILABLE', unloading: 'UNLOADING', unloaded: 'UNAVAILABLE' };
 
 /**
  * A Triton-layout model repository: `<dir>/<name>/config.pbtxt` and
@@ -59,7 +76,12 @@ export class ModelRepository {
   /** The last reason a poll could not read each model folder, so a broken folder is reported once. */
   private readonly pollErrors = new Map<string, string>();
 
-  constructor(readonly dir: string, private readonly settings: SessionSettings, private readonly log: (message: string) => void = () => undefined) {}
+  constructor(
+    readonly dir: string,
+    private readonly settings: SessionSettings,
+    private readonly log: (message: string) => void = () => undefined,
+    private readonly options: RepositoryOptions = {},
+  ) {}
 
   /** Loads every model folder (the initial load). */
   async load(): Promise<void> {
@@ -168,17 +190,12 @@ export class ModelRepository {
     try {
       v.instances = await startInstances(v.config, modelDir, v.path, this.settings);
       v.state = 'ready';
-      // Runs go to the instances still alive; with none left the version is failed (unready,
-      // with the reason) until it is loaded again (load API, or a change on disk when polling).
-      for (const instance of v.instances) {
-        instance.onDeath = (reason) => {
-          if (v.state !== 'ready' || v.instances.some((i) => i.alive)) return;
-          v.state = 'failed';
-          v.error = `every instance died: ${reason}`;
-          this.problem(`${v.model}/${v.version}`, v.error);
-          this.log(`model ${v.model} version ${v.version}: ${v.error}`);
-        };
-      }
+      const events = this.options.instanceEvents;
+      v.supervisor = new InstanceSupervisor(v, () => startInstance(v.config, modelDir, v.path, this.settings), {
+        death: () => events?.death(v.model, v.version),
+        restart: () => events?.restart(v.model, v.version),
+        log: this.log,
+      }, this.options.restartBackoff);
     } catch (err) {
       v.state = 'failed';
       v.error = (err as Error).message;

@@ -136,13 +136,14 @@ async function handleV2(ctx: RouterContext, req: IncomingMessage, res: ServerRes
   if (pathname === '/v2/repository/index') {
     method(req, 'POST');
     const body = await readBody(req, res, ctx.body);
-    return sendJson(res, 200, await repositoryApi.index(ctx.service.repository, body));
+    return sendJson(res, 200, await repositoryApi.index(ctx.service.repository, repositoryApi.indexRequest(body).ready));
   }
   const r = V2_REPOSITORY_MODEL.exec(pathname);
   if (r) {
     method(req, 'POST');
     const body = await readBody(req, res, ctx.body);
-    await repositoryApi.control(ctx.service.repository, decode(r[1])!, r[2] as 'load' | 'unload', body);
+    const action = r[2] as 'load' | 'unload';
+    await repositoryApi.control(ctx.service.repository, decode(r[1])!, action, repositoryApi.controlParameters(body, action));
     return sendJson(res, 200, {});
   }
   const m = V2_MODEL.exec(pathname);

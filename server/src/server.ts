@@ -36,14 +36,19 @@ export interface ModelshipServer {
 
 export function createServer(options: ServerOptions = {}): ModelshipServer {
   const o = resolveOptions(options);
+  const metrics = o.metrics ? new ServerMetrics() : undefined;
+  // Without /metrics the counters still need a sink; a private registry nobody reads costs little.
+  const sink = metrics ?? new ServerMetrics();
   const repository = new ModelRepository(o.modelRepository, {
     graphOptimizationLevel: o.graphOptimizationLevel,
     intraOpNumThreads: o.intraOpNumThreads,
     instances: o.instances,
-  }, o.log);
-  const metrics = o.metrics ? new ServerMetrics() : undefined;
-  // Without /metrics the counters still need a sink; a private registry nobody reads costs little.
-  const sink = metrics ?? new ServerMetrics();
+  }, o.log, {
+    instanceEvents: {
+      death: (model, version) => sink.instanceDied({ model, version }),
+      restart: (model, version) => sink.instanceRestarted({ model, version }),
+    },
+  });
   const service = new InferenceService(repository, sink, {
     batching: o.batching,
     maxBatchSize: o.maxBatchSize,
@@ -94,6 +99,7 @@ export function createServer(options: ServerOptions = {}): ModelshipServer {
       authorize,
       version: SERVER_VERSION,
       maxMessageBytes: o.maxBodyBytes,
+      body,
       isClosing: () => closing !== undefined,
       isReady,
     });

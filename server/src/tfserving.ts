@@ -31,7 +31,7 @@ export function modelStatus(repo: ModelRepository, name: string, version: string
   return {
     model_version_status: all.map((x) => ({
       version: x.version,
-      state: x.state === 'ready' ? 'AVAILABLE' : x.state === 'loading' ? 'LOADING' : 'END',
+      state: x.state === 'ready' ? 'AVAILABLE' : x.state === 'loading' || x.state === 'restarting' ? 'LOADING' : 'END',
       status: { error_code: x.state === 'ready' ? 'OK' : 'UNAVAILABLE', error_message: x.error ?? '' },
     })),
   };

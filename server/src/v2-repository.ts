@@ -17,22 +17,33 @@ function requestObject(body: Buffer, what: string): Record<string, unknown> {
   return json;
 }
 
-export async function index(repo: ModelRepository, body: Buffer): Promise<IndexEntry[]> {
+/** The index request's body: `{"ready": bool}`, both optional. */
+export function indexRequest(body: Buffer): { ready: boolean } {
   const req = requestObject(body, 'repository index');
   if (req.ready !== undefined && typeof req.ready !== 'boolean') throw badRequest('"ready" must be a boolean');
-  return repo.index(req.ready === true);
+  return { ready: req.ready === true };
 }
 
-export async function control(repo: ModelRepository, name: string, action: 'load' | 'unload', body: Buffer): Promise<void> {
-  if (name === '.' || name === '..' || /[/\\\0]/.test(name)) throw badRequest(`invalid model name ${JSON.stringify(name)}`);
+export function index(repo: ModelRepository, ready: boolean): Promise<IndexEntry[]> {
+  return repo.index(ready);
+}
+
+/** The names of a load/unload body's `parameters` (REST); gRPC passes its parameter map's keys to `control`. */
+export function controlParameters(body: Buffer, action: 'load' | 'unload'): string[] {
   const req = requestObject(body, `model ${action}`);
   const params = req.parameters ?? {};
   if (!isObject(params)) throw badRequest('"parameters" must be an object');
-  for (const key of Object.keys(params)) {
+  return Object.keys(params);
+}
+
+/** Load or unload over either protocol: the same checks, the same repository call. */
+export async function control(repo: ModelRepository, name: string, action: 'load' | 'unload', parameters: readonly string[]): Promise<void> {
+  if (name === '' || name === '.' || name === '..' || /[/\\\0]/.test(name)) throw badRequest(`invalid model name ${JSON.stringify(name)}`);
+  for (const key of parameters) {
     if (action === 'load' && (key === 'config' || key.startsWith('file:'))) {
       throw badRequest(`load parameter "${key}" is not supported: this server loads models from its repository folder only`);
     }
-    if (action === 'unload' && key === 'unload_dependents') continue; // no ensembles here: nothing depends on a model
+    // unload_dependents and the rest: no ensembles here, nothing depends on a model.
   }
   if (action === 'load') await repo.loadModel(name);
   else await repo.unloadModel(name);

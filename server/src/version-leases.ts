@@ -31,6 +31,8 @@ export class VersionLeases {
   /** Releases the version's instances now, leases or not (shutdown). */
   async unload(v: ModelVersion): Promise<void> {
     this.retiring.delete(v);
+    // No restart may put an instance back once the version is going away.
+    v.supervisor?.stop();
     const instances = v.instances.splice(0);
     await Promise.all(instances.map((i) => i.release()));
     v.state = 'unloaded';

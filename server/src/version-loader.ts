@@ -19,41 +19,44 @@ export interface SessionSettings {
  */
 export async function startInstances(config: ModelConfig, modelDir: string, modelPath: string, settings: SessionSettings): Promise<ModelInstance[]> {
   const count = settings.instances ?? config.instanceCount;
-  const started = await Promise.allSettled(
-    Array.from({ length: count }, () =>
-      ModelInstance.start({
-        modelPath,
-        // 'all' by default, like Triton's onnxruntime backend and our browser runtime, so a
-        // remote answer is computed the way the local one is (int8 QDQ fused alike).
-        graphOptimizationLevel: settings.graphOptimizationLevel ?? config.graphOptimizationLevel ?? 'all',
-        intraOpNumThreads: settings.intraOpNumThreads,
-        nice: settings.instanceNice ?? 10,
-      }),
-    ),
-  );
+  const started = await Promise.allSettled(Array.from({ length: count }, () => startInstance(config, modelDir, modelPath, settings)));
   const instances = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    await Promise.all(instances.map((i) => i.release()));
+    throw failed.reason;
+  }
+  return instances;
+}
+
+/** One instance, checked and warmed up (also what the supervisor restarts a dead instance with). */
+export async function startInstance(config: ModelConfig, modelDir: string, modelPath: string, settings: SessionSettings): Promise<ModelInstance> {
+  const instance = await ModelInstance.start({
+    modelPath,
+    // 'all' by default, like Triton's onnxruntime backend and our browser runtime, so a
+    // remote answer is computed the way the local one is (int8 QDQ fused alike).
+    graphOptimizationLevel: settings.graphOptimizationLevel ?? config.graphOptimizationLevel ?? 'all',
+    intraOpNumThreads: settings.intraOpNumThreads,
+    nice: settings.instanceNice ?? 10,
+  });
   try {
-    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
-    checkNames(config, instances[0]!);
+    checkNames(config, instance);
     for (const sample of config.warmup) {
       for (const input of sample.inputs) {
         const spec = config.inputs.find((s) => s.name === input.name);
         if (!spec) throw new Error(`model_warmup "${sample.name}": "${input.name}" is not an input of the config`);
         if (spec.datatype !== input.datatype) throw new Error(`model_warmup "${sample.name}": input "${input.name}" is ${input.datatype}, the config says ${spec.datatype}`);
       }
-      for (const instance of instances) {
-        for (let i = 0; i < sample.count; i++) {
-          const tensors = await warmupTensors(sample, modelDir, config.maxBatchSize > 0);
-          await instance.run(tensors).catch((err: unknown) => {
-            throw new Error(`model_warmup "${sample.name}" failed: ${(err as Error).message}`);
-          });
-        }
+      for (let i = 0; i < sample.count; i++) {
+        const tensors = await warmupTensors(sample, modelDir, config.maxBatchSize > 0);
+        await instance.run(tensors).catch((err: unknown) => {
+          throw new Error(`model_warmup "${sample.name}" failed: ${(err as Error).message}`);
+        });
       }
     }
-    return instances;
+    return instance;
   } catch (err) {
-    await Promise.all(instances.map((i) => i.release()));
+    await instance.release();
     throw err;
   }
 }

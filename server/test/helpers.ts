@@ -96,11 +96,12 @@ export function rawGet(url: string, path: string, headers: Record<string, string
   });
 }
 
-/** Reads one metric value (first sample whose line starts with `name{` and contains every label). */
+/** Reads one metric value (first sample of `name` that carries every label; 0 when there is none). */
 export async function metric(url: string, name: string, labels: Record<string, string> = {}): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && want.every((w) => l.includes(w)));
+  // A series without labels is written `name value`, with no braces.
+  const line = text.split('\n').find((l) => (l.startsWith(`${name}{`) || (want.length === 0 && l.startsWith(`${name} `))) && want.every((w) => l.includes(w)));
   return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
 }
 

@@ -99,35 +99,6 @@ describe('model instances on worker threads', () => {
     await assert.rejects(instance.run([]), /released/);
   });
 
-  it('a version whose instances all died is unready with the reason; the load API brings it back', async () => {
-    const tmp = tempDir('dead');
-    const base = readFileSync(join(MNIST_DIR, 'config.pbtxt'), 'utf8').replace(/name: "[^"]*"/, 'name: "m"');
-    mkdirSync(join(tmp.dir, 'm', '1'), { recursive: true });
-    copyFileSync(join(MNIST_DIR, '1', 'model.onnx'), join(tmp.dir, 'm', '1', 'model.onnx'));
-    writeFileSync(join(tmp.dir, 'm', 'config.pbtxt'), `${base}\ninstance_group [ { count: 1 kind: KIND_CPU } ]\n`);
-    const s = await start({ modelRepository: tmp.dir });
-    try {
-      const body = JSON.stringify({ inputs: [{ name: 'input', shape: [1, 1, 28, 28], datatype: 'FP32', data: Array.from((await digit(6)).pixels) }] });
-      const infer = (): Promise<Response> => fetch(`${s.url}/v2/models/m/infer`, { method: 'POST', body });
-      assert.equal((await infer()).status, 200);
-      // Fault injection: the instance's worker thread ends as a crash would end it.
-      const instance = s.server.repository.resolve('m', '1').instances[0]!;
-      await (instance as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
-      assert.equal(instance.alive, false);
-      const refused = await infer();
-      assert.equal(refused.status, 503);
-      assert.match((await refused.json()).error, /every instance died/);
-      assert.equal((await fetch(`${s.url}/v2/models/m/ready`)).status, 503);
-      assert.equal((await fetch(`${s.url}/v2/health/ready`)).status, 503);
-      assert.equal((await fetch(`${s.url}/v2/repository/models/m/load`, { method: 'POST' })).status, 200);
-      assert.equal((await infer()).status, 200);
-      assert.equal((await fetch(`${s.url}/v2/health/ready`)).status, 200);
-    } finally {
-      await s.close();
-      tmp.remove();
-    }
-  });
-
   it('starts instance_group count instances per version and refuses KIND_GPU', async () => {
     const tmp = tempDir('instances');
     const base = readFileSync(join(MNIST_DIR, 'config.pbtxt'), 'utf8');

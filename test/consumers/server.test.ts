@@ -59,7 +59,14 @@ describe('@modelship/server from its tarball', { concurrency: false }, () => {
     assert.match(help.stdout, /usage: modelship serve/);
   });
 
-  it('npx modelship serve --port N serves the bundled example model over V2, and its manifest for browsers', async () => {
+  it('ships the gRPC .proto files and their licenses', () => {
+    const proto = join(project, 'node_modules', '@modelship', 'server', 'proto');
+    for (const f of ['open_inference_grpc.proto', 'triton_grpc_extensions.proto', 'health.proto', 'LICENSE-open-inference-protocol', 'LICENSE-triton-common']) {
+      assert.ok(existsSync(join(proto, f)), f);
+    }
+  });
+
+  it('npx modelship serve --port N serves the bundled example model over V2 and gRPC, and its manifest for browsers', async () => {
     const port = PORT_BASE + 1;
     const server = await startProcess(`npx modelship serve --port ${port} --grpc-port ${port + 4}`, project, `http://127.0.0.1:${port}/v2/health/ready`);
     try {
@@ -67,6 +74,18 @@ describe('@modelship/server from its tarball', { concurrency: false }, () => {
       assert.equal((await fetch(`${url}/v2/models/mnist/ready`)).status, 200);
       assert.equal(await inferLabel(url, 'mnist'), goldenDigit().label);
       assert.equal((await fetch(`${url}/models/mnist/manifest.json`)).status, 200);
+      // The installed package's own gRPC client, run from the project (the .proto files load from the package).
+      const script = `import { InferenceGrpcClient } from '@modelship/server/grpc-client';
+const c = new InferenceGrpcClient('127.0.0.1:${port + 4}');
+const data = Float32Array.from(${JSON.stringify(goldenDigit().data)});
+const r = await c.infer('mnist', [{ name: 'input', datatype: 'FP32', shape: [1, 1, 28, 28], data }]);
+const s = r.outputs[0].data;
+console.log(JSON.stringify({ health: await c.healthCheck(''), label: s.indexOf(Math.max(...s)), stats: (await c.modelStatistics('mnist'))[0].inference_count, index: (await c.repositoryIndex()).some((e) => e.name === 'mnist' && e.state === 'READY') }));
+c.close();`;
+      writeFileSync(join(project, 'grpc-check.mjs'), script);
+      const run = spawnSync('node grpc-check.mjs', { cwd: project, shell: '/bin/sh', encoding: 'utf8' });
+      assert.equal(run.status, 0, run.stderr);
+      assert.deepEqual(JSON.parse(run.stdout), { health: 'SERVING', label: goldenDigit().label, stats: 2, index: true });
     } finally {
       await server.stop();
     }

@@ -1,68 +1,12 @@
-import { credentials as grpcCredentials, Metadata, status as Status, type ChannelCredentials, type Client, type ServiceError } from '@grpc/grpc-js';
-import { datatypeInfo, elementCount, isDatatype, type Datatype, type TypedArray } from '../datatypes.js';
-import type { ModelInferRequest, ModelInferResponse, ModelMetadataResponse, ServerMetadataResponse, TensorMetadata, WireTensor } from './messages.js';
-import { inferenceProto } from './proto.js';
+import { credentials as grpcCredentials, Metadata, status as Status, type Client, type ServiceError } from '@grpc/grpc-js';
+import { datatypeInfo, elementCount, isDatatype, type TypedArray } from '../datatypes.js';
+import type { GrpcClientOptions, HealthStatus, InferInput, InferOptions, InferOutput, InferResult, ModelInfo, ModelStatistics, RepositoryIndexEntry, TensorInfo } from './client-types.js';
+import { toModelStatistics } from './client-types.js';
+import type { ModelInferRequest, ModelInferResponse, ModelMetadataResponse, RepositoryIndexResponse, ServerMetadataResponse, TensorMetadata, WireModelStatistics, WireTensor } from './messages.js';
+import { healthProto, inferenceProto } from './proto.js';
+
+export type { DurationStatistics, GrpcClientOptions, HealthStatus, InferInput, InferOptions, InferOutput, InferResult, ModelInfo, ModelStatistics, RepositoryIndexEntry, TensorInfo } from './client-types.js';
 import { fromContents, fromRaw, parseShape, toContents, toRaw } from './tensors.js';
-
-/**
- * A Node client for `inference.GRPCInferenceService` (Open Inference Protocol), for the
- * reference server, Triton or any KServe V2 runtime: the same calls whichever serves them.
- */
-export interface GrpcClientOptions {
-  /** Sent as `authorization: Bearer <token>` metadata. */
-  token?: string;
-  /** Deadline of each call, ms (default 30 s). */
-  timeoutMs?: number;
-  /** Default: insecure (plaintext), as for a server on 127.0.0.1 or inside a cluster behind a TLS-terminating mesh. */
-  credentials?: ChannelCredentials;
-  /** Largest response accepted, bytes (default 64 MiB, the server's default request limit). */
-  maxMessageBytes?: number;
-}
-
-export interface InferInput {
-  name: string;
-  datatype: Datatype;
-  shape: number[];
-  data: TypedArray | ArrayLike<number> | ArrayLike<boolean>;
-}
-
-export interface InferOptions {
-  version?: string;
-  id?: string;
-  /** Outputs to return (default: all the model has). */
-  outputs?: string[];
-  /** Send raw_input_contents and receive raw_output_contents (default true, as Triton's clients); false: typed `contents`. */
-  raw?: boolean;
-}
-
-export interface TensorInfo {
-  name: string;
-  datatype: string;
-  /** -1 marks a variable dimension (the batch dimension when the model batches). */
-  shape: number[];
-}
-
-export interface ModelInfo {
-  name: string;
-  versions: string[];
-  platform: string;
-  inputs: TensorInfo[];
-  outputs: TensorInfo[];
-}
-
-export interface InferOutput {
-  name: string;
-  datatype: Datatype;
-  shape: number[];
-  data: TypedArray;
-}
-
-export interface InferResult {
-  modelName: string;
-  modelVersion: string;
-  id: string | undefined;
-  outputs: InferOutput[];
-}
 
 /** A failed call: `code` is the gRPC status name (e.g. 'NOT_FOUND', 'UNAVAILABLE'), or BAD_RESPONSE for a reply that cannot be decoded. */
 export class GrpcClientError extends Error {
@@ -80,8 +24,14 @@ export class GrpcClientError extends Error {
 
 type Unary = (req: unknown, md: Metadata, opts: { deadline: number }, cb: (err: ServiceError | null, res: unknown) => void) => void;
 
+/**
+ * A Node client for `inference.GRPCInferenceService` (Open Inference Protocol), for the
+ * reference server, Triton or any KServe V2 runtime: the same calls whichever serves them;
+ * Triton's statistics and repository extensions; and `grpc.health.v1.Health` on the same channel.
+ */
 export class InferenceGrpcClient {
   private readonly client: Client & Record<string, Unary>;
+  private readonly health: Client & Record<string, Unary>;
   private readonly timeoutMs: number;
   private readonly token: string | undefined;
 
@@ -93,6 +43,7 @@ export class InferenceGrpcClient {
       'grpc.max_receive_message_length': max,
       'grpc.max_send_message_length': max,
     }) as Client & Record<string, Unary>;
+    this.health = new (healthProto().Client)(address, grpcCredentials.createInsecure(), { channelOverride: this.client.getChannel() }) as Client & Record<string, Unary>;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.token = options.token;
   }
@@ -143,15 +94,47 @@ export class InferenceGrpcClient {
     }
   }
 
+  /** Triton's statistics extension: every model (no name), every version of one, or one version. */
+  async modelStatistics(name?: string, version?: string): Promise<ModelStatistics[]> {
+    const res = await this.call<{ model_stats: WireModelStatistics[] }>('ModelStatistics', { name: name ?? '', version: version ?? '' });
+    return res.model_stats.map(toModelStatistics);
+  }
+
+  /** Triton's model repository extension: every model folder and served version, or only the ready ones. */
+  async repositoryIndex(options: { ready?: boolean } = {}): Promise<RepositoryIndexEntry[]> {
+    const res = await this.call<RepositoryIndexResponse>('RepositoryIndex', { repository_name: '', ready: options.ready ?? false });
+    return (res.models ?? []).map((m) => ({ name: m.name ?? '', ...(m.version ? { version: m.version } : {}), state: m.state ?? '', reason: m.reason ?? '' }));
+  }
+
+  /** Loads or reloads a model from the server's repository; rejects (INVALID_ARGUMENT) with the reason when it cannot be served. */
+  async loadModel(name: string): Promise<void> {
+    await this.call('RepositoryModelLoad', { repository_name: '', model_name: name });
+  }
+
+  /** Unloads a model: it takes no new requests; those running finish. */
+  async unloadModel(name: string): Promise<void> {
+    await this.call('RepositoryModelUnload', { repository_name: '', model_name: name });
+  }
+
+  /**
+   * `grpc.health.v1.Health/Check`: '' is the server, a model name its default version,
+   * `model/version` one version. An unknown service rejects with NOT_FOUND.
+   */
+  async healthCheck(service = ''): Promise<HealthStatus> {
+    const res = await this.call<{ status?: HealthStatus }>('Check', { service }, this.health);
+    return res.status ?? 'UNKNOWN';
+  }
+
   close(): void {
+    this.health.close();
     this.client.close();
   }
 
-  private call<T>(method: string, request: unknown): Promise<T> {
+  private call<T>(method: string, request: unknown, client = this.client): Promise<T> {
     const md = new Metadata();
     if (this.token) md.set('authorization', `Bearer ${this.token}`);
     return new Promise((resolve, reject) => {
-      this.client[method]!(request, md, { deadline: Date.now() + this.timeoutMs }, (err, res) => {
+      client[method]!(request, md, { deadline: Date.now() + this.timeoutMs }, (err, res) => {
         if (err) reject(toClientError(err));
         else resolve(res as T);
       });

@@ -1,10 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import type { Datatype } from '../datatypes.js';
-import { badRequest, HttpError } from '../errors.js';
+import type { BodyLimits } from '../http.js';
+import { badRequest, HttpError, overloaded } from '../errors.js';
 import type { Tensor } from '../executor.js';
 import type { InferenceService } from '../inference.js';
 import type { ModelVersion } from '../repository.js';
 import type { ModelInferRequest, ModelInferResponse, Parameters, WireTensor } from './messages.js';
+import { wireBytes } from './proto.js';
 import { fromContents, fromRaw, parseShape, toContents, toRaw } from './tensors.js';
 
 /**
@@ -16,11 +18,24 @@ import { fromContents, fromRaw, parseShape, toContents, toRaw } from './tensors.
  * (bool, the REST extension's name) overrides. The spec makes it all or nothing per response,
  * and FP16 has no typed field, so a response holding FP16 is always raw.
  */
-export function modelInfer(service: InferenceService, req: ModelInferRequest): Promise<ModelInferResponse> {
+export async function modelInfer(service: InferenceService, req: ModelInferRequest, limits: BodyLimits): Promise<ModelInferResponse> {
   const startedAt = performance.now();
   const name = req.model_name ?? '';
-  if (name === '') return Promise.reject(badRequest('"model_name" must be given'));
-  return service.handle(name, req.model_version || undefined, startedAt, (v) => inferResolved(service, v, req, startedAt));
+  if (name === '') throw badRequest('"model_name" must be given');
+  const version = req.model_version || undefined;
+  // The same admission as REST, in the same order: unknown model 404 / full queue 503 first
+  // (before any tensor is decoded), then the shared budget of request bytes held in memory.
+  service.admit(name, version, startedAt);
+  const bytes = wireBytes(req);
+  if (!limits.budget.reserve(bytes)) {
+    // Past the budget gRPC says RESOURCE_EXHAUSTED (grpc/status.ts), with the same retry-after.
+    throw overloaded(`the server is holding too many request bytes (cap ${limits.budget.capBytes}); retry later`, limits.retryAfterSeconds, 'body_memory');
+  }
+  try {
+    return await service.handle(name, version, startedAt, (v) => inferResolved(service, v, req, startedAt));
+  } finally {
+    limits.budget.release(bytes);
+  }
 }
 
 interface DeclaredWireInput {

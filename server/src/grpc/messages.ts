@@ -77,3 +77,35 @@ export interface ServerMetadataResponse {
   version: string;
   extensions: string[];
 }
+
+/** Triton's extensions (proto/triton_grpc_extensions.proto). */
+export interface RepositoryIndexRequest {
+  repository_name?: string;
+  ready?: boolean;
+}
+
+export interface RepositoryModelRequest {
+  repository_name?: string;
+  model_name?: string;
+  /** Only the names matter here: every value is refused or ignored alike. */
+  parameters?: Record<string, unknown>;
+}
+
+export interface WireDuration {
+  count?: Int64;
+  ns?: Int64;
+}
+
+export interface WireModelStatistics {
+  name?: string;
+  version?: string;
+  last_inference?: Int64;
+  inference_count?: Int64;
+  execution_count?: Int64;
+  inference_stats?: Record<string, WireDuration | undefined>;
+  batch_stats?: Array<{ batch_size?: Int64 } & Record<string, WireDuration | Int64 | undefined>>;
+}
+
+export interface RepositoryIndexResponse {
+  models?: Array<{ name?: string; version?: string; state?: string; reason?: string }>;
+}

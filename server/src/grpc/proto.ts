@@ -1,15 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadPackageDefinition, type GrpcObject, type ServiceClientConstructor, type ServiceDefinition } from '@grpc/grpc-js';
+import { loadPackageDefinition, makeClientConstructor, type GrpcObject, type ServiceClientConstructor, type ServiceDefinition } from '@grpc/grpc-js';
 import { loadSync, type Options } from '@grpc/proto-loader';
 
 /**
- * The Open Inference Protocol's gRPC service, loaded at run time from the .proto shipped in this
- * package (`proto/open_inference_grpc.proto`, KServe's, Apache-2.0): one source of truth with the
- * spec, no generated code to keep in step.
+ * The gRPC services, loaded at run time from the .proto files shipped in this package: one
+ * source of truth with the specs, no generated code to keep in step.
+ * - `open_inference_grpc.proto`: the Open Inference Protocol (KServe's, Apache-2.0);
+ * - `triton_grpc_extensions.proto`: Triton's statistics and repository RPCs, which Triton puts in
+ *   the same `inference.GRPCInferenceService` (loaded apart, merged into one service here);
+ * - `health.proto`: `grpc.health.v1.Health`.
  */
-export const PROTO_FILE = join(findServerPackageRoot(dirname(fileURLToPath(import.meta.url))), 'proto', 'open_inference_grpc.proto');
+const PROTO_DIR = join(findServerPackageRoot(dirname(fileURLToPath(import.meta.url))), 'proto');
+export const PROTO_FILE = join(PROTO_DIR, 'open_inference_grpc.proto');
+export const EXTENSIONS_PROTO_FILE = join(PROTO_DIR, 'triton_grpc_extensions.proto');
+export const HEALTH_PROTO_FILE = join(PROTO_DIR, 'health.proto');
 
 /**
  * keepCase: field names as in the spec (raw_input_contents). longs as strings: int64 shapes and
@@ -19,19 +25,69 @@ export const PROTO_FILE = join(findServerPackageRoot(dirname(fileURLToPath(impor
 export const LOADER_OPTIONS: Options = { keepCase: true, longs: String, enums: String, defaults: false, arrays: true, oneofs: true };
 
 export interface InferenceProto {
+  /** The Open Inference Protocol's RPCs and Triton's extensions, under `inference.GRPCInferenceService`. */
   service: ServiceDefinition;
+  /** The same service for the server: ModelInfer requests carry their size on the wire (`wireBytes`). */
+  serverService: ServiceDefinition;
   Client: ServiceClientConstructor;
 }
 
-let cached: InferenceProto | undefined;
+const WIRE_BYTES = Symbol('wireBytes');
 
-/** Parses the .proto once per process (it is immutable, so sharing it is safe). */
+/** Bytes the message had on the wire (0 when it was not decoded by `serverService`). */
+export function wireBytes(message: object): number {
+  return (message as { [WIRE_BYTES]?: number })[WIRE_BYTES] ?? 0;
+}
+
+/**
+ * grpc-js hands the handler a decoded message and nothing about its size. The request
+ * deserializer is wrapped to note the byte length, which the body budget reserves (decoding a
+ * raw tensor copies it, so the message's bytes are held twice while the request is served).
+ */
+function withWireBytes(service: ServiceDefinition, methods: readonly string[]): ServiceDefinition {
+  const out: Record<string, ServiceDefinition[string]> = { ...service };
+  for (const m of methods) {
+    const def = service[m];
+    if (!def) continue;
+    out[m] = {
+      ...def,
+      requestDeserialize: (bytes: Buffer) => {
+        const message = def.requestDeserialize(bytes) as object;
+        Object.defineProperty(message, WIRE_BYTES, { value: bytes.length });
+        return message;
+      },
+    };
+  }
+  return out;
+}
+
+let cached: InferenceProto | undefined;
+let cachedHealth: { service: ServiceDefinition; Client: ServiceClientConstructor } | undefined;
+
+function loadService(file: string, path: string[]): ServiceDefinition {
+  let at: GrpcObject = loadPackageDefinition(loadSync(file, LOADER_OPTIONS));
+  for (const p of path.slice(0, -1)) at = at[p] as GrpcObject;
+  return (at[path[path.length - 1]!] as ServiceClientConstructor).service;
+}
+
+/** Parses the .proto files once per process (they are immutable, so sharing them is safe). */
 export function inferenceProto(): InferenceProto {
   if (cached) return cached;
-  const pkg = loadPackageDefinition(loadSync(PROTO_FILE, LOADER_OPTIONS));
-  const Client = (pkg.inference as GrpcObject).GRPCInferenceService as ServiceClientConstructor;
-  cached = { service: Client.service, Client };
+  const core = loadService(PROTO_FILE, ['inference', 'GRPCInferenceService']);
+  const extensions = loadService(EXTENSIONS_PROTO_FILE, ['inference', 'GRPCInferenceService']);
+  for (const m of Object.keys(extensions)) if (m in core) throw new Error(`gRPC method ${m} is defined twice`);
+  const service: ServiceDefinition = { ...core, ...extensions };
+  const Client = makeClientConstructor(service, 'inference.GRPCInferenceService');
+  cached = { service, serverService: withWireBytes(service, ['ModelInfer']), Client };
   return cached;
+}
+
+/** `grpc.health.v1.Health`. */
+export function healthProto(): { service: ServiceDefinition; Client: ServiceClientConstructor } {
+  if (cachedHealth) return cachedHealth;
+  const service = loadService(HEALTH_PROTO_FILE, ['grpc', 'health', 'v1', 'Health']);
+  cachedHealth = { service, Client: makeClientConstructor(service, 'grpc.health.v1.Health') };
+  return cachedHealth;
 }
 
 /** Sources (server/src/grpc) and bundled chunks (server/dist/chunks) sit at different depths. */
@@ -43,5 +99,5 @@ function findServerPackageRoot(start: string): string {
       // no package.json here
     }
   }
-  throw new Error(`@modelship/server: cannot find the package root above ${start} (needed for proto/open_inference_grpc.proto)`);
+  throw new Error(`@modelship/server: cannot find the package root above ${start} (needed for its proto/ folder)`);
 }

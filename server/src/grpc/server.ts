@@ -1,12 +1,15 @@
 import { Server, ServerCredentials, status as Status, type handleUnaryCall, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { IncomingHttpHeaders } from 'node:http';
-import { HttpError } from '../errors.js';
+import { HttpError, isHttpError } from '../errors.js';
+import type { BodyLimits } from '../http.js';
 import type { InferenceService } from '../inference.js';
 import type { ServerMetrics } from '../metrics.js';
 import * as v2 from '../v2.js';
+import * as repositoryApi from '../v2-repository.js';
+import { createHealthService } from './health.js';
 import { modelInfer } from './infer.js';
-import type { ModelInferRequest, ModelMetadataResponse, ModelRef, ServerMetadataResponse } from './messages.js';
-import { inferenceProto } from './proto.js';
+import type { ModelInferRequest, ModelMetadataResponse, ModelRef, RepositoryIndexRequest, RepositoryModelRequest, ServerMetadataResponse } from './messages.js';
+import { healthProto, inferenceProto } from './proto.js';
 import { toServiceError } from './status.js';
 
 export interface GrpcContext {
@@ -17,6 +20,8 @@ export interface GrpcContext {
   version: string;
   /** Largest message accepted; a larger one is refused with RESOURCE_EXHAUSTED by grpc-js. */
   maxMessageBytes: number;
+  /** The REST server's limits: ModelInfer messages reserve their bytes in the same shared budget. */
+  body: BodyLimits;
   isClosing: () => boolean;
   isReady: () => boolean;
 }
@@ -54,6 +59,8 @@ export function createGrpcServer(ctx: GrpcContext): GrpcInferenceServer {
           callback(null, res);
         },
         (err: unknown) => {
+          // Counted like REST's: queue rejections by the inference service, the byte budget here.
+          if (isHttpError(err) && err.overload === 'body_memory') ctx.metrics?.rejected('body_memory');
           const e = toServiceError(err);
           ctx.metrics?.grpc(method, Status[e.code ?? Status.UNKNOWN] ?? 'UNKNOWN');
           callback(e, null);
@@ -68,11 +75,32 @@ export function createGrpcServer(ctx: GrpcContext): GrpcInferenceServer {
     ModelReady: unary('ModelReady', false, (r: ModelRef) => ({ ready: v2.modelReady(repo, required(r.name), r.version || undefined).ready })),
     ServerMetadata: unary('ServerMetadata', false, () => v2.serverMetadata(ctx.version) as ServerMetadataResponse),
     ModelMetadata: unary('ModelMetadata', false, (r: ModelRef) => v2.modelMetadata(repo, required(r.name), r.version || undefined) as ModelMetadataResponse),
-    ModelInfer: unary('ModelInfer', false, (r: ModelInferRequest) => modelInfer(ctx.service, r)),
+    ModelInfer: unary('ModelInfer', false, (r: ModelInferRequest) => modelInfer(ctx.service, r, ctx.body)),
+    // Triton's extensions (proto/triton_grpc_extensions.proto) over the REST handlers' logic.
+    ModelStatistics: unary('ModelStatistics', false, (r: ModelRef) => {
+      if (!r.name && r.version) throw new HttpError('BAD_REQUEST', '"version" needs a model "name"');
+      return ctx.service.stats(r.name || undefined, r.version || undefined);
+    }),
+    RepositoryIndex: unary('RepositoryIndex', false, async (r: RepositoryIndexRequest) => {
+      singleRepository(r.repository_name);
+      return { models: await repositoryApi.index(repo, r.ready === true) };
+    }),
+    RepositoryModelLoad: unary('RepositoryModelLoad', false, async (r: RepositoryModelRequest) => {
+      singleRepository(r.repository_name);
+      await repositoryApi.control(repo, r.model_name ?? '', 'load', Object.keys(r.parameters ?? {}));
+      return {};
+    }),
+    RepositoryModelUnload: unary('RepositoryModelUnload', false, async (r: RepositoryModelRequest) => {
+      singleRepository(r.repository_name);
+      await repositoryApi.control(repo, r.model_name ?? '', 'unload', Object.keys(r.parameters ?? {}));
+      return {};
+    }),
   };
 
   const server = new Server({ 'grpc.max_receive_message_length': ctx.maxMessageBytes });
-  server.addService(inferenceProto().service, implementation);
+  server.addService(inferenceProto().serverService, implementation);
+  const health = createHealthService({ repository: repo, isReady: ctx.isReady, isClosing: ctx.isClosing });
+  server.addService(healthProto().service, health.implementation);
 
   return {
     server,
@@ -83,6 +111,8 @@ export function createGrpcServer(ctx: GrpcContext): GrpcInferenceServer {
       }),
     close: (timeoutMs) =>
       new Promise((resolve) => {
+        // Watch streams never end on their own: they hear NOT_SERVING and end, so the shutdown is not held up.
+        health.endWatches();
         const timer = setTimeout(() => server.forceShutdown(), timeoutMs);
         server.tryShutdown(() => {
           clearTimeout(timer);
@@ -90,6 +120,11 @@ export function createGrpcServer(ctx: GrpcContext): GrpcInferenceServer {
         });
       }),
   };
+}
+
+/** This server has one repository, which has no name: a named one is not here. */
+function singleRepository(name: string | undefined): void {
+  if (name) throw new HttpError('BAD_REQUEST', `unknown repository ${JSON.stringify(name)}: this server serves one model repository (leave repository_name empty)`);
 }
 
 function required(name: string | undefined): string {

@@ -6,7 +6,7 @@ import { isHttpError } from '../errors.js';
  * the code Triton's gRPC frontend gives the same failure (TRITONSERVER_ERROR_* → grpc::StatusCode):
  * invalid input INVALID_ARGUMENT, unknown model NOT_FOUND, not ready / shutting down / queue
  * full / queue timeout UNAVAILABLE, missing or wrong token UNAUTHENTICATED, a message over the
- * size limit RESOURCE_EXHAUSTED.
+ * size limit or past the shared budget of request bytes RESOURCE_EXHAUSTED.
  */
 const BY_HTTP_STATUS: Record<number, Status> = {
   400: Status.INVALID_ARGUMENT,
@@ -37,7 +37,10 @@ export function toServiceError(err: unknown): Partial<ServiceError> {
   const metadata = new Metadata();
   if (isHttpError(err)) {
     for (const [k, v] of Object.entries(err.headers)) metadata.set(k.toLowerCase(), v);
-    return { code: grpcCode(err.status), details: err.message, metadata };
+    // Too many request bytes held at once is a resource limit (as a message over the size limit
+    // is); queue full and queue timeout stay UNAVAILABLE, both with retry-after.
+    const code = err.overload === 'body_memory' ? Status.RESOURCE_EXHAUSTED : grpcCode(err.status);
+    return { code, details: err.message, metadata };
   }
   return { code: Status.INTERNAL, details: `internal error: ${(err as Error)?.message ?? String(err)}`, metadata };
 }

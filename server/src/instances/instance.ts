@@ -16,7 +16,9 @@ interface Waiting {
 /**
  * The event-loop side of one model instance (a session on its own worker thread). Runs are
  * id-matched; the worker takes one at a time. A worker that dies rejects every pending run at
- * once and the instance stays dead (`alive` false), so the scheduler stops feeding it.
+ * once with INSTANCE_DIED (503 / UNAVAILABLE: the request may be retried) and the instance stays
+ * dead (`alive` false), so the scheduler stops feeding it; the supervisor (supervisor.ts) starts
+ * a new one in its place.
  */
 export class ModelInstance {
   private nextId = 1;
@@ -83,6 +85,11 @@ export class ModelInstance {
     });
   }
 
+  /** Fault injection for tests: the worker exits when the next run reaches it (protocol.ts). */
+  exitOnNextRun(): void {
+    this.worker.postMessage({ type: 'exit-on-next-run' } satisfies ToInstance);
+  }
+
   /** Waits for the run in progress, releases the session and ends the worker. */
   release(): Promise<void> {
     this.released ??= (async () => {
@@ -108,7 +115,7 @@ export class ModelInstance {
   private die(reason: string): void {
     if (this.dead !== undefined) return;
     this.dead = reason;
-    const error = new HttpError('INTERNAL', reason);
+    const error = new HttpError('INSTANCE_DIED', `the model instance running this request died: ${reason}`);
     for (const w of this.waiting.values()) w.reject(error);
     this.waiting.clear();
     if (this.released === undefined) this.onDeath?.(reason);

@@ -21,7 +21,12 @@ export interface InstanceInit {
   nice: number;
 }
 
-export type ToInstance = { type: 'run'; id: number; inputs: WireTensor[] } | { type: 'release' };
+/**
+ * `exit-on-next-run` is fault injection for tests: the worker thread exits (code 70) when the
+ * next run arrives, as a native crash inside session.run would end it, with that run in flight.
+ * Only code holding the ModelInstance can send it; nothing from the network reaches a worker.
+ */
+export type ToInstance = { type: 'run'; id: number; inputs: WireTensor[] } | { type: 'release' } | { type: 'exit-on-next-run' };
 
 /** Durations of one execution inside the instance, nanoseconds (Triton's compute_input/infer/output). */
 export interface ComputeTimes {

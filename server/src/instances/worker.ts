@@ -31,8 +31,15 @@ async function main(): Promise<void> {
 
   // One run at a time: the next message is read once this run has answered.
   let queue = Promise.resolve();
+  let exitOnNextRun = false;
   port.on('message', (m: ToInstance) => {
+    if (m.type === 'exit-on-next-run') {
+      exitOnNextRun = true;
+      return;
+    }
     queue = queue.then(async () => {
+      // In a worker thread process.exit ends this thread only: the server sees the instance die.
+      if (exitOnNextRun && m.type === 'run') process.exit(70);
       if (m.type === 'release') {
         await session.release().catch(() => undefined);
         post({ type: 'released' });
