@@ -23,6 +23,12 @@ export interface InstancesRow {
   serverLoopP99ms: number;
   serverLoopMaxms: number;
   serverLoopUtilization: number;
+  /** The server's main thread during the load: ms on a CPU, ms runnable but waiting for a CPU (Linux schedstat). */
+  mainCpuMs: number;
+  mainRunQueueWaitMs: number;
+  /** Main-thread CPU per request, ms, and minor page faults per request. */
+  mainCpuPerRequestMs: number;
+  mainFaultsPerRequest: number;
 }
 
 export interface EventLoopReport {
@@ -30,6 +36,9 @@ export interface EventLoopReport {
   p99: number;
   max: number;
   utilization: number;
+  cpuMs: number;
+  runQueueWaitMs: number;
+  minorFaults: number;
 }
 
 const r2 = (v: number): number => Math.round(v * 100) / 100;
@@ -127,8 +136,12 @@ export async function measureInstances(repository: string, threads: number, dura
         serverLoopP99ms: serverLoop.p99,
         serverLoopMaxms: serverLoop.max,
         serverLoopUtilization: serverLoop.utilization,
+        mainCpuMs: serverLoop.cpuMs,
+        mainRunQueueWaitMs: serverLoop.runQueueWaitMs,
+        mainCpuPerRequestMs: r2(serverLoop.cpuMs / Math.max(1, r.requests.total)),
+        mainFaultsPerRequest: Math.round(serverLoop.minorFaults / Math.max(1, r.requests.total)),
       });
-      console.error(`instances ${instances}: ${Math.round(infPerSec)} inf/s, health p50/p99/max ${r2(pct(lat, 0.5))}/${r2(pct(lat, 0.99))}/${r2(lat[lat.length - 1] ?? NaN)} ms; server event-loop delay p50/p99/max ${serverLoop.p50}/${serverLoop.p99}/${serverLoop.max} ms, utilisation ${serverLoop.utilization}`);
+      console.error(`instances ${instances}: ${Math.round(infPerSec)} inf/s, health p50/p99/max ${r2(pct(lat, 0.5))}/${r2(pct(lat, 0.99))}/${r2(lat[lat.length - 1] ?? NaN)} ms; server event-loop delay p50/p99/max ${serverLoop.p50}/${serverLoop.p99}/${serverLoop.max} ms, utilisation ${serverLoop.utilization}; main thread ${serverLoop.cpuMs} ms on CPU, ${serverLoop.runQueueWaitMs} ms waiting for one, ${serverLoop.minorFaults} minor faults`);
     } finally {
       await stopChild(child);
     }
