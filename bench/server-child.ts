@@ -8,6 +8,7 @@
  * runnable but waiting for one), which separates work the server did from the OS not running it.
  */
 import { readFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { createServer, type ServerOptions } from '../server/src/index.js';
 
@@ -15,6 +16,9 @@ const options = JSON.parse(process.argv[2] ?? '{}') as ServerOptions;
 const server = createServer({ static: false, ...options, log: (m) => console.error(m) });
 const url = await server.listen(0, '127.0.0.1');
 await server.loaded;
+// Diagnostic: BENCH_SERVER_NICE=-10 runs the event loop's thread at a higher priority than the rest
+// of the machine (needs CAP_SYS_NICE), to tell scheduling delays from the server's own work.
+if (process.env.BENCH_SERVER_NICE) setPriority(0, Number(process.env.BENCH_SERVER_NICE));
 const delay = monitorEventLoopDelay({ resolution: 1 });
 delay.enable();
 let elu = performance.eventLoopUtilization();

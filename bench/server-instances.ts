@@ -54,7 +54,9 @@ const { parentPort } = require('node:worker_threads');
 const http = require('node:http');
 const { performance } = require('node:perf_hooks');
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-const url = new URL(require('node:worker_threads').workerData);
+const url = new URL(require('node:worker_threads').workerData.url);
+// Diagnostic (BENCH_PROBE_NICE, needs CAP_SYS_NICE): this thread only, as the server's BENCH_SERVER_NICE.
+if (require('node:worker_threads').workerData.nice) require('node:os').setPriority(0, Number(require('node:worker_threads').workerData.nice));
 const out = [];
 let stop = false;
 parentPort.on('message', () => { stop = true; });
@@ -76,7 +78,7 @@ const once = () => new Promise((resolve, reject) => {
 `;
 
 function startProbe(url: string): { stop: () => Promise<number[]> } {
-  const worker = new Worker(PROBE, { eval: true, workerData: url });
+  const worker = new Worker(PROBE, { eval: true, workerData: { url, nice: process.env.BENCH_PROBE_NICE } });
   const result = new Promise<number[]>((resolve, reject) => {
     worker.once('message', (m: number[]) => resolve(m));
     worker.once('error', reject);
