@@ -45,13 +45,16 @@ describe('gRPC overload control', () => {
       assert.equal(refused.code, 'UNAVAILABLE');
       assert.equal(refused.metadata['retry-after'], '3');
       assert.match(refused.details, /queue of this model is full \(max_queue_size 2\)/);
+      // Admission comes before any decoding: a malformed tensor is refused for the full queue, not checked.
+      const malformed = await failure(client.infer('full', [{ name: 'input', datatype: 'FP32', shape: [1, 3], data: new Float32Array(3) }]));
+      assert.equal(malformed.code, 'UNAVAILABLE');
       assert.deepEqual((await Promise.all(waiting)).map((r) => r.outputs[0]!.shape), [[1, 10], [1, 10]]);
       assert.equal(await metric(s.url, 'nv_inference_pending_request_count', { model: 'full' }), 0);
-      assert.equal(await metric(s.url, 'modelship_overload_rejections_total', { cause: 'queue_full' }), 1);
-      assert.equal(await metric(s.url, 'nv_inference_request_failure', { model: 'full', reason: 'REJECTED' }), 1);
-      assert.equal(await metric(s.url, 'modelship_grpc_requests_total', { method: 'ModelInfer', code: 'UNAVAILABLE' }), 1);
+      assert.equal(await metric(s.url, 'modelship_overload_rejections_total', { cause: 'queue_full' }), 2);
+      assert.equal(await metric(s.url, 'nv_inference_request_failure', { model: 'full', reason: 'REJECTED' }), 2);
+      assert.equal(await metric(s.url, 'modelship_grpc_requests_total', { method: 'ModelInfer', code: 'UNAVAILABLE' }), 2);
       const stats = (await (await fetch(`${s.url}/v2/models/full/stats`)).json()).model_stats[0];
-      assert.equal(stats.inference_stats.fail.count, 1);
+      assert.equal(stats.inference_stats.fail.count, 2);
       assert.equal(stats.inference_stats.success.count, 2);
     } finally {
       client.close();
