@@ -1,5 +1,6 @@
 // `node --import tsx bench/monitoring-cost.ts`: only the monitoring part of `npm run bench`
-// (monitoring off vs on, alternating calls in one page), for iterating on its cost.
+// (monitoring off vs on, alternating calls in one page), for iterating on its cost. BENCH_REPORTS=0
+// turns monitoring on without an endpoint (no reports, no outbox), to separate the reporter's share.
 import { freshProfile, startReferenceServer } from './browser.js';
 import { compareMonitoring } from './monitoring.js';
 
@@ -9,7 +10,7 @@ try {
   const profile = await freshProfile(server.url);
   const page = await profile.context.newPage();
   await page.goto('/empty.html');
-  const result = await page.evaluate(compareMonitoring, { manifest: '/models/mnist/manifest.json', iterations: 600, blocks: ROUNDS });
+  const result = await page.evaluate(compareMonitoring, { manifest: '/models/mnist/manifest.json', iterations: 600, blocks: ROUNDS, reports: process.env['BENCH_REPORTS'] !== '0' });
   await profile.close();
   for (const block of result.blocks) console.log(`off ${block.offP50.toFixed(3)} ms  on ${block.onP50.toFixed(3)} ms  ${((block.ratio - 1) * 100).toFixed(1)}%`);
   console.log(`median +${((result.medianRatio - 1) * 100).toFixed(1)}%`);

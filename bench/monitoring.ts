@@ -4,12 +4,12 @@
 // second). Calls alternate one by one, so machine noise hits both alike. Runs in the page.
 type Lib = typeof import('../src/index.js');
 
-export async function compareMonitoring(args: { manifest: string; iterations: number; blocks: number }) {
+export async function compareMonitoring(args: { manifest: string; iterations: number; blocks: number; reports?: boolean }) {
   const { loadModel } = (await import('/dist/index.js' as string)) as Lib;
   const median = (values: number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1]!;
   const common = { wasmPaths: '/wasm/', variant: 'fp32', cache: 'memory' } as const;
   const off = await loadModel(args.manifest, { ...common, monitoring: false });
-  const on = await loadModel(args.manifest, { ...common, monitoring: { endpoint: '/monitoring/reports', intervalMs: 1000 } });
+  const on = await loadModel(args.manifest, { ...common, monitoring: args.reports === false ? {} : { endpoint: '/monitoring/reports', intervalMs: 1000 } });
   // Real digits (the manifest's golden inputs), so the abstain and drift paths see what they would in use.
   const manifest = await (await fetch(args.manifest)).json();
   const digits: Float32Array[] = manifest.golden.map((g: { inputUint8: string }) => Float32Array.from(atob(g.inputUint8), (c) => c.charCodeAt(0) / 255));
