@@ -1,7 +1,12 @@
 // Functions that run inside the benchmark page (serialised by Playwright: no closures over Node values).
 type Lib = typeof import('../src/index.js');
 
-export async function timeLoad(args: { manifest: string; variant: string }): Promise<{ loadMs: number; firstRunMs: number; cache: string; runtime: string }> {
+type LoadTimings = ReturnType<Awaited<ReturnType<Lib['loadModel']>>['info']>['timings'];
+
+export async function timeLoad(args: {
+  manifest: string;
+  variant: string;
+}): Promise<{ loadMs: number; firstRunMs: number; cache: string; runtime: string; timings: LoadTimings }> {
   const { loadModel } = (await import('/dist/index.js' as string)) as Lib;
   const started = performance.now();
   const model = await loadModel(args.manifest, { wasmPaths: '/wasm/', variant: args.variant });
@@ -9,9 +14,9 @@ export async function timeLoad(args: { manifest: string; variant: string }): Pro
   await model.predict(new Float32Array(784));
   const firstRunMs = performance.now() - loaded;
   const cache = model.info().cache.status;
-  const runtime = model.info().runtime;
+  const { runtime, timings } = model.info();
   await model.dispose();
-  return { loadMs: loaded - started, firstRunMs, cache, runtime };
+  return { loadMs: loaded - started, firstRunMs, cache, runtime, timings };
 }
 
 /** Interleaves modelship and the minimal worker call by call, so machine noise hits both alike. */

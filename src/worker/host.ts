@@ -6,7 +6,7 @@ import { deserializeError } from '../errors-wire.js';
 import type { RuntimeConfig } from '../runtimes/types.js';
 import { withDeadline } from '../abort/deadline.js';
 import { watchLiveness } from './liveness.js';
-import type { LoadedInfo, WorkerApi, WorkerResult } from './protocol.js';
+import type { LoadedInfo, Span, WorkerApi, WorkerResult } from './protocol.js';
 
 export interface WorkerEngineOptions {
   config: RuntimeConfig;
@@ -20,6 +20,54 @@ export interface WorkerEngineOptions {
    */
   signal?: AbortSignal;
   createWorker?: () => Worker;
+  /** A worker spawned earlier for this config (`spawnWorker`), its runtime already starting: the first start adopts it. */
+  prestarted?: WorkerHandle;
+}
+
+/** A worker whose runtime is starting, before its model's bytes are there. */
+export interface WorkerHandle {
+  readonly config: RuntimeConfig;
+  readonly worker: Worker;
+  readonly api: Remote<WorkerApi>;
+  readonly channel: RunChannel;
+  /** The first `error`/`messageerror` event, kept until someone listens (a crash before adoption is not lost). */
+  onCrash(listener: (event: Event) => void): void;
+  /** Ends a worker nobody adopted. */
+  terminate(): void;
+}
+
+/** Spawns a worker and starts its runtime at once (imports, wasm fetch and compile); `createWorkerEngine` adopts it. */
+export function spawnWorker(config: RuntimeConfig, createWorker: () => Worker = defaultCreateWorker): WorkerHandle {
+  const worker = createWorker();
+  const api = wrap<WorkerApi>(worker);
+  let crash: Event | undefined;
+  let listener: ((event: Event) => void) | undefined;
+  const onError = (event: Event): void => {
+    if (listener) listener(event);
+    else crash ??= event;
+  };
+  worker.addEventListener('error', onError);
+  worker.addEventListener('messageerror', onError);
+  const { port1, port2 } = new MessageChannel();
+  void api.connectRunPort(transfer(port2, [port2]));
+  // Errors come back as data and again from `load`, which waits for this start.
+  void api.start(config).catch(() => undefined);
+  const channel = new RunChannel(port1);
+  return {
+    config,
+    worker,
+    api,
+    channel,
+    onCrash: (next) => {
+      listener = next;
+      if (crash) next(crash);
+    },
+    terminate: () => {
+      api[releaseProxy]();
+      channel.close();
+      worker.terminate();
+    },
+  };
 }
 
 // Literal, in the one form Vite and webpack both turn into a worker entry of the app. The build
@@ -60,8 +108,12 @@ async function describeCrash(event: Event, custom: boolean): Promise<ModelshipEr
  * Runs a model in a dedicated worker. onnxruntime-web cannot cancel a run, so a timeout or crash
  * terminates the worker, rejects everything in flight, and the next call starts a fresh one.
  */
-export async function createWorkerEngine(options: WorkerEngineOptions): Promise<Engine> {
-  const spawn = options.createWorker ?? defaultCreateWorker;
+export interface WorkerEngine extends Engine {
+  /** The first start's steps inside the worker (boot, runtime import, wasm fetch, compile, session). */
+  readonly startSpans: readonly Span[];
+}
+
+export async function createWorkerEngine(options: WorkerEngineOptions): Promise<WorkerEngine> {
   let live:
     | { worker: Worker; api: Remote<WorkerApi>; channel: RunChannel; ready: Promise<LoadedInfo>; unwatch: () => void }
     | undefined;
@@ -95,19 +147,13 @@ export async function createWorkerEngine(options: WorkerEngineOptions): Promise<
     });
   };
 
-  const start = (signal?: AbortSignal): NonNullable<typeof live> => {
-    const worker = spawn();
-    const api = wrap<WorkerApi>(worker);
-    const onCrash = (event: Event): void => {
+  const start = (signal?: AbortSignal, given?: WorkerHandle): NonNullable<typeof live> => {
+    const { worker, api, channel, onCrash } = given ?? spawnWorker(options.config, options.createWorker);
+    onCrash((event) => {
       void describeCrash(event, options.createWorker !== undefined).then((error) => {
         if (live?.worker === worker) kill(error);
       });
-    };
-    worker.addEventListener('error', onCrash);
-    worker.addEventListener('messageerror', onCrash);
-    const { port1, port2 } = new MessageChannel();
-    void api.connectRunPort(transfer(port2, [port2]));
-    const channel = new RunChannel(port1);
+    });
     const onStopped = (how: string): void => {
       if (live !== current) return;
       kill(new ModelshipError('WORKER_CRASHED', `Inference worker stopped: ${how}`, { details: { type: 'stopped' } }));
@@ -127,9 +173,10 @@ export async function createWorkerEngine(options: WorkerEngineOptions): Promise<
     return current;
   };
 
-  const info = await start(options.signal).ready;
+  const info = await start(options.signal, options.prestarted).ready;
 
   return {
+    startSpans: info.spans,
     runtime: info.runtime,
     runtimeVersion: info.runtimeVersion,
     executionProvider: info.executionProvider,
