@@ -36,6 +36,8 @@ function breakdown(load: Awaited<ReturnType<typeof timeLoad>>): Breakdown {
   for (const phase of load.timings.phases) out[phase.name] = (out[phase.name] ?? 0) + phase.durationMs;
   out['first-run'] = load.firstRunMs;
   out['total'] = load.loadMs + load.firstRunMs;
+  out['long tasks'] = load.longTasks.count;
+  out['longest task'] = load.longTasks.maxMs;
   return out;
 }
 
