@@ -17,7 +17,7 @@ const ms = (value: number): string => `${value.toFixed(value < 10 ? 3 : 0)} ms`;
 
 async function main(): Promise<void> {
   // Cross-origin isolation gives the page 5 µs timers instead of 100 µs ones; both sides run one thread.
-  const server = await startReferenceServer(PORT, ['--coop-coep']);
+  const server = await startReferenceServer(PORT, ['--coop-coep', '--no-grpc']);
   const rows: [string, string, string][] = [];
   const json: Record<string, unknown> = { bench: 'modelship-local', rounds: ROUNDS };
   let bridge: Awaited<ReturnType<typeof benchReactNative>> = [];
