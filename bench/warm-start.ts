@@ -5,7 +5,7 @@
 import { startReferenceServer } from './browser.js';
 import { type Breakdown, NETWORKS, measureLoads } from './load.js';
 
-const PORT = Number(process.env['BENCH_PORT'] ?? 8395);
+const PORT = Number(process.env['BENCH_PORT'] ?? 8398);
 const MANIFEST = '/models/mnist/manifest.json';
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const VARIANTS = (process.env['BENCH_VARIANTS'] ?? 'auto,fp32').split(',');
