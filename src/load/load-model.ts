@@ -102,6 +102,8 @@ async function load(manifestUrl: string, options: LoadOptions, parts: LoadParts)
   // A warm visit starts its runtime from the cached manifest's plan while the manifest revalidates.
   // Its code is a chunk of its own, fetched alongside the cache reads it waits for.
   const prestarts = new Prestarts(lifetime.signal);
+  // The worker's script loads while the manifest and the records are read; its runtime is named later.
+  if (usesWorker(settings) && options.route !== 'remote') prestarts.spawnIdle();
   if (cache && usesWorker(settings) && options.route !== 'remote') {
     void import('./speculate.js').then(({ prestartFromCache }) => prestartFromCache(manifestUrl, cache, { settings, warm: warmListed }, prestarts)).catch(() => undefined);
   }

@@ -24,20 +24,24 @@ export interface WorkerEngineOptions {
   prestarted?: WorkerHandle;
 }
 
-/** A worker whose runtime is starting, before its model's bytes are there. */
+/** A worker whose runtime is starting (or is yet to be named), before its model's bytes are there. */
 export interface WorkerHandle {
-  readonly config: RuntimeConfig;
   readonly worker: Worker;
   readonly api: Remote<WorkerApi>;
   readonly channel: RunChannel;
+  /** Starts the runtime (once; a worker runs one runtime for its life). */
+  startRuntime(config: RuntimeConfig): void;
   /** The first `error`/`messageerror` event, kept until someone listens (a crash before adoption is not lost). */
   onCrash(listener: (event: Event) => void): void;
   /** Ends a worker nobody adopted. */
   terminate(): void;
 }
 
-/** Spawns a worker and starts its runtime at once (imports, wasm fetch and compile); `createWorkerEngine` adopts it. */
-export function spawnWorker(config: RuntimeConfig, createWorker: () => Worker = defaultCreateWorker): WorkerHandle {
+/**
+ * Spawns a worker and, given a config, starts its runtime at once (imports, wasm fetch and compile);
+ * without one its script loads while the caller finds out which runtime it needs. `createWorkerEngine` adopts it.
+ */
+export function spawnWorker(config: RuntimeConfig | undefined, createWorker: () => Worker = defaultCreateWorker): WorkerHandle {
   const worker = createWorker();
   const api = wrap<WorkerApi>(worker);
   let crash: Event | undefined;
@@ -50,14 +54,20 @@ export function spawnWorker(config: RuntimeConfig, createWorker: () => Worker = 
   worker.addEventListener('messageerror', onError);
   const { port1, port2 } = new MessageChannel();
   void api.connectRunPort(transfer(port2, [port2]));
-  // Errors come back as data and again from `load`, which waits for this start.
-  void api.start(config).catch(() => undefined);
   const channel = new RunChannel(port1);
+  let started: RuntimeConfig | undefined;
+  const startRuntime = (next: RuntimeConfig): void => {
+    if (started) return;
+    started = next;
+    // Errors come back as data and again from `load`, which waits for this start.
+    void api.start(next).catch(() => undefined);
+  };
+  if (config) startRuntime(config);
   return {
-    config,
     worker,
     api,
     channel,
+    startRuntime,
     onCrash: (next) => {
       listener = next;
       if (crash) next(crash);
@@ -75,34 +85,6 @@ export function spawnWorker(config: RuntimeConfig, createWorker: () => Worker = 
 const defaultCreateWorker = (): Worker => new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
 /** The same path as a variable, so no bundler takes it for a second asset; used only to explain a failure. */
 const WORKER_SCRIPT = './worker.js';
-
-/**
- * A worker whose script cannot be fetched fires a plain `error` Event (a script that throws fires an
- * ErrorEvent with a message). Probing the URL then tells a missing script apart, and names it with the fix.
- */
-async function describeCrash(event: Event, custom: boolean): Promise<ModelshipError> {
-  const message = (event as ErrorEvent).message;
-  if (message || custom)
-    return new ModelshipError('WORKER_CRASHED', `Inference worker crashed: ${message || 'the worker stopped unexpectedly'}`, { details: { type: event.type } });
-  // String(): webpack would take `new URL(variable, import.meta.url)` for a folder of assets to bundle.
-  const url = new URL(WORKER_SCRIPT, String(import.meta.url)).href;
-  // Only an HTTP error answer proves the script missing (a bundler may have moved it; file: URLs cannot be fetched).
-  const status = /^https?:/.test(url)
-    ? await fetch(url, { method: 'HEAD', cache: 'no-store' }).then(
-        (response) => (response.ok ? undefined : response.status),
-        () => undefined,
-      )
-    : undefined;
-  if (status === undefined)
-    return new ModelshipError('WORKER_CRASHED', 'Inference worker crashed: the worker stopped unexpectedly', { details: { type: event.type } });
-  return new ModelshipError(
-    'BACKEND_UNAVAILABLE',
-    `modelship's worker script ${url} could not be loaded (HTTP ${status}). Fix: let your bundler emit it ` +
-      '(Vite and webpack do so by themselves; for esbuild and rollup see the README, "Use with Vite / webpack / esbuild / rollup"), ' +
-      'or pass `worker: false` to run in the page.',
-    { details: { reason: 'asset-missing', url, status } },
-  );
-}
 
 /**
  * Runs a model in a dedicated worker. onnxruntime-web cannot cancel a run, so a timeout or crash
@@ -148,9 +130,18 @@ export async function createWorkerEngine(options: WorkerEngineOptions): Promise<
   };
 
   const start = (signal?: AbortSignal, given?: WorkerHandle): NonNullable<typeof live> => {
-    const { worker, api, channel, onCrash } = given ?? spawnWorker(options.config, options.createWorker);
+    const handle = given ?? spawnWorker(options.config, options.createWorker);
+    handle.startRuntime(options.config);
+    const { worker, api, channel, onCrash } = handle;
     onCrash((event) => {
-      void describeCrash(event, options.createWorker !== undefined).then((error) => {
+      // Explaining a crash is a chunk of its own: only a crash needs it.
+      // String(): webpack would take `new URL(variable, import.meta.url)` for a folder of assets to bundle.
+      const script = new URL(WORKER_SCRIPT, String(import.meta.url)).href;
+      void import('./describe-crash.js')
+        .then(({ describeCrash }) => describeCrash(event, options.createWorker !== undefined, script))
+        // The chunk itself may be out of reach (offline): the crash is still reported, plainly.
+        .catch(() => new ModelshipError('WORKER_CRASHED', 'Inference worker crashed', { details: { type: event.type } }))
+        .then((error) => {
         if (live?.worker === worker) kill(error);
       });
     });
