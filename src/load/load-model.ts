@@ -99,11 +99,11 @@ async function load(manifestUrl: string, options: LoadOptions, parts: LoadParts)
   const feedbackModule = options.feedback === undefined ? undefined : import('../feedback/client.js');
   feedbackModule?.catch(() => undefined);
 
-  // A warm visit starts its runtime from the cached manifest's plan while the manifest revalidates.
-  // Its code is a chunk of its own, fetched alongside the cache reads it waits for.
-  const prestarts = new Prestarts(lifetime.signal);
   // The worker's script loads while the manifest and the records are read; its runtime is named later.
+  const prestarts = new Prestarts(lifetime.signal);
   if (usesWorker(settings) && options.route !== 'remote') prestarts.spawnIdle();
+  // A warm visit names it from the runtimes that started here and the cached manifest, while the
+  // manifest revalidates (speculate.ts: a chunk of its own, fetched alongside the cache reads it waits for).
   if (cache && usesWorker(settings) && options.route !== 'remote') {
     void import('./speculate.js').then(({ prestartFromCache }) => prestartFromCache(manifestUrl, cache, { settings, warm: warmListed }, prestarts)).catch(() => undefined);
   }
