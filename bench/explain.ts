@@ -86,7 +86,7 @@ export function explainRows(result: ExplainBench): [string, string, string][] {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const port = Number(process.env['BENCH_EXPLAIN_PORT'] ?? 8395);
-  startReferenceServer(port, ['--coop-coep'])
+  startReferenceServer(port, ['--coop-coep', '--no-grpc'])
     .then(async (server) => {
       try {
         const result = await benchExplain(server.url);

@@ -12,7 +12,7 @@ const median = (values: number[]): number => [...values].sort((a, b) => a - b)[v
 async function main(): Promise<void> {
   const network = NETWORKS.find((profile) => profile.downBytesPerSecond !== undefined)!;
   // The same server as `npm run bench` (cross-origin isolated), so the numbers compare.
-  const server = await startReferenceServer(PORT, ['--coop-coep']);
+  const server = await startReferenceServer(PORT, ['--coop-coep', '--no-grpc']);
   const rows: Record<string, { runtime: string; coldMs: number; warmMs: number; coldMB: number }> = {};
   try {
     for (const variant of ['auto', 'fp32']) {

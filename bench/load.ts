@@ -22,6 +22,23 @@ export interface LoadTimes {
   coldBytes: number[];
   /** The runtime each cold load ran on. */
   coldRuntimes: string[];
+  warmRuntimes: string[];
+  /** Each load's breakdown (`info().timings`) plus its first prediction. */
+  coldBreakdowns: Breakdown[];
+  warmBreakdowns: Breakdown[];
+}
+
+/** Milliseconds per load phase (summed when a phase occurs twice), `first-run`, and `total` (load + first prediction). */
+export type Breakdown = Record<string, number>;
+
+function breakdown(load: Awaited<ReturnType<typeof timeLoad>>): Breakdown {
+  const out: Breakdown = {};
+  for (const phase of load.timings.phases) out[phase.name] = (out[phase.name] ?? 0) + phase.durationMs;
+  out['first-run'] = load.firstRunMs;
+  out['total'] = load.loadMs + load.firstRunMs;
+  out['long tasks'] = load.longTasks.count;
+  out['longest task'] = load.longTasks.maxMs;
+  return out;
 }
 
 async function throttle(page: Page, network: NetworkProfile): Promise<void> {
@@ -38,7 +55,7 @@ async function throttle(page: Page, network: NetworkProfile): Promise<void> {
 
 /** Cold: a new profile (empty IndexedDB and HTTP cache). Warm: the same profile reloaded. */
 export async function measureLoads(baseURL: string, manifest: string, network: NetworkProfile, rounds: number, variant = 'fp32'): Promise<LoadTimes> {
-  const result: LoadTimes = { cold: [], warm: [], warmModelRequests: 0, coldBytes: [], coldRuntimes: [] };
+  const result: LoadTimes = { cold: [], warm: [], warmModelRequests: 0, coldBytes: [], coldRuntimes: [], warmRuntimes: [], coldBreakdowns: [], warmBreakdowns: [] };
   for (let round = 0; round < rounds; round++) {
     const profile = await freshProfile(baseURL);
     try {
@@ -57,6 +74,7 @@ export async function measureLoads(baseURL: string, manifest: string, network: N
       const cold = await page.evaluate(timeLoad, { manifest, variant });
       result.cold.push(cold.loadMs + cold.firstRunMs);
       result.coldRuntimes.push(cold.runtime);
+      result.coldBreakdowns.push(breakdown(cold));
       page.context().off('requestfinished', onFinished);
       result.coldBytes.push((await Promise.all(sizes)).reduce((sum, bytes) => sum + bytes, 0));
       await page.reload();
@@ -64,6 +82,8 @@ export async function measureLoads(baseURL: string, manifest: string, network: N
       const warm = await page.evaluate(timeLoad, { manifest, variant });
       if (warm.cache !== 'hit') throw new Error(`The warm load was not a cache hit: ${warm.cache}`);
       result.warm.push(warm.loadMs + warm.firstRunMs);
+      result.warmRuntimes.push(warm.runtime);
+      result.warmBreakdowns.push(breakdown(warm));
       result.warmModelRequests += modelRequests;
     } finally {
       await profile.close();

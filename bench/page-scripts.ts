@@ -1,17 +1,32 @@
 // Functions that run inside the benchmark page (serialised by Playwright: no closures over Node values).
 type Lib = typeof import('../src/index.js');
 
-export async function timeLoad(args: { manifest: string; variant: string }): Promise<{ loadMs: number; firstRunMs: number; cache: string; runtime: string }> {
+type LoadTimings = ReturnType<Awaited<ReturnType<Lib['loadModel']>>['info']>['timings'];
+
+export async function timeLoad(args: {
+  manifest: string;
+  variant: string;
+}): Promise<{ loadMs: number; firstRunMs: number; cache: string; runtime: string; timings: LoadTimings; longTasks: { count: number; maxMs: number; totalMs: number } }> {
   const { loadModel } = (await import('/dist/index.js' as string)) as Lib;
+  // Main-thread tasks over 50 ms while loading and predicting (the library's chunks parse here; the runtime runs in its worker).
+  const long: number[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) long.push(entry.duration);
+  });
+  observer.observe({ type: 'longtask' });
   const started = performance.now();
   const model = await loadModel(args.manifest, { wasmPaths: '/wasm/', variant: args.variant });
   const loaded = performance.now();
   await model.predict(new Float32Array(784));
   const firstRunMs = performance.now() - loaded;
   const cache = model.info().cache.status;
-  const runtime = model.info().runtime;
+  const { runtime, timings } = model.info();
+  // Long-task entries are delivered after the task; one more turn of the event loop collects the last.
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  observer.disconnect();
   await model.dispose();
-  return { loadMs: loaded - started, firstRunMs, cache, runtime };
+  const longTasks = { count: long.length, maxMs: Math.max(0, ...long), totalMs: long.reduce((a, b) => a + b, 0) };
+  return { loadMs: loaded - started, firstRunMs, cache, runtime, timings, longTasks };
 }
 
 /** Interleaves modelship and the minimal worker call by call, so machine noise hits both alike. */
@@ -31,6 +46,12 @@ export async function comparePredict(args: { manifest: string; modelUrl: string;
   const ours: number[] = [];
   const theirs: number[] = [];
   const batchInputs = Array.from({ length: args.batch }, sample);
+  // Main-thread tasks over 50 ms during the predict loops (both sides share the page; a count of 0 clears both).
+  const long: number[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) long.push(entry.duration);
+  });
+  observer.observe({ type: 'longtask' });
   for (let i = 0; i < 20; i++) {
     await model.predict(sample());
     worker.postMessage({ type: 'run', data: sample(), dims: [1, 1, 28, 28] });
@@ -62,9 +83,12 @@ export async function comparePredict(args: { manifest: string; modelUrl: string;
     await reply();
     minimalBatchTimes.push(performance.now() - t);
   }
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  observer.disconnect();
   worker.terminate();
   await model.dispose();
   return {
+    longTasks: { count: long.length, maxMs: Math.max(0, ...long) },
     modelship: { p50: percentile(ours, 50), p95: percentile(ours, 95), batchP50: percentile(batchTimes, 50) },
     minimal: { p50: percentile(theirs, 50), p95: percentile(theirs, 95), batchP50: percentile(minimalBatchTimes, 50) },
   };

@@ -105,7 +105,7 @@ export function reactNativeTable(rows: BridgeBench[]): string {
 
 // This section alone: `node --import tsx bench/react-native.ts` (npm run bench runs it with the rest).
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const server = await startReferenceServer(Number(process.env['BENCH_PORT'] ?? 8392), ['--coop-coep']);
+  const server = await startReferenceServer(Number(process.env['BENCH_PORT'] ?? 8392), ['--coop-coep', '--no-grpc']);
   try {
     const rows = await benchReactNative(server.url, Number(process.env['BENCH_BRIDGE_ROUNDS'] ?? 300));
     console.log(`${reactNativeTable(rows)}\n\n${JSON.stringify({ bench: 'modelship-react-native', rows })}`);

@@ -156,7 +156,7 @@ export function formatVariantsTable(rows: VariantRow[]): string {
 /** Starts its own reference server (COOP/COEP for 5 µs timers), measures every case, stops the server. */
 export async function benchVariants(options: { port?: number } = {}): Promise<{ rows: Omit<VariantRow, 'predicted'>[]; table: string }> {
   const heldOut = loadHeldOut();
-  const server = await startReferenceServer(options.port ?? Number(process.env['BENCH_VARIANTS_PORT'] ?? 8394), ['--coop-coep']);
+  const server = await startReferenceServer(options.port ?? Number(process.env['BENCH_VARIANTS_PORT'] ?? 8394), ['--coop-coep', '--no-grpc']);
   const rows: VariantRow[] = [];
   try {
     for (const testCase of selectedCases()) rows.push(await measure(server.url, testCase, heldOut));

@@ -22,10 +22,12 @@ const SERVED = join(ROOT, 'demo', 'react-native', 'index.html');
 const CARRIED = 'tfjs-cpu';
 function leftOutRuntimes() {
   const registry = readFileSync(join(ROOT, 'src', 'runtimes', 'registry.ts'), 'utf8');
-  const entries = [...registry.matchAll(/'([a-z0-9-]+)': async \(\) => \(await import\('\.\/([a-z0-9-]+)\.js'\)\)\.(\w+)/g)];
+  const entries = [
+    ...registry.matchAll(/'([a-z0-9-]+)': async \(\) => import\('\.\/([a-z0-9-]+)\.js'\)\.then\(\(m\) => \(\{ start: m\.(\w+), load: m\.(\w+) \}\)\)/g),
+  ];
   if (!entries.some(([, name]) => name === CARRIED))
     throw new Error('build-react-native-host: src/runtimes/registry.ts no longer lists runtimes the way this script reads them');
-  return Object.fromEntries(entries.filter(([, name]) => name !== CARRIED).map(([, , file, exported]) => [file, exported]));
+  return Object.fromEntries(entries.filter(([, name]) => name !== CARRIED).map(([, , file, start, load]) => [file, [start, load]]));
 }
 
 function leaveOutRuntimes(leftOut) {
@@ -39,8 +41,11 @@ function leaveOutRuntimes(leftOut) {
           : undefined,
       );
       b.onLoad({ filter: /.*/, namespace: 'left-out' }, ({ path }) => ({
+        // Both the runtime's start and its load fail the same way (a plan step reports it as a fallback).
         contents: `import { ModelshipError } from ${JSON.stringify(join(ROOT, 'src', 'errors.ts'))};
-export const ${leftOut[path]} = async () => { throw new ModelshipError('BACKEND_UNAVAILABLE', ${JSON.stringify(`${path} is not in the inlined host page (it needs wasm or worker files); use tfjs-cpu or serve the page from an origin`)}); };`,
+const leftOut = async () => { throw new ModelshipError('BACKEND_UNAVAILABLE', ${JSON.stringify(`${path} is not in the inlined host page (it needs wasm or worker files); use tfjs-cpu or serve the page from an origin`)}); };
+export const ${leftOut[path][0]} = leftOut;
+export const ${leftOut[path][1]} = leftOut;`,
         loader: 'js',
         resolveDir: ROOT,
       }));

@@ -3,6 +3,7 @@ import type { DeviceProfile } from './device/types.js';
 import type { EngineHealth } from './engine.js';
 import type { ModelshipWarningCode } from './errors.js';
 import type { CacheStatus } from './fetch/model-files.js';
+import type { LoadTimings } from './load/timings.js';
 
 /** What a loaded Model answers, reports and emits: the public side of `model.ts`. */
 
@@ -66,6 +67,12 @@ export interface ModelInfo {
   manifestUrl: string;
   cache: { status: CacheStatus; bytes: number };
   accuracy: number;
+  /**
+   * Where the load that returned this Model spent its time: manifest, plan, files (cache read or
+   * download), worker boot, runtime import, runtime wasm fetch, compile, session, proof; in ms after
+   * `loadModel` was called. Steps overlap (the runtime starts while the manifest and files are read).
+   */
+  timings: LoadTimings;
   /** Whether scores are temperature-calibrated and predictions may abstain, and why (not). */
   monitoring: { calibrated: boolean; reason: string };
 }

@@ -16,6 +16,8 @@ import type { Slot } from './route/slot.js';
 import type { ModelCache } from './store/model-cache.js';
 import { storageEstimate } from './store/persistence.js';
 import type { ResolvedManifest } from './load/resolved-manifest.js';
+import type { TimedPhase } from './load/timings.js';
+import { toLoadTimings } from './load/timings-report.js';
 import type { UpdateResult, Updater } from './lifecycle/updater.js';
 import { softmax, topK } from './scores.js';
 import type { ModelEvents, ModelInfo, PredictOptions, Prediction } from './model-types.js';
@@ -42,6 +44,8 @@ export interface ModelParts {
   fallbackRoute: 'local' | 'remote' | undefined;
   events: Emitter<ModelEvents>;
   monitoring?: MonitoringOptions | false;
+  /** Where the load that made this Model spent its time: epoch ms, turned into `info().timings` here (outside the core's bytes). */
+  timings: { origin: number; end: number; phases: TimedPhase[] };
   /** Present when the app configured `feedback` (its own chunk); keeps inputs and sends only with consent. */
   feedback?: FeedbackClient;
 }
@@ -182,6 +186,7 @@ export class Model {
       channel: channelInfo(this.parts.resolved),
       manifestSource: this.parts.resolved.source,
       storage: { ...this.storage },
+      timings: toLoadTimings(this.parts.timings.origin, this.parts.timings.end, this.parts.timings.phases),
       monitoring: this.parts.monitoring === false ? { calibrated: false, reason: 'monitoring: false' } : (({ calibrated, reason }) => ({ calibrated, reason }))(calibrationFor(manifest, slot.variant.id)),
     };
   }

@@ -3,6 +3,7 @@ import type { Emitter } from '../emitter.js';
 import type { ModelshipWarningCode } from '../errors.js';
 import type { ModelEvents } from '../model-types.js';
 import type { WarmRuntimes } from '../plan/warm-runtimes.js';
+import type { Prestarts } from './prestart.js';
 import type { ModelCache } from '../store/model-cache.js';
 import type { LoadOptions, LoadProgress } from './options.js';
 
@@ -22,6 +23,8 @@ export interface ModelContext {
   /** Runtimes that started here before (read once per loadModel; the plan counts no download for them), and where a start is recorded. */
   warm?: ReadonlySet<string>;
   warmRuntimes?: WarmRuntimes;
+  /** Workers whose runtime started before this load reached its engine step (see prestart.ts). */
+  prestarts?: Prestarts;
 }
 
 /** One load's own controls. The first load gets the app's; later loads get the model's lifetime and no progress. */

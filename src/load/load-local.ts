@@ -3,8 +3,11 @@ import { ModelshipError, isModelshipError, throwIfAborted } from '../errors.js';
 import { obtainModelFiles, type ModelFiles } from '../fetch/model-files.js';
 import type { PlanStep } from '../plan/plan.js';
 import type { Slot } from '../route/slot.js';
-import { createWorkerEngine } from '../worker/host.js';
-import { lifetimeScope, warnVia, type LoadScope, type ModelContext } from './context.js';
+import type { Manifest } from '../manifest/types.js';
+import type { RuntimeConfig, RuntimeName } from '../runtimes/types.js';
+import { createWorkerEngine, spawnWorker } from '../worker/host.js';
+import { lifetimeScope, warnVia, type LoadScope, type ModelContext, type ModelSettings } from './context.js';
+import { timed, type TimedPhase } from './timings.js';
 import { exclusive } from './exclusive.js';
 import type { ResolvedManifest } from './resolved-manifest.js';
 
@@ -84,29 +87,47 @@ function filesFor(step: PlanStep, load: LocalLoad): (scope: LoadScope) => Promis
   };
 }
 
-async function loadStep(step: PlanStep, load: LocalLoad): Promise<Slot> {
-  const { model, scope } = load;
-  const { manifest } = load.resolved;
-  const { settings } = model;
-  const getFiles = filesFor(step, load);
-  // The proof's code is a chunk of its own, fetched while the files are.
-  const proof = import('../proof/golden.js');
-  proof.catch(() => undefined);
-  const first = await getFiles(scope);
-  scope.onProgress?.({ type: 'compile', runtime: step.runtime });
-  const config = {
-    runtime: step.runtime,
+/** The settings a runtime starts with; the same for a worker started early (prestart.ts) and one started here. */
+export function runtimeConfig(runtime: RuntimeName, settings: ModelSettings, manifest: Manifest): RuntimeConfig {
+  return {
+    runtime,
     wasmPaths: resolveWasmPaths(settings.wasmPaths),
     numThreads: settings.numThreads ?? defaultThreads(),
     // tfjs names tensors after its layers; the adapter maps them to the manifest's names by position.
     io: { inputs: manifest.inputs.map((tensor) => tensor.name), outputs: manifest.outputs.map((tensor) => tensor.name) },
   };
+}
+
+/** Workers are the default wherever they exist; the in-thread engine is for Node and hosts without them. */
+export const usesWorker = (settings: ModelSettings): boolean => settings.worker ?? typeof Worker !== 'undefined';
+
+async function loadStep(step: PlanStep, load: LocalLoad): Promise<Slot> {
+  const { model, scope } = load;
+  const { manifest } = load.resolved;
+  const { settings } = model;
+  const getFiles = filesFor(step, load);
+  const phases: TimedPhase[] = [];
+  // The proof's code is a chunk of its own, fetched while the files are.
+  const proof = import('../proof/golden.js');
+  proof.catch(() => undefined);
+  const config = runtimeConfig(step.runtime, settings, manifest);
+  // The runtime starts (imports, wasm fetch and compile) while the files are read or downloaded.
+  const worker = usesWorker(settings) ? (model.prestarts?.take(config) ?? spawnWorker(config)) : undefined;
+  let first: ModelFiles;
+  try {
+    first = await timed(phases, 'files', getFiles(scope), (files) => files.status);
+  } catch (error) {
+    worker?.terminate();
+    throw error;
+  }
+  scope.onProgress?.({ type: 'compile', runtime: step.runtime });
   const runTimeoutMs = settings.runTimeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
   let pending: Uint8Array[] | undefined = first.files;
   let engine: Engine;
-  if (settings.worker ?? typeof Worker !== 'undefined') {
-    engine = await createWorkerEngine({
+  if (worker) {
+    const started = await createWorkerEngine({
       config,
+      prestarted: worker,
       // The first start uses the bytes in hand; a restart after a crash re-reads the cache or re-downloads,
       // under the model's lifetime: the load's signal and progress callback are done by then.
       files: async () => {
@@ -118,13 +139,15 @@ async function loadStep(step: PlanStep, load: LocalLoad): Promise<Slot> {
       runTimeoutMs,
       signal: scope.signal,
     });
+    phases.push(...started.startSpans);
+    engine = started;
   } else {
     // The in-thread engine is for Node and hosts without Worker: a chunk browsers never fetch.
     const { createLocalEngine } = await import('../runtimes/local-engine.js');
-    engine = await createLocalEngine(config, first.files, runTimeoutMs, scope.signal);
+    engine = await timed(phases, 'session', createLocalEngine(config, first.files, runTimeoutMs, scope.signal));
   }
   try {
-    await (await proof).proveEngine(engine, manifest, step.variant, scope.signal);
+    await timed(phases, 'proof', (await proof).proveEngine(engine, manifest, step.variant, scope.signal));
   } catch (error) {
     await engine.dispose();
     throw error;
@@ -136,6 +159,7 @@ async function loadStep(step: PlanStep, load: LocalLoad): Promise<Slot> {
     variant: step.variant,
     reason: step.reason,
     cache: { status: first.status, bytes: first.bytes },
+    phases,
   };
 }
 

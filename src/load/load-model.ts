@@ -13,7 +13,10 @@ import { ModelCache } from '../store/model-cache.js';
 import { openStore } from '../store/open-store.js';
 import { requestPersistence } from '../store/persistence.js';
 import { lifetimeScope, warnVia, type LoadScope, type ModelContext } from './context.js';
+import { usesWorker } from './load-local.js';
 import { loadVersion, planFor, planModule } from './load-version.js';
+import { Prestarts } from './prestart.js';
+import { epochNow, type TimedPhase } from './timings.js';
 import type { LoadOptions, RemoteOptions } from './options.js';
 import { resolveManifest } from './resolve-manifest.js';
 import type { ResolveContext } from './resolved-manifest.js';
@@ -34,10 +37,11 @@ export async function loadModel(manifestUrl: string, options: LoadOptions = {}):
   // Needed by the first predict, not by the load: fetched alongside it, outside the core's bytes.
   const preprocess = import('../preprocess/input.js');
   preprocess.catch(() => undefined);
+  const origin = epochNow();
   const loadSignal = anySignal([options.signal, lifetime.signal]);
   const scope: LoadScope = { signal: loadSignal.signal, onProgress: options.onProgress };
   try {
-    return await load(manifestUrl, options, { events, warn, lifetime, scope, preprocess });
+    return await load(manifestUrl, options, { events, warn, lifetime, scope, preprocess, origin });
   } catch (error) {
     // Whatever the failed load started (a worker, a background fetch) ends with it.
     lifetime.abort(error);
@@ -53,10 +57,13 @@ interface LoadParts {
   lifetime: AbortController;
   scope: LoadScope;
   preprocess: Promise<typeof import('../preprocess/input.js')>;
+  /** When `loadModel` was called (epoch ms): the zero of `info().timings`. */
+  origin: number;
 }
 
 async function load(manifestUrl: string, options: LoadOptions, parts: LoadParts): Promise<Model> {
-  const { events, warn, lifetime, scope, preprocess } = parts;
+  const { events, warn, lifetime, scope, preprocess, origin } = parts;
+  const phases: TimedPhase[] = [];
   const { signal: _signal, onProgress: _onProgress, onFallback: _onFallback, onWarning: _onWarning, ...settings } = options;
   const store = openStore(options.cache, options.cacheName);
   // A cache in IndexedDB (or the app's own store) is shared by the origin's tabs; one in memory is not.
@@ -92,16 +99,29 @@ async function load(manifestUrl: string, options: LoadOptions, parts: LoadParts)
   const feedbackModule = options.feedback === undefined ? undefined : import('../feedback/client.js');
   feedbackModule?.catch(() => undefined);
 
+  // The worker's script loads while the manifest and the records are read; its runtime is named later.
+  const prestarts = new Prestarts(lifetime.signal);
+  if (usesWorker(settings) && options.route !== 'remote') prestarts.spawnIdle();
+  // A warm visit names it from the runtimes that started here and the cached manifest, while the
+  // manifest revalidates (speculate.ts: a chunk of its own, fetched alongside the cache reads it waits for).
+  if (cache && usesWorker(settings) && options.route !== 'remote') {
+    void import('./speculate.js').then(({ prestartFromCache }) => prestartFromCache(manifestUrl, cache, { settings, warm: warmListed }, prestarts)).catch(() => undefined);
+  }
+
   // 1. manifest
+  const manifestStart = epochNow();
   const resolved = await resolveManifest(manifestUrl, resolveContext, scope.signal);
   const { initial, pending } = await (await choosing).chooseInitial(resolved, cache, rejected, options.autoUpdate ?? true, warn);
   const { manifest } = initial;
+  phases.push({ name: 'manifest', start: manifestStart, end: epochNow(), detail: resolved.source });
   scope.onProgress?.({ type: 'manifest', url: initial.filesUrl, version: manifest.version });
 
   // 2. plan
+  const planStart = epochNow();
   const device = await probing;
-  const context: ModelContext = { device, cache, settings, events, lifetime: lifetime.signal, sharedCache, warm: await warmListed, warmRuntimes };
-  const plan = await planFor(initial, context);
+  const context: ModelContext = { device, cache, settings, events, lifetime: lifetime.signal, sharedCache, warm: await warmListed, warmRuntimes, prestarts };
+  const plan = await planFor(manifest, context);
+  phases.push({ name: 'plan', start: planStart, end: epochNow() });
   const remote = options.remote === undefined ? undefined : (await import('./remote-options.js')).resolveRemote(options.remote, manifest);
   const [{ decideRoute }, { weakDeviceReason }] = await routing;
   const decision = decideRoute(options.route ?? 'auto', {
@@ -144,6 +164,9 @@ async function load(manifestUrl: string, options: LoadOptions, parts: LoadParts)
   const loadFallback =
     fallbackRoute === undefined ? undefined : reserve ? async () => reserve : () => loadRoute(fallbackRoute!, `fallback from ${primary.route}`, later);
   scope.onProgress?.({ type: 'ready', runtime: primary.engine.runtime, variant: primary.variant.id, version: manifest.version });
+  // Runtimes started for a plan this load did not follow end here.
+  prestarts.clear();
+  const timings = { origin, end: epochNow(), phases: [...phases, ...(primary.phases ?? [])] };
   const [{ Model }, { Router }] = await serving;
   const feedback = feedbackModule && new (await feedbackModule).FeedbackClient(options.feedback!, warn, options.fetch);
   const router = new Router({ primary, loadFallback, events });
@@ -173,6 +196,7 @@ async function load(manifestUrl: string, options: LoadOptions, parts: LoadParts)
     cache,
     monitoring: options.monitoring,
     feedback,
+    timings,
   });
   await model.refreshStorage();
   if (pending) {

@@ -11,12 +11,12 @@ export interface RuntimeTableRow {
 }
 
 export const RUNTIME_TABLE: Record<RuntimeName, RuntimeTableRow> = {
-  'onnx-wasm': { package: 'onnxruntime-web', version: '1.30.0', jsBytes: 92396, wasmBytes: 14264278 },
-  'onnx-webgpu': { package: 'onnxruntime-web', version: '1.30.0', jsBytes: 139711, wasmBytes: 26834971 },
-  'tfjs-wasm': { package: '@tensorflow/tfjs-core', version: '4.22.0', jsBytes: 2046252, wasmBytes: 424594 },
-  'tfjs-webgpu': { package: '@tensorflow/tfjs-core', version: '4.22.0', jsBytes: 2452221, wasmBytes: 0 },
-  'tfjs-webgl': { package: '@tensorflow/tfjs-core', version: '4.22.0', jsBytes: 2604943, wasmBytes: 0 },
-  'tfjs-cpu': { package: '@tensorflow/tfjs-core', version: '4.22.0', jsBytes: 2115806, wasmBytes: 0 },
-  'litert-wasm': { package: '@litertjs/core', version: '2.5.3', jsBytes: 52732, wasmBytes: 9640969 },
-  'litert-webgpu': { package: '@litertjs/core', version: '2.5.3', jsBytes: 52790, wasmBytes: 9640969 },
+  'onnx-wasm': { package: 'onnxruntime-web', version: '1.30.0', jsBytes: 95997, wasmBytes: 14264278 },
+  'onnx-webgpu': { package: 'onnxruntime-web', version: '1.30.0', jsBytes: 143447, wasmBytes: 26834971 },
+  'tfjs-wasm': { package: '@tensorflow/tfjs-core', version: '4.22.0', jsBytes: 2046607, wasmBytes: 424594 },
+  'tfjs-webgpu': { package: '@tensorflow/tfjs-core', version: '4.22.0', jsBytes: 2448917, wasmBytes: 0 },
+  'tfjs-webgl': { package: '@tensorflow/tfjs-core', version: '4.22.0', jsBytes: 2601529, wasmBytes: 0 },
+  'tfjs-cpu': { package: '@tensorflow/tfjs-core', version: '4.22.0', jsBytes: 2112439, wasmBytes: 0 },
+  'litert-wasm': { package: '@litertjs/core', version: '2.5.3', jsBytes: 71486, wasmBytes: 9640969 },
+  'litert-webgpu': { package: '@litertjs/core', version: '2.5.3', jsBytes: 71548, wasmBytes: 9640969 },
 };

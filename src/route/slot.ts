@@ -1,6 +1,7 @@
 import type { Engine } from '../engine.js';
 import type { Manifest, Variant } from '../manifest/types.js';
 import type { CacheStatus } from '../fetch/model-files.js';
+import type { TimedPhase } from '../load/timings.js';
 import type { Route } from './route-policy.js';
 
 /** A loaded, proven place to run the model. */
@@ -15,6 +16,8 @@ export interface Slot {
   /** Why this slot was chosen. */
   reason: string;
   cache: { status: CacheStatus; bytes: number };
+  /** How long this slot's load took, step by step (local loads: files, runtime start, session, proof). */
+  phases?: TimedPhase[];
   /** Called once the slot's engine is disposed, e.g. to unpin its cached version. */
   release?: () => void;
 }

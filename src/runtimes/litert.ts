@@ -70,6 +70,9 @@ async function ensureLiteRt(runtime: RuntimeName, wasmPaths: string | undefined)
   }
 }
 
+/** Fetches the glue, compiles and instantiates LiteRT.js's wasm, before the model is there. */
+export const startLiteRt = (runtime: RuntimeName, config: RuntimeConfig): Promise<void> => ensureLiteRt(runtime, config.wasmPaths);
+
 /**
  * A TF Lite model on LiteRT.js. Its tensors have static shapes (batch 1, NHWC), so a batch runs as
  * one call per row; the manifest's NCHW input with one channel is the same bytes as NHWC.

@@ -1,26 +1,35 @@
 import { ModelshipError } from '../errors.js';
-import type { RuntimeLoader, RuntimeName } from './types.js';
+import type { RuntimeLoader, RuntimeName, RuntimeStarter } from './types.js';
+
+export interface RuntimeEntry {
+  start: RuntimeStarter;
+  load: RuntimeLoader;
+}
 
 /**
  * Each runtime is its own lazily imported chunk, so an app that runs ONNX on WASM never
  * downloads tfjs or the WebGPU build (a browser test checks the network log).
  */
-const loaders: Record<RuntimeName, () => Promise<RuntimeLoader>> = {
-  'onnx-wasm': async () => (await import('./onnx-wasm.js')).loadOnnxWasm,
-  'onnx-webgpu': async () => (await import('./onnx-webgpu.js')).loadOnnxWebGpu,
-  'tfjs-wasm': async () => (await import('./tfjs-wasm.js')).loadTfjsWasm,
-  'tfjs-webgpu': async () => (await import('./tfjs-webgpu.js')).loadTfjsWebGpu,
-  'tfjs-webgl': async () => (await import('./tfjs-webgl.js')).loadTfjsWebGl,
-  'tfjs-cpu': async () => (await import('./tfjs-cpu.js')).loadTfjsCpu,
-  'litert-wasm': async () => (await import('./litert-wasm.js')).loadLiteRtWasm,
-  'litert-webgpu': async () => (await import('./litert-webgpu.js')).loadLiteRtWebGpu,
+const entries: Record<RuntimeName, () => Promise<RuntimeEntry>> = {
+  'onnx-wasm': async () => import('./onnx-wasm.js').then((m) => ({ start: m.startOnnxWasm, load: m.loadOnnxWasm })),
+  'onnx-webgpu': async () => import('./onnx-webgpu.js').then((m) => ({ start: m.startOnnxWebGpu, load: m.loadOnnxWebGpu })),
+  'tfjs-wasm': async () => import('./tfjs-wasm.js').then((m) => ({ start: m.startTfjsWasm, load: m.loadTfjsWasm })),
+  'tfjs-webgpu': async () => import('./tfjs-webgpu.js').then((m) => ({ start: m.startTfjsWebGpu, load: m.loadTfjsWebGpu })),
+  'tfjs-webgl': async () => import('./tfjs-webgl.js').then((m) => ({ start: m.startTfjsWebGl, load: m.loadTfjsWebGl })),
+  'tfjs-cpu': async () => import('./tfjs-cpu.js').then((m) => ({ start: m.startTfjsCpu, load: m.loadTfjsCpu })),
+  'litert-wasm': async () => import('./litert-wasm.js').then((m) => ({ start: m.startLiteRtWasm, load: m.loadLiteRtWasm })),
+  'litert-webgpu': async () => import('./litert-webgpu.js').then((m) => ({ start: m.startLiteRtWebGpu, load: m.loadLiteRtWebGpu })),
 };
 
 export function isKnownRuntime(name: string): name is RuntimeName {
-  return Object.hasOwn(loaders, name);
+  return Object.hasOwn(entries, name);
+}
+
+export async function resolveRuntimeEntry(name: RuntimeName): Promise<RuntimeEntry> {
+  if (!isKnownRuntime(name)) throw new ModelshipError('BACKEND_UNAVAILABLE', `Runtime ${name} is not built into this version of modelship`, { details: { runtime: name } });
+  return entries[name]();
 }
 
 export async function resolveRuntime(name: RuntimeName): Promise<RuntimeLoader> {
-  if (!isKnownRuntime(name)) throw new ModelshipError('BACKEND_UNAVAILABLE', `Runtime ${name} is not built into this version of modelship`, { details: { runtime: name } });
-  return loaders[name]();
+  return (await resolveRuntimeEntry(name)).load;
 }

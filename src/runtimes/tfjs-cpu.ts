@@ -1,7 +1,9 @@
 import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
-import { createTfjsSession } from './tfjs.js';
-import type { RuntimeLoader } from './types.js';
+import { createTfjsSession, startTfjs, type TfjsBackend } from './tfjs.js';
+import type { RuntimeLoader, RuntimeStarter } from './types.js';
 
+const BACKEND: TfjsBackend = { runtime: 'tfjs-cpu', name: 'cpu', version: version_cpu };
+
+export const startTfjsCpu: RuntimeStarter = (config) => startTfjs(BACKEND, config);
 /** Plain JavaScript kernels: slow, but runs wherever JavaScript does (the last resort). */
-export const loadTfjsCpu: RuntimeLoader = (config, files) =>
-  createTfjsSession({ runtime: 'tfjs-cpu', name: 'cpu', version: version_cpu }, config, files);
+export const loadTfjsCpu: RuntimeLoader = (config, files) => createTfjsSession(BACKEND, config, files);

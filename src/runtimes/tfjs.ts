@@ -17,12 +17,12 @@ export interface TfjsBackend {
 }
 
 /**
- * tfjs keeps one engine per JavaScript realm, with one active backend. Each Model has its own
- * worker, so a worker holds one backend and one model; in the current thread (`worker: false`)
- * a second tfjs model on another backend switches the backend under the first one (tfjs then
- * moves tensors between backends: correct, slow).
+ * Starts the backend (for wasm: fetches, compiles and instantiates its wasm), before the model is
+ * there. A second call in the same realm finds it running (engine().backendName, which unlike
+ * getBackend() never starts a backend of its own choice).
  */
-export async function createTfjsSession(backend: TfjsBackend, config: RuntimeConfig, files: Uint8Array[]): Promise<LoadedSession> {
+export async function startTfjs(backend: TfjsBackend, config: RuntimeConfig): Promise<void> {
+  if (tf.engine().backendName === backend.name) return;
   backend.prepare?.(config);
   // setBackend resolves false (and logs) when the backend fails to start; never fall back silently.
   const started = await tf.setBackend(backend.name).catch(() => false);
@@ -31,6 +31,16 @@ export async function createTfjsSession(backend: TfjsBackend, config: RuntimeCon
       details: { runtime: backend.runtime, reason: 'backend-init' },
     });
   }
+}
+
+/**
+ * tfjs keeps one engine per JavaScript realm, with one active backend. Each Model has its own
+ * worker, so a worker holds one backend and one model; in the current thread (`worker: false`)
+ * a second tfjs model on another backend switches the backend under the first one (tfjs then
+ * moves tensors between backends: correct, slow).
+ */
+export async function createTfjsSession(backend: TfjsBackend, config: RuntimeConfig, files: Uint8Array[]): Promise<LoadedSession> {
+  await startTfjs(backend, config);
   const model = await loadLayersModel(tf.io.fromMemory(artifactsFromFiles(files)));
   // Without the manifest's names, the model's layer names (tensor names get realm-wide suffixes: fc2/fc2_1).
   const inputs = model.inputs.map((tensor, i) => config.io?.inputs[i] ?? tensor.sourceLayer.name);

@@ -25,3 +25,9 @@ export interface LoadedSession {
 }
 
 export type RuntimeLoader = (config: RuntimeConfig, files: Uint8Array[]) => Promise<LoadedSession>;
+
+/**
+ * Starts a runtime before its model is there: imports, wasm fetch and compile, backend start. A
+ * later load in the same realm then only creates the session; it works without a start too.
+ */
+export type RuntimeStarter = (config: RuntimeConfig) => Promise<void>;

@@ -1,12 +1,35 @@
 import { ModelshipError } from '../errors.js';
 import { expose } from 'comlink';
 import { serializeError } from '../errors-wire.js';
-import { resolveRuntime } from '../runtimes/registry.js';
-import type { LoadedSession } from '../runtimes/types.js';
-import type { LivenessReply, LivenessRequest, RunReply, RunRequest, WorkerApi, WorkerResult } from './protocol.js';
+import { type RuntimeEntry, resolveRuntimeEntry } from '../runtimes/registry.js';
+import type { LoadedSession, RuntimeConfig } from '../runtimes/types.js';
+import type { LivenessReply, LivenessRequest, RunReply, RunRequest, Span, WorkerApi, WorkerResult } from './protocol.js';
+import { startSpans, now } from './spans.js';
 import { tensorBuffers } from './transfer.js';
 
+/** From the worker's creation to its script running: the first span of every load. */
+const boot: Span = { name: 'worker', start: performance.timeOrigin, end: now() };
 let session: LoadedSession | undefined;
+/** The runtime starts once per worker; a load waits for it. */
+let starting: Promise<{ entry: RuntimeEntry; spans: Span[] }> | undefined;
+
+let startedRuntime: RuntimeConfig['runtime'] | undefined;
+
+function start(config: RuntimeConfig): Promise<{ entry: RuntimeEntry; spans: Span[] }> {
+  // One worker runs one runtime for its whole life (tfjs and onnxruntime keep one per realm).
+  if (startedRuntime !== undefined && startedRuntime !== config.runtime) {
+    return Promise.reject(new ModelshipError('BACKEND_UNAVAILABLE', `This worker runs ${startedRuntime}, not ${config.runtime}`));
+  }
+  startedRuntime = config.runtime;
+  starting ??= (async () => {
+    const begun = now();
+    const entry = await resolveRuntimeEntry(config.runtime);
+    const imported = now();
+    await entry.start(config);
+    return { entry, spans: startSpans(begun, imported, now()) };
+  })();
+  return starting;
+}
 
 async function settle<T>(work: () => Promise<T>): Promise<WorkerResult<T>> {
   try {
@@ -17,13 +40,19 @@ async function settle<T>(work: () => Promise<T>): Promise<WorkerResult<T>> {
 }
 
 const api: WorkerApi = {
+  start: (config) =>
+    settle(async () => {
+      await start(config);
+    }),
   load: (config, files) =>
     settle(async () => {
       await session?.dispose();
       session = undefined;
-      const loader = await resolveRuntime(config.runtime);
-      session = await loader(config, files);
-      return { runtime: session.runtime, runtimeVersion: session.runtimeVersion, executionProvider: session.executionProvider };
+      const { entry, spans } = await start(config);
+      const begun = now();
+      session = await entry.load(config, files);
+      const loaded: Span = { name: 'session', start: begun, end: now() };
+      return { runtime: session.runtime, runtimeVersion: session.runtimeVersion, executionProvider: session.executionProvider, spans: [boot, ...spans, loaded] };
     }),
   connectRunPort: (port) => {
     port.onmessage = async (event: MessageEvent<RunRequest | LivenessRequest>) => {

@@ -6,7 +6,7 @@ import { deserializeError } from '../errors-wire.js';
 import type { RuntimeConfig } from '../runtimes/types.js';
 import { withDeadline } from '../abort/deadline.js';
 import { watchLiveness } from './liveness.js';
-import type { LoadedInfo, WorkerApi, WorkerResult } from './protocol.js';
+import type { LoadedInfo, Span, WorkerApi, WorkerResult } from './protocol.js';
 
 export interface WorkerEngineOptions {
   config: RuntimeConfig;
@@ -20,6 +20,64 @@ export interface WorkerEngineOptions {
    */
   signal?: AbortSignal;
   createWorker?: () => Worker;
+  /** A worker spawned earlier for this config (`spawnWorker`), its runtime already starting: the first start adopts it. */
+  prestarted?: WorkerHandle;
+}
+
+/** A worker whose runtime is starting (or is yet to be named), before its model's bytes are there. */
+export interface WorkerHandle {
+  readonly worker: Worker;
+  readonly api: Remote<WorkerApi>;
+  readonly channel: RunChannel;
+  /** Starts the runtime (once; a worker runs one runtime for its life). */
+  startRuntime(config: RuntimeConfig): void;
+  /** The first `error`/`messageerror` event, kept until someone listens (a crash before adoption is not lost). */
+  onCrash(listener: (event: Event) => void): void;
+  /** Ends a worker nobody adopted. */
+  terminate(): void;
+}
+
+/**
+ * Spawns a worker and, given a config, starts its runtime at once (imports, wasm fetch and compile);
+ * without one its script loads while the caller finds out which runtime it needs. `createWorkerEngine` adopts it.
+ */
+export function spawnWorker(config: RuntimeConfig | undefined, createWorker: () => Worker = defaultCreateWorker): WorkerHandle {
+  const worker = createWorker();
+  const api = wrap<WorkerApi>(worker);
+  let crash: Event | undefined;
+  let listener: ((event: Event) => void) | undefined;
+  const onError = (event: Event): void => {
+    if (listener) listener(event);
+    else crash ??= event;
+  };
+  worker.addEventListener('error', onError);
+  worker.addEventListener('messageerror', onError);
+  const { port1, port2 } = new MessageChannel();
+  void api.connectRunPort(transfer(port2, [port2]));
+  const channel = new RunChannel(port1);
+  let started: RuntimeConfig | undefined;
+  const startRuntime = (next: RuntimeConfig): void => {
+    if (started) return;
+    started = next;
+    // Errors come back as data and again from `load`, which waits for this start.
+    void api.start(next).catch(() => undefined);
+  };
+  if (config) startRuntime(config);
+  return {
+    worker,
+    api,
+    channel,
+    startRuntime,
+    onCrash: (next) => {
+      listener = next;
+      if (crash) next(crash);
+    },
+    terminate: () => {
+      api[releaseProxy]();
+      channel.close();
+      worker.terminate();
+    },
+  };
 }
 
 // Literal, in the one form Vite and webpack both turn into a worker entry of the app. The build
@@ -29,39 +87,15 @@ const defaultCreateWorker = (): Worker => new Worker(new URL('./worker.js', impo
 const WORKER_SCRIPT = './worker.js';
 
 /**
- * A worker whose script cannot be fetched fires a plain `error` Event (a script that throws fires an
- * ErrorEvent with a message). Probing the URL then tells a missing script apart, and names it with the fix.
- */
-async function describeCrash(event: Event, custom: boolean): Promise<ModelshipError> {
-  const message = (event as ErrorEvent).message;
-  if (message || custom)
-    return new ModelshipError('WORKER_CRASHED', `Inference worker crashed: ${message || 'the worker stopped unexpectedly'}`, { details: { type: event.type } });
-  // String(): webpack would take `new URL(variable, import.meta.url)` for a folder of assets to bundle.
-  const url = new URL(WORKER_SCRIPT, String(import.meta.url)).href;
-  // Only an HTTP error answer proves the script missing (a bundler may have moved it; file: URLs cannot be fetched).
-  const status = /^https?:/.test(url)
-    ? await fetch(url, { method: 'HEAD', cache: 'no-store' }).then(
-        (response) => (response.ok ? undefined : response.status),
-        () => undefined,
-      )
-    : undefined;
-  if (status === undefined)
-    return new ModelshipError('WORKER_CRASHED', 'Inference worker crashed: the worker stopped unexpectedly', { details: { type: event.type } });
-  return new ModelshipError(
-    'BACKEND_UNAVAILABLE',
-    `modelship's worker script ${url} could not be loaded (HTTP ${status}). Fix: let your bundler emit it ` +
-      '(Vite and webpack do so by themselves; for esbuild and rollup see the README, "Use with Vite / webpack / esbuild / rollup"), ' +
-      'or pass `worker: false` to run in the page.',
-    { details: { reason: 'asset-missing', url, status } },
-  );
-}
-
-/**
  * Runs a model in a dedicated worker. onnxruntime-web cannot cancel a run, so a timeout or crash
  * terminates the worker, rejects everything in flight, and the next call starts a fresh one.
  */
-export async function createWorkerEngine(options: WorkerEngineOptions): Promise<Engine> {
-  const spawn = options.createWorker ?? defaultCreateWorker;
+export interface WorkerEngine extends Engine {
+  /** The first start's steps inside the worker (boot, runtime import, wasm fetch, compile, session). */
+  readonly startSpans: readonly Span[];
+}
+
+export async function createWorkerEngine(options: WorkerEngineOptions): Promise<WorkerEngine> {
   let live:
     | { worker: Worker; api: Remote<WorkerApi>; channel: RunChannel; ready: Promise<LoadedInfo>; loaded: boolean; unwatch: () => void }
     | undefined;
@@ -95,19 +129,22 @@ export async function createWorkerEngine(options: WorkerEngineOptions): Promise<
     });
   };
 
-  const start = (signal?: AbortSignal): NonNullable<typeof live> => {
-    const worker = spawn();
-    const api = wrap<WorkerApi>(worker);
-    const onCrash = (event: Event): void => {
-      void describeCrash(event, options.createWorker !== undefined).then((error) => {
+  const start = (signal?: AbortSignal, given?: WorkerHandle): NonNullable<typeof live> => {
+    const handle = given ?? spawnWorker(options.config, options.createWorker);
+    handle.startRuntime(options.config);
+    const { worker, api, channel, onCrash } = handle;
+    onCrash((event) => {
+      // Explaining a crash is a chunk of its own: only a crash needs it.
+      // String(): webpack would take `new URL(variable, import.meta.url)` for a folder of assets to bundle.
+      const script = new URL(WORKER_SCRIPT, String(import.meta.url)).href;
+      void import('./describe-crash.js')
+        .then(({ describeCrash }) => describeCrash(event, options.createWorker !== undefined, script))
+        // The chunk itself may be out of reach (offline): the crash is still reported, plainly.
+        .catch(() => new ModelshipError('WORKER_CRASHED', 'Inference worker crashed', { details: { type: event.type } }))
+        .then((error) => {
         if (live?.worker === worker) kill(error);
       });
-    };
-    worker.addEventListener('error', onCrash);
-    worker.addEventListener('messageerror', onCrash);
-    const { port1, port2 } = new MessageChannel();
-    void api.connectRunPort(transfer(port2, [port2]));
-    const channel = new RunChannel(port1);
+    });
     const onStopped = (how: string): void => {
       if (live !== current) return;
       kill(new ModelshipError('WORKER_CRASHED', `Inference worker stopped: ${how}`, { details: { type: 'stopped' } }));
@@ -132,9 +169,10 @@ export async function createWorkerEngine(options: WorkerEngineOptions): Promise<
     return current;
   };
 
-  const info = await start(options.signal).ready;
+  const info = await start(options.signal, options.prestarted).ready;
 
   return {
+    startSpans: info.spans,
     runtime: info.runtime,
     runtimeVersion: info.runtimeVersion,
     executionProvider: info.executionProvider,

@@ -5,10 +5,23 @@ import type { RuntimeConfig, RuntimeName } from '../runtimes/types.js';
 /** Errors travel as data: comlink's own error handler would drop the `code` and the cause chain. */
 export type WorkerResult<T> = { ok: true; value: T } | { ok: false; error: SerializedError };
 
+/**
+ * A step of a load, timed inside the worker in epoch milliseconds (`performance.timeOrigin + now()`),
+ * so the host places it on its own clock. `detail`: e.g. whether the runtime's wasm came from the HTTP cache.
+ */
+export interface Span {
+  name: 'worker' | 'runtime-import' | 'runtime-fetch' | 'compile' | 'session';
+  start: number;
+  end: number;
+  detail?: string;
+}
+
 export interface LoadedInfo {
   runtime: RuntimeName;
   runtimeVersion: string;
   executionProvider: string;
+  /** The worker's boot, the runtime's start (once per worker) and this model's session. */
+  spans: Span[];
 }
 
 /**
@@ -16,6 +29,11 @@ export interface LoadedInfo {
  * trip (an id string, a listener added and removed, a proxy per call), which is most of a batch-1 run.
  */
 export interface WorkerApi {
+  /**
+   * Starts the runtime before the model's bytes are there (imports, wasm fetch and compile, backend);
+   * `load` waits for it and reports its failure. Once per worker: later calls return the same start.
+   */
+  start(config: RuntimeConfig): Promise<WorkerResult<void>>;
   load(config: RuntimeConfig, files: Uint8Array[]): Promise<WorkerResult<LoadedInfo>>;
   /** Hands the worker the port that `run` requests will arrive on. */
   connectRunPort(port: MessagePort): void;

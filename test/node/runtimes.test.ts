@@ -104,3 +104,33 @@ describe('WebGPU device loss', () => {
     assert.equal(guardDeviceLoss(plain, undefined), plain);
   });
 });
+
+describe('runtime start before the model (onnx-wasm in Node)', () => {
+  it('the hand-written Identity model is a valid ONNX model onnxruntime runs', async () => {
+    const ort = await import('onnxruntime-web/wasm');
+    const { identityModel } = await import('../../src/runtimes/tiny-onnx.js');
+    ort.env.wasm.numThreads = 1;
+    const session = await ort.InferenceSession.create(identityModel(), { executionProviders: ['wasm'], logSeverityLevel: 3 });
+    try {
+      assert.deepEqual([session.inputNames, session.outputNames], [['x'], ['y']]);
+      const out = await session.run({ x: new ort.Tensor('float32', new Float32Array([3.5]), [1]) });
+      assert.deepEqual([...(out['y']!.data as Float32Array)], [3.5]);
+    } finally {
+      await session.release();
+    }
+  });
+
+  it('start, then load: the model runs and passes its proof', async () => {
+    const { resolveRuntimeEntry } = await import('../../src/runtimes/registry.js');
+    const entry = await resolveRuntimeEntry('onnx-wasm');
+    const fp32 = manifest.variants.find((variant) => variant.id === 'fp32')!;
+    await entry.start(config('onnx-wasm'));
+    const session = await entry.load(config('onnx-wasm'), [new Uint8Array(readFileSync(`models/mnist/${fp32.files[0]!.path}`))]);
+    try {
+      const engine = { ...session, health: () => ({ circuit: 'closed' as const, consecutiveFailures: 0 }) };
+      assert.equal((await proveEngine(engine, manifest, fp32)).vectors, manifest.golden.length);
+    } finally {
+      await session.dispose();
+    }
+  });
+});

@@ -1,0 +1,29 @@
+import type { Span } from './protocol.js';
+
+/** Epoch milliseconds: comparable across the page and its workers, whose `performance.now()` clocks start apart. */
+export const now = (): number => performance.timeOrigin + performance.now();
+
+/**
+ * Splits a runtime's start into its import (the runtime's JS chunks: fetch, parse, evaluate), the
+ * fetch of its wasm (from Resource Timing: first request to last byte, and whether the bytes came
+ * from the HTTP cache) and what remains after the last byte (compile, instantiate, backend start;
+ * streaming compilation overlaps the fetch, so this is the part the fetch does not hide).
+ */
+export function startSpans(begun: number, imported: number, started: number): Span[] {
+  const spans: Span[] = [{ name: 'runtime-import', start: begun, end: imported }];
+  const origin = performance.timeOrigin;
+  const wasm = (performance.getEntriesByType?.('resource') ?? []).filter(
+    (entry): entry is PerformanceResourceTiming => entry.name.endsWith('.wasm') && origin + entry.startTime >= imported - 1,
+  );
+  if (wasm.length === 0) return [...spans, { name: 'compile', start: imported, end: started }];
+  const fetchStart = Math.min(...wasm.map((entry) => origin + entry.startTime));
+  const fetchEnd = Math.min(started, Math.max(...wasm.map((entry) => origin + entry.responseEnd)));
+  // transferSize 0 with a body: served by the HTTP cache (same-origin, or Timing-Allow-Origin).
+  const cached = wasm.every((entry) => entry.transferSize === 0 && entry.decodedBodySize > 0);
+  const bytes = wasm.reduce((sum, entry) => sum + entry.decodedBodySize, 0);
+  return [
+    ...spans,
+    { name: 'runtime-fetch', start: fetchStart, end: fetchEnd, detail: `${(bytes / 1e6).toFixed(2)} MB wasm${cached ? ', HTTP cache' : ''}` },
+    { name: 'compile', start: fetchEnd, end: started },
+  ];
+}
