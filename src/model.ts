@@ -19,7 +19,6 @@ import type { ResolvedManifest } from './load/resolved-manifest.js';
 import type { TimedPhase } from './load/timings.js';
 import { toLoadTimings } from './load/timings-report.js';
 import type { UpdateResult, Updater } from './lifecycle/updater.js';
-import { softmax, topK } from './scores.js';
 import type { ModelEvents, ModelInfo, PredictOptions, Prediction } from './model-types.js';
 import { calibrationFor } from './monitoring/calibration.js';
 import type { InputFeatures } from './monitoring/features.js';
