@@ -8,7 +8,6 @@ import type { FeedbackCallOptions, FeedbackResult } from './feedback/types.js';
 import type { ExplainOptions, Explanation } from './explain/types.js';
 import { checkPredictOptions, checkSubscription, readInputs } from './args/model-args.js';
 import { ModelshipError, asModelshipError } from './errors.js';
-import type { Manifest } from './manifest/types.js';
 import type { ModelInput } from './preprocess/input.js';
 import type { RemoteOptions } from './load/options.js';
 import type { Router } from './route/router.js';
