@@ -99,6 +99,11 @@ function findPackageRoot(start: string): string {
 /** Content-addressed model files never change under one URL; manifests and inventories must revalidate. */
 const modelsCache = (rel: string): string => (rel.endsWith('manifest.json') ? REVALIDATE : IMMUTABLE);
 const wasmCache = (rel: string): string => (rel.endsWith('.json') ? REVALIDATE : IMMUTABLE);
+/**
+ * Rollup names lazy chunks `chunks/<name>-<hash>.js`: new content, new name, so they never need a
+ * revalidation round trip (a warm visit imports several). Entry files keep fixed names: revalidated.
+ */
+const distCache = (rel: string): string => (/^chunks\/[\w.-]+-[\w-]{8}\.js$/.test(rel) ? IMMUTABLE : REVALIDATE);
 
 export function resolveOptions(o: ServerOptions): ResolvedOptions {
   const roots = o.static === false ? undefined : o.static ?? {};
@@ -106,7 +111,7 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
     ? [
         { prefix: '/', root: resolve(roots.demo ?? join(PACKAGE_ROOT, 'demo')), cacheControl: () => REVALIDATE },
         { prefix: '/', root: resolve(roots.serviceWorker ?? join(PACKAGE_ROOT, 'dist', 'sw')), cacheControl: () => REVALIDATE, only: ['sw.js'] },
-        { prefix: '/dist/', root: resolve(roots.dist ?? join(PACKAGE_ROOT, 'dist')), cacheControl: () => REVALIDATE },
+        { prefix: '/dist/', root: resolve(roots.dist ?? join(PACKAGE_ROOT, 'dist')), cacheControl: distCache },
         { prefix: '/models/', root: resolve(roots.models ?? join(PACKAGE_ROOT, 'models')), cacheControl: modelsCache },
         { prefix: '/wasm/', root: resolve(roots.wasm ?? join(PACKAGE_ROOT, 'wasm')), cacheControl: wasmCache },
       ]

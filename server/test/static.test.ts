@@ -27,6 +27,9 @@ describe('static hosting', () => {
     symlinkSync('/etc/hostname', join(demo, 'escape.txt'));
     writeFileSync(join(d('dist'), 'index.js'), 'export {};');
     writeFileSync(join(d('dist'), 'worker.mjs'), 'export {};');
+    mkdirSync(join(tmp.dir, 'dist', 'chunks'));
+    writeFileSync(join(tmp.dir, 'dist', 'chunks', 'model-CWOUFDMS.js'), 'export {};');
+    writeFileSync(join(tmp.dir, 'dist', 'chunks', 'unhashed.js'), 'export {};');
     const models = d('models');
     mkdirSync(join(models, 'mnist'));
     writeFileSync(join(models, 'mnist', 'manifest.json'), '{"name":"mnist"}');
@@ -52,6 +55,9 @@ describe('static hosting', () => {
     const types: Array<[string, RegExp, string]> = [
       ['/dist/index.js', /^text\/javascript/, 'no-cache'],
       ['/dist/worker.mjs', /^text\/javascript/, 'no-cache'],
+      // Rollup's content-hashed lazy chunks never change under their name: no revalidation on a warm visit.
+      ['/dist/chunks/model-CWOUFDMS.js', /^text\/javascript/, 'public, max-age=31536000, immutable'],
+      ['/dist/chunks/unhashed.js', /^text\/javascript/, 'no-cache'],
       ['/style.css', /^text\/css/, 'no-cache'],
       ['/app.webmanifest', /^application\/manifest\+json/, 'no-cache'],
       ['/wasm/ort.wasm', /^application\/wasm$/, 'public, max-age=31536000, immutable'],
