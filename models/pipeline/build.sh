@@ -7,7 +7,8 @@ PY=/usr/bin/python3
 node extract_data.mjs                      # .data/images.f32, labels.u8, meta.json
 $PY nondigits.py                           # .data/nondigits.* (letters, symbols, scribbles, noise, blank; train/calibration/test)
 node --import tsx preprocess_nondigits.ts  # .data/nondigits-inputs.f32 (the library's preprocessing, for outlier exposure)
-$PY train.py                               # .data/model.pt (outlier exposure; fails if held-out accuracy < 98.5%)
+$PY train.py                               # .data/model-base.pt (fails if held-out accuracy < 98.5%)
+$PY finetune_oe.py                         # .data/model.pt (outlier exposure on the training non-digits)
 $PY export_onnx.py                         # ../mnist/mnist-fp32.onnx
 $PY prepare_eval.py                        # .data/test.*, golden.*
 $PY build_int8.py                          # .data/cand-int8-{weightonly,full}.onnx

@@ -48,8 +48,12 @@ const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
 const spec: Preprocessing = manifest.preprocessing;
 const PIXELS = spec.width * spec.height;
 const fieldSpec = { width: spec.width, height: spec.height, mean: spec.mean, std: spec.std };
-/** Digits abstained on in the calibration half may not exceed this; the target on the test half is 2%. */
-const DIGIT_BUDGET = 0.012;
+/**
+ * Digits abstained on in the calibration half may not exceed this; the target on the test half is 2%.
+ * 1.5% leaves 0.5 pp for the difference between two halves of 1,002 digits (one standard error of a
+ * 1.5% rate over 1,002 digits is 0.4 pp).
+ */
+const DIGIT_BUDGET = 0.015;
 
 // ---- data -------------------------------------------------------------------------------
 const pkgDir = dirname(require.resolve('mnist/package.json'));

@@ -8,7 +8,8 @@ Kinds: letters and symbols rendered in installed TrueType fonts, random scribble
 strokes, dots, straight lines, geometric shapes, noise and blank pages. Three splits that share no
 font family and no random seed:
   train        DejaVu Sans family (10 faces), seed 11; a third of the glyphs (UNSEEN) is left out entirely;
-               3 renderings per glyph with random stroke thickening and tilt. Outlier exposure in train.py.
+               3 renderings per glyph with random stroke thickening and tilt, plus training-only glyphs (EXTRA:
+               Greek, Cyrillic, math, arrows, pictographs). Outlier exposure in finetune_oe.py.
   calibration  DejaVu Serif family (6 faces), seed 1: temperature and thresholds (calibrate.ts).
   test         Liberation family (6 faces), seed 2: the reported numbers only.
 
@@ -163,13 +164,24 @@ def blank(rng):
 
 
 GLYPHS = LETTERS + SYMBOLS
+# Training-only glyphs: Greek, Cyrillic, math, arrows and pictographs that are never in the calibration or
+# test splits (whose glyphs are GLYPHS), so the model meets many more shapes that are no digit. Digit look-alikes
+# are left out as above (Greek Ο ο Ι ι Ζ ζ Β β θ ϑ σ ς δ, Cyrillic О о З з Б б Ч ч Ѕ ѕ І і Ј ј Ь ь Ъ ъ, ○ ◯ ∂).
+EXTRA = [c for c in (
+    'ΓΛΞΠΦΨαγεηκλνξρτυφχψω'
+    'ЖИЙЛПФЦШЩЫЭЮЯгдждийклпфцшщыэюя'
+    '∀∃∅∇∈∋∏∑√∝∞∠∧∨∩∪∫≈≠≡≤≥⊂⊃⊕⊗⊥'
+    '←↑↓↔↕⇐⇒⇔↺↻'
+    '■□▲△▼▽◆◇●◊▪▫'
+    '☺☻♠♣♦♪♫☀☁☂☎✂✈✉✎✔✕✗✘✚✦✧❤⌘⌂‰‡†•¤¢¥'
+) if c not in GLYPHS]
 # A third of the glyphs never appear in the training split, so the test split shows how the model does on
 # shapes outlier exposure did not teach it (reported separately as seen / unseen glyphs).
 UNSEEN = set(GLYPHS[2::3])
 # Pictures per kind: the calibration and test splits are the same size; training has more (and several
 # renderings per glyph) because the model learns from it.
 COUNTS = {
-    'train': dict(copies=3, scribble=600, strokes=600, dots=240, line=240, shape=240, noise=180, blank=60),
+    'train': dict(copies=3, scribble=1200, strokes=1200, dots=240, line=240, shape=240, noise=180, blank=60),
     'calibration': dict(copies=1, scribble=150, strokes=150, dots=60, line=60, shape=60, noise=45, blank=15),
 }
 COUNTS['test'] = COUNTS['calibration']
@@ -186,6 +198,15 @@ def build(split):
                 img = glyph(ch, font, rng, vary=split == 'train')
                 if img is not None:
                     items.append((img, 'letter' if ch in LETTERS else 'symbol', f'{ch} {os.path.basename(font)}', ch not in UNSEEN))
+        if split == 'train':
+            missing = np.asarray(glyph('\ue000', font, random.Random(0)))  # the font's box for a glyph it lacks
+            for ch in EXTRA:
+                if np.array_equal(np.asarray(glyph(ch, font, random.Random(0))), missing):
+                    continue  # not in this face
+                for _ in range(n['copies']):
+                    img = glyph(ch, font, rng, vary=True)
+                    if img is not None:
+                        items.append((img, 'extra-glyph', f'{ch} {os.path.basename(font)}', None))
     for kind, draw in (('scribble', scribble), ('strokes', strokes), ('dots', dots), ('line', line)):
         for _ in range(n[kind]):
             items.append((draw(rng), kind, '', None))
