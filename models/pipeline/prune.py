@@ -14,7 +14,7 @@ from data import DATA, augment, load_nondigits, load_split, uniform_loss
 from export_onnx import OUT, export, load_net
 from quantize import weight_only
 
-HP = dict(schedule=[0.4, 0.6, 0.75], conv1Factor=0.5, epochsPerStep=int(os.environ.get('PRUNE_EPOCHS', 6)),
+HP = dict(schedule=[0.4, 0.6, 0.75], conv1Factor=0.5, epochsPerStep=int(os.environ.get('PRUNE_EPOCHS', 2)),
           lr=1e-3, batchSize=64, seed=1, oeWeight=float(os.environ.get('OE_WEIGHT', 0.5)), oeBatchSize=int(os.environ.get('OE_BATCH', 64)))
 
 
