@@ -20,7 +20,6 @@ def main():
     met = load(os.path.join(DATA, 'metrics.json'))
     dec = load(os.path.join(DATA, 'int8_decision.json'))
     tm, pm = load(os.path.join(DATA, 'train_meta.json')), load(os.path.join(DATA, 'prune_meta.json'))
-    oe = load(os.path.join(DATA, 'oe_meta.json'))
     ev = {v['id']: load(os.path.join(DATA, f"eval-{v['id']}.json")) for v in man['variants']}
     fp = met['variants']['fp32']
     lin = man['lineage']
@@ -46,11 +45,9 @@ def main():
       f"{tm['weightDecay']}, label smoothing {tm['labelSmoothing']}, dropout {tm['dropout']}, seed {tm['seed']}, "
       f"{tm['threads']} CPU threads, {tm['trainSeconds']} s.")
     w(f"- Augmentation (so hand-drawn and printed digits work, not only MNIST's own): {tm['augmentation']}.")
-    w(f"- Outlier exposure (`finetune_oe.py`, so the model spreads its probability on pictures that are no digit and can "
-      f"abstain, see below): the trained network fine-tuned {oe['epochs']} epochs ({oe['optimizer']} lr {oe['lr']}, {oe['schedule']}), "
-      f"each batch of {oe['batchSize']} digits joined by {oe['oeBatchSize']} non-digits from the {oe['oeData']} whose loss is the "
-      f"cross-entropy against the uniform distribution, weight {oe['oeWeight']}; held-out accuracy {pct(oe['accuracyBefore'])} before, "
-      f"{pct(oe['torchAccuracy'])} after; {oe['seconds']} s.")
+    w(f"- Outlier exposure (so the model spreads its probability on pictures that are no digit and can abstain, see the "
+      f"last section): each batch of {tm['batchSize']} digits is joined by {tm['oeBatchSize']} non-digits from the {tm['oeData']}, "
+      f"augmented alike, whose loss is the cross-entropy against the uniform distribution, weight {tm['oeWeight']}.")
     w(f"- Pruning: per-layer magnitude pruning ramped {pm['schedule']} (conv1 at {pm['conv1Factor']}x the target), "
       f"{pm['epochsPerStep']} masked fine-tuning epochs per step (Adam lr {pm['lr']}, outlier exposure weight {pm['oeWeight']}); final weight sparsity "
       f"{pct(pm['sparsity'], 1)}; then int8 like the int8 variant.")

@@ -9,7 +9,7 @@ strokes, dots, straight lines, geometric shapes, noise and blank pages. Three sp
 font family and no random seed:
   train        DejaVu Sans family (10 faces), seed 11; a third of the glyphs (UNSEEN) is left out entirely;
                3 renderings per glyph with random stroke thickening and tilt, plus training-only glyphs (EXTRA:
-               Greek, Cyrillic, math, arrows, pictographs). Outlier exposure in finetune_oe.py.
+               Greek, Cyrillic, math, arrows, pictographs). Outlier exposure in train.py.
   calibration  DejaVu Serif family (6 faces), seed 1: temperature and thresholds (calibrate.ts).
   test         Liberation family (6 faces), seed 2: the reported numbers only.
 

@@ -87,7 +87,7 @@ def fine_tune(net, x_train, y_train, x_fb, y_fb, x_oe, args):
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-4)
     oe = torch.from_numpy(x_oe)
     # The base network as a teacher on the original training digits (not on the feedback, where it was wrong):
-    # the fine-tune learns the feedback without forgetting the digits it knew (finetune_oe.py does the same).
+    # the fine-tune learns the feedback without forgetting the digits it knew (it keeps what train.py taught).
     teacher = Net(bn=False)
     teacher.load_state_dict(net.state_dict())
     teacher.eval()

@@ -69,8 +69,6 @@ def main():
     training = {'architecture': 'conv3x3(1->16)+BN+ReLU+maxpool2, conv3x3(16->32)+BN+ReLU+maxpool2, fc(1568->64)+ReLU+dropout, fc(64->10); BN folded at export',
                 'onnxOpset': OPSET}
     training.update({k: v for k, v in tm.items() if isinstance(v, (str, int, float, bool))})
-    oe = load('oe_meta.json')
-    training.update({'outlierExposure' + k[0].upper() + k[1:]: v for k, v in oe.items() if isinstance(v, (str, int, float, bool))})
     training.update({'prune' + k[0].upper() + k[1:]: (v if isinstance(v, (str, int, float, bool)) else json.dumps(v))
                      for k, v in pm.items()})
     int8 = {'weightonly': 'weight-only QDQ: per-output-channel symmetric int8 weights (zero point 0), fp32 activations',
