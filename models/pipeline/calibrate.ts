@@ -202,7 +202,8 @@ const base = variants['fp32']!;
 const BINS = 8;
 const round = (v: number): number => +v.toPrecision(5);
 const numeric = (values: number[]): { edges: number[]; shares: number[] } => {
-  let edges = quantileEdges(values, BINS).map(round);
+  // Rounding can merge neighbouring quantiles (calibrated confidences crowd just below 1): keep edges strictly ascending.
+  let edges = [...new Set(quantileEdges(values, BINS).map(round))];
   // A quantity that is constant on digits (centroid offset) still gets one cut just above it, so values beyond it show.
   if (edges.length === 0) edges = [round(Math.max(...values) + 0.01)];
   const counts = new Array(edges.length + 1).fill(0);
