@@ -1,5 +1,8 @@
 // Calibrates abstention and confidence and writes the manifest's `monitoring` block.
-// Run: node --import tsx models/pipeline/calibrate.ts  (after nondigits.py; ~1 min)
+// Run: node --import tsx models/pipeline/calibrate.ts [--dir MODEL_DIR] [--report FILE]
+//   (after nondigits.py; ~1 min). MODEL_DIR (default models/mnist) holds manifest.json and the ONNX
+//   files it names; its manifest (and MODEL_CARD.md, when there) get the results. FILE (default
+//   .data/monitoring.json) gets every measured number. retrain.py runs it on each new version.
 //
 // It imports the library's own preprocessing and monitoring functions (src/preprocess,
 // src/monitoring), so the numbers it fits are applied to the same scores on the device.
@@ -10,11 +13,13 @@
 //                     histograms of the predicted class and confidence
 //   test half         odd positions of the held-out digits: reported numbers only
 //   non-digits        .data/nondigits.* (nondigits.py): calibration fonts/seeds pick thresholds,
-//                     test fonts/seeds are reported
-import { readFileSync, writeFileSync } from 'node:fs';
+//                     test fonts/seeds are reported; the training split (outlier exposure in
+//                     train.py) is not used here
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { preprocessMnist } from '../../src/preprocess/mnist.js';
 import type { Preprocessing } from '../../src/manifest/types.js';
 import { FEATURE_NAMES, inputFeatures, type InputFeatures } from '../../src/monitoring/features.js';
@@ -35,14 +40,20 @@ import { fitTemperature, pickThresholds, type Scored } from './calibrate-fit.js'
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(join(here, '..', '..', 'package.json'));
 const ort = require('onnxruntime-node') as typeof import('onnxruntime-node');
-const modelDir = join(here, '..', 'mnist');
+const { values: args } = parseArgs({ options: { dir: { type: 'string' }, report: { type: 'string' } } });
+const modelDir = args.dir ? resolve(args.dir) : join(here, '..', 'mnist');
+const reportPath = args.report ? resolve(args.report) : join(here, '.data', 'monitoring.json');
 const manifestPath = join(modelDir, 'manifest.json');
 const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
 const spec: Preprocessing = manifest.preprocessing;
 const PIXELS = spec.width * spec.height;
 const fieldSpec = { width: spec.width, height: spec.height, mean: spec.mean, std: spec.std };
-/** Digits abstained on in the calibration half may not exceed this; the target on the test half is 2%. */
-const DIGIT_BUDGET = 0.012;
+/**
+ * Digits abstained on in the calibration half may not exceed this; the target on the test half is 2%.
+ * 1.5% leaves 0.5 pp for the difference between two halves of 1,002 digits (one standard error of a
+ * 1.5% rate over 1,002 digits is 0.4 pp).
+ */
+const DIGIT_BUDGET = 0.015;
 
 // ---- data -------------------------------------------------------------------------------
 const pkgDir = dirname(require.resolve('mnist/package.json'));
@@ -63,18 +74,20 @@ for (let d = 0; d < 10; d++) {
 const calib = { x: heldOut.x.filter((_, i) => i % 2 === 0), y: heldOut.y.filter((_, i) => i % 2 === 0) };
 const test = { x: heldOut.x.filter((_, i) => i % 2 === 1), y: heldOut.y.filter((_, i) => i % 2 === 1) };
 
-const ndMeta: { size: number; items: { kind: string; detail: string; split: string }[] } = JSON.parse(
+const ndMeta: { size: number; unseenGlyphs?: string; items: { kind: string; detail: string; split: string; seenGlyph?: boolean }[] } = JSON.parse(
   readFileSync(join(here, '.data', 'nondigits.json'), 'utf8'),
 );
 const ndPixels = readFileSync(join(here, '.data', 'nondigits.u8'));
-const ndInputs = ndMeta.items.map((_, i) => {
+const ndInputs = ndMeta.items.map((item, i) => {
+  if (item.split === 'train') return new Float32Array(0); // outlier exposure's pictures: never used here
   const size = ndMeta.size * ndMeta.size;
   const grey = Float32Array.from(ndPixels.subarray(i * size, (i + 1) * size), (v) => v / 255);
   return preprocessMnist({ data: grey, width: ndMeta.size, height: ndMeta.size }, spec);
 });
 const ndCalib = ndInputs.filter((_, i) => ndMeta.items[i]!.split === 'calibration');
 const ndTest = ndInputs.filter((_, i) => ndMeta.items[i]!.split === 'test');
-const ndTestKinds = ndMeta.items.filter((item) => item.split === 'test').map((item) => item.kind);
+const ndTestItems = ndMeta.items.filter((item) => item.split === 'test');
+const ndTestKinds = ndTestItems.map((item) => item.kind);
 
 // ---- model runs -------------------------------------------------------------------------
 async function logitsOf(session: import('onnxruntime-node').InferenceSession, inputs: Float32Array[]): Promise<Float32Array[]> {
@@ -139,6 +152,8 @@ async function calibrateVariant(id: string, file: string): Promise<VariantResult
   const rate = (items: Scored[]): number => items.filter((s) => abstainReason(s.ink, s.ood, s.top, thresholds) !== undefined).length / items.length;
   const byKind: Record<string, number> = {};
   for (const kind of new Set(ndTestKinds)) byKind[kind] = +rate(scored.ndTest.filter((_, i) => ndTestKinds[i] === kind)).toFixed(4);
+  // Glyphs the training split left out entirely (nondigits.UNSEEN) against those it showed in other fonts.
+  const glyphRate = (seen: boolean): number => +rate(scored.ndTest.filter((_, i) => ndTestItems[i]!.seenGlyph === seen)).toFixed(4);
   const ece = (logits: Float32Array[], labels: number[], t: number): number => {
     const probs = logits.map((l) => temperatureSoftmax(l, t));
     return expectedCalibrationError(
@@ -158,6 +173,7 @@ async function calibrateVariant(id: string, file: string): Promise<VariantResult
     abstainNonDigitsTest: +rate(scored.ndTest).toFixed(4),
     abstainNonDigitsCalibration: +rate(scored.ndCalib).toFixed(4),
     abstainNonDigitsTestByKind: byKind,
+    abstainNonDigitsTestGlyphs: { seenInTraining: glyphRate(true), unseenInTraining: glyphRate(false) },
     accuracyTest: +accuracy(scored.test, test.y).toFixed(4),
     accuracyTestAnswered: +accuracy(
       scored.test.filter((s) => abstainReason(s.ink, s.ood, s.top, thresholds) === undefined),
@@ -186,7 +202,8 @@ const base = variants['fp32']!;
 const BINS = 8;
 const round = (v: number): number => +v.toPrecision(5);
 const numeric = (values: number[]): { edges: number[]; shares: number[] } => {
-  let edges = quantileEdges(values, BINS).map(round);
+  // Rounding can merge neighbouring quantiles (calibrated confidences crowd just below 1): keep edges strictly ascending.
+  let edges = [...new Set(quantileEdges(values, BINS).map(round))];
   // A quantity that is constant on digits (centroid offset) still gets one cut just above it, so values beyond it show.
   if (edges.length === 0) edges = [round(Math.max(...values) + 0.01)];
   const counts = new Array(edges.length + 1).fill(0);
@@ -285,7 +302,7 @@ manifest.monitoring = {
 const ascii = (text: string): string => text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 writeFileSync(manifestPath, ascii(JSON.stringify(manifest, null, 2)) + '\n');
 writeFileSync(
-  join(here, '.data', 'monitoring.json'),
+  reportPath,
   JSON.stringify(
     {
       variants: Object.fromEntries(Object.entries(variants).map(([id, v]) => [id, v.report])),
@@ -306,22 +323,27 @@ const rows = Object.entries(variants).map(([id, v]) => {
 const kinds = Object.entries(base.report['abstainNonDigitsTestByKind'] as Record<string, number>)
   .map(([kind, rate]) => `${kind} ${pct(rate)}`)
   .join(', ');
+const glyphs = base.report['abstainNonDigitsTestGlyphs'] as { seenInTraining: number; unseenInTraining: number };
+const met = (base.report['abstainNonDigitsTest'] as number) >= 0.9 && (base.report['abstainDigitsTest'] as number) <= 0.02;
+const ndTrainCount = ndMeta.items.filter((item) => item.split === 'train').length;
 const testCounts: Record<string, number> = {};
 for (const kind of ndTestKinds) testCounts[kind] = (testCounts[kind] ?? 0) + 1;
 const section = `<!-- monitoring:start (written by models/pipeline/calibrate.ts) -->
 ## Abstain, calibrated confidence and drift references
 
-Reproduce: \`/usr/bin/python3 models/pipeline/nondigits.py && node --import tsx models/pipeline/calibrate.ts\` (deterministic; about 20 s).
+Reproduce: \`/usr/bin/python3 models/pipeline/nondigits.py && node --import tsx models/pipeline/calibrate.ts\` (deterministic; about 1 min).
 Every picture goes through the library's own preprocessing and the scores through the library's own
 functions (\`src/monitoring/\`), run on the shipped ONNX files with onnxruntime-node.
 
-- **Data.** Held-out digits (2,004) split in two: even positions are the calibration half (temperature,
-  thresholds), odd positions the test half (reported below, never used for a choice). Non-digits:
-  ${ndTest.length} test pictures (${Object.entries(testCounts)
+- **Data.** Held-out digits (${heldOut.x.length.toLocaleString('en-US')}) split in two: even positions are the calibration half (temperature,
+  thresholds), odd positions the test half (reported below, never used for a choice). Non-digits (\`nondigits.py\`),
+  three splits that share no font family and no random seed: ${ndTrainCount} training pictures (DejaVu Sans faces;
+  the model learns to refuse them, see Training), ${ndCalib.length} calibration pictures (DejaVu Serif faces: thresholds) and
+  ${ndTest.length} test pictures (Liberation faces; ${Object.entries(testCounts)
     .map(([k, n]) => `${n} ${k}`)
-    .join(', ')}) from fonts and random seeds that
-  the ${ndCalib.length} calibration pictures do not use (\`nondigits.py\`). Glyphs that are digits in another form
-  (O, I, l, S, Z, B, g, q, …) and near-vertical lines are not in the set.
+    .join(', ')}: reported). Glyphs that are digits in another form
+  (O, I, l, S, Z, B, g, q, …) and near-vertical lines are not in the set; a third of the other glyphs
+  (\`${ndMeta.unseenGlyphs ?? ''}\`) is left out of the training split, so the test split shows glyphs the model never saw.
 - **Method.** ${manifest.monitoring.method}
 - **Thresholds** (fp32): OOD score > ${base.thresholds.ood.toFixed(3)}, calibrated top-1 < ${base.thresholds.lowConfidence.toFixed(3)}, ink mass ≤ ${base.thresholds.emptyInk}; chosen to abstain on the most calibration non-digits while abstaining on at most ${pct(DIGIT_BUDGET)} of calibration digits.
 
@@ -329,13 +351,10 @@ functions (\`src/monitoring/\`), run on the shipped ONNX files with onnxruntime-
 |---|---:|---:|---:|---:|---:|
 ${rows.join('\n')}
 
-- **Target not met for non-digits.** The issue's target is ≥ 90% abstention on non-digits with ≤ 2% on digits;
-  this method reaches ${pct(base.report['abstainNonDigitsTest'])} (fp32) at ${pct(base.report['abstainDigitsTest'])} of digits. By kind (fp32, test): ${kinds}.
-  A digit classifier's logits and five global picture features do not separate letters and scribbles
-  (which the preprocessing scales and centres like digits) from digits at a 1–2% digit cost; a logistic
-  detector over a 14×14 downsample, the sorted logits and the energy, fitted on the calibration non-digits,
-  did no better (about 50%). Reaching 90% needs the model itself to learn "none of these" (outlier
-  exposure, or an 11th class trained on non-digits), which means retraining.
+- **Target** (issue: ≥ 90% abstention on non-digits with ≤ 2% on digits): ${met ? 'met' : 'not met'} for fp32, ${pct(base.report['abstainNonDigitsTest'])}
+  of test non-digits at ${pct(base.report['abstainDigitsTest'])} of test digits. By kind (fp32, test): ${kinds}. Glyphs shown to
+  the model in other fonts during training ${pct(glyphs.seenInTraining)}, glyphs it never saw ${pct(glyphs.unseenInTraining)}: refusing a
+  shape depends on having met one like it, so expect less on drawings unlike any of these kinds.
 - **Drift references.** Input-feature histograms from the ${train.x.length} training digits; predicted class and
   confidence from the calibration half (the model has fitted the training digits, so their confidence is
   not what new data shows). Window ${WINDOW}. The anchors (Jensen–Shannon 0.1, PSI 0.25) assume more than
@@ -347,7 +366,9 @@ ${rows.join('\n')}
 <!-- monitoring:end -->
 `;
 const cardPath = join(modelDir, 'MODEL_CARD.md');
-const card = readFileSync(cardPath, 'utf8');
-const marked = /<!-- monitoring:start[\s\S]*?<!-- monitoring:end -->\n/;
-writeFileSync(cardPath, marked.test(card) ? card.replace(marked, section) : `${card.trimEnd()}\n\n${section}`);
-console.log('wrote MODEL_CARD.md monitoring section');
+if (existsSync(cardPath)) {
+  const card = readFileSync(cardPath, 'utf8');
+  const marked = /<!-- monitoring:start[\s\S]*?<!-- monitoring:end -->\n/;
+  writeFileSync(cardPath, marked.test(card) ? card.replace(marked, section) : `${card.trimEnd()}\n\n${section}`);
+  console.log('wrote MODEL_CARD.md monitoring section');
+}

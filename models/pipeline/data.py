@@ -53,3 +53,18 @@ def augment(x, gen):
     thin = ((u >= 0.25) & (u < 0.4)).float().view(n, 1, 1, 1) * 0.6
     x = x + thick * a * (dil - x) + thin * a * (ero - x)
     return x.clamp(0, 1)
+
+
+def load_nondigits(split):
+    """Non-digit model inputs of one split (nondigits.py, preprocessed by preprocess_nondigits.ts): float32 [N,1,28,28]."""
+    with open(os.path.join(DATA, 'nondigits.json')) as f:
+        items = json.load(f)['items']
+    x = np.fromfile(os.path.join(DATA, 'nondigits-inputs.f32'), dtype='<f4').reshape(-1, 1, 28, 28)
+    assert len(x) == len(items), 'nondigits-inputs.f32 is stale: run preprocess_nondigits.ts after nondigits.py'
+    return x[[i for i, item in enumerate(items) if item['split'] == split]]
+
+
+def uniform_loss(logits):
+    """Outlier exposure (Hendrycks et al. 2019): cross-entropy of the softmax against the uniform distribution,
+    log-sum-exp minus the mean logit (its minimum, log 10, is reached when every class gets 1/10)."""
+    return (torch.logsumexp(logits, 1) - logits.mean(1)).mean()

@@ -29,8 +29,9 @@ def main():
     w(f"**Purpose.** {man['purpose']}\n")
     w('**Intended use.** Client-side recognition of one digit per image in browser demos and forms (canvas drawing, '
       'a photo or scan cropped to one digit), run through modelship\'s built-in MNIST preprocessing. Not for '
-      'multi-digit strings, letters, or any decision that matters without a human check: it always answers one of '
-      '0-9, even for an image that is no digit at all (watch the top-1 probability).\n')
+      'multi-digit strings, letters, or any decision that matters without a human check. Its logits always name one of '
+      '0-9; for a picture that is no digit it was trained to spread its probability, and the library then abstains '
+      '(`abstain`, `abstainReason`: see the last section), but not always.\n')
     w(f"**Input.** {man['inputFormat']} ONNX variants take `input` [N,1,28,28] (NCHW); the TensorFlow.js variant takes "
       "[N,28,28,1] (NHWC; the same 784 values in the same order, so only the shape differs). "
       "Output: `logits` [N,10] (no softmax) in every variant.\n")
@@ -44,8 +45,11 @@ def main():
       f"{tm['weightDecay']}, label smoothing {tm['labelSmoothing']}, dropout {tm['dropout']}, seed {tm['seed']}, "
       f"{tm['threads']} CPU threads, {tm['trainSeconds']} s.")
     w(f"- Augmentation (so hand-drawn and printed digits work, not only MNIST's own): {tm['augmentation']}.")
+    w(f"- Outlier exposure (so the model spreads its probability on pictures that are no digit and can abstain, see the "
+      f"last section): each batch of {tm['batchSize']} digits is joined by {tm['oeBatchSize']} non-digits from the {tm['oeData']}, "
+      f"augmented alike, whose loss is the cross-entropy against the uniform distribution, weight {tm['oeWeight']}.")
     w(f"- Pruning: per-layer magnitude pruning ramped {pm['schedule']} (conv1 at {pm['conv1Factor']}x the target), "
-      f"{pm['epochsPerStep']} masked fine-tuning epochs per step (Adam lr {pm['lr']}); final weight sparsity "
+      f"{pm['epochsPerStep']} masked fine-tuning epochs per step (Adam lr {pm['lr']}, outlier exposure weight {pm['oeWeight']}); final weight sparsity "
       f"{pct(pm['sparsity'], 1)}; then int8 like the int8 variant.")
     w(f"- Rebuild: `{lin['code']['entry']}` (code revision `{lin['code']['revision']}`, built {lin['createdAt']}).\n")
     w('## Held-out accuracy per variant\n')

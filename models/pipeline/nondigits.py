@@ -1,13 +1,17 @@
-"""Builds the non-digit picture set the abstain thresholds are calibrated and tested on.
+"""Builds the non-digit picture sets the model is trained to refuse and the abstain thresholds are calibrated and tested on.
 
 Pictures are drawn the way an app hands them to modelship: 112x112 greyscale, dark ink on white
 paper, pen widths of a finger or a mouse. The library's own preprocessing (src/preprocess) turns
-them into model inputs in calibrate.ts, exactly as in the browser.
+them into model inputs (preprocess_nondigits.ts, calibrate.ts), exactly as in the browser.
 
 Kinds: letters and symbols rendered in installed TrueType fonts, random scribbles, a few random
-strokes, dots, straight lines, geometric shapes, noise and blank pages. Split: fonts are split by
-family (calibration families are never test families); every random kind is drawn twice with
-different seeds, once per split.
+strokes, dots, straight lines, geometric shapes, noise and blank pages. Three splits that share no
+font family and no random seed:
+  train        DejaVu Sans family (10 faces), seed 11; a third of the glyphs (UNSEEN) is left out entirely;
+               3 renderings per glyph with random stroke thickening and tilt, plus training-only glyphs (EXTRA:
+               Greek, Cyrillic, math, arrows, pictographs). Outlier exposure in train.py.
+  calibration  DejaVu Serif family (6 faces), seed 1: temperature and thresholds (calibrate.ts).
+  test         Liberation family (6 faces), seed 2: the reported numbers only.
 
 Glyphs that are digits in another form are left out, because a model that calls them digits is
 right: O o D Q (0), I l i j | (1), Z z (2), S s (5), G b (6), B (8), g q (9). Lines within 35 degrees
@@ -27,12 +31,19 @@ SIZE = 112
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, '.data')
 FONT_DIR = '/usr/share/fonts/truetype'
+# Three splits with disjoint font families and seeds: the model is trained on `train` (outlier exposure,
+# train.py), thresholds and temperature are picked on `calibration`, numbers are reported on `test`.
+# Debian packages: fonts-dejavu-core + fonts-dejavu-extra (DejaVu), fonts-liberation (Liberation).
 FONTS = {
-    'calibration': ['dejavu/DejaVuSans.ttf', 'dejavu/DejaVuSans-Bold.ttf', 'dejavu/DejaVuSerif.ttf', 'dejavu/DejaVuSerif-Italic.ttf',
-                    'dejavu/DejaVuSansMono.ttf', 'dejavu/DejaVuSans-ExtraLight.ttf'],
+    'train': ['dejavu/DejaVuSans.ttf', 'dejavu/DejaVuSans-Bold.ttf', 'dejavu/DejaVuSans-Oblique.ttf', 'dejavu/DejaVuSans-BoldOblique.ttf',
+              'dejavu/DejaVuSans-ExtraLight.ttf', 'dejavu/DejaVuSansCondensed.ttf', 'dejavu/DejaVuSansCondensed-Bold.ttf',
+              'dejavu/DejaVuSansMono.ttf', 'dejavu/DejaVuSansMono-Bold.ttf', 'dejavu/DejaVuSansMono-Oblique.ttf'],
+    'calibration': ['dejavu/DejaVuSerif.ttf', 'dejavu/DejaVuSerif-Bold.ttf', 'dejavu/DejaVuSerif-Italic.ttf',
+                    'dejavu/DejaVuSerif-BoldItalic.ttf', 'dejavu/DejaVuSerifCondensed.ttf', 'dejavu/DejaVuSerifCondensed-Italic.ttf'],
     'test': ['liberation/LiberationSans-Regular.ttf', 'liberation/LiberationSerif-Bold.ttf', 'liberation/LiberationMono-Italic.ttf',
-             'freefont/FreeSans.ttf', 'freefont/FreeSerifItalic.ttf', 'freefont/FreeMonoBold.ttf'],
+             'liberation/LiberationSans-Italic.ttf', 'liberation/LiberationSansNarrow-Regular.ttf', 'liberation/LiberationMono-Bold.ttf'],
 }
+SEEDS = {'train': 11, 'calibration': 1, 'test': 2}
 HOMOGLYPHS = set('OoDQIlij|ZzSsGbBgq')
 LETTERS = [c for c in 'ABCEFHJKLMNPRTUVWXYacdefhkmnprtuvwxy' if c not in HOMOGLYPHS]
 SYMBOLS = list('+-=?!@#$%&*/\\()[]{}<>~^;:"\',.') + ['×', '÷', '€', '£', '§', '¶', '©', '®', '±', 'µ', 'Ω', 'π', 'Σ', 'Δ', '→', '♥', '★', '✓']
@@ -43,15 +54,20 @@ def page():
     return img, ImageDraw.Draw(img)
 
 
-def glyph(ch, font_path, rng):
+def glyph(ch, font_path, rng, vary=False):
+    """One glyph, centred with a random size and offset; `vary` (training split only) also thickens the
+    strokes and tilts the picture, so the model meets more than one rendering of each training glyph."""
     img, draw = page()
     font = ImageFont.truetype(os.path.join(FONT_DIR, font_path), rng.randint(56, 90))
-    box = draw.textbbox((0, 0), ch, font=font)
+    stroke = rng.choice([0, 0, 1, 2, 3]) if vary else 0
+    box = draw.textbbox((0, 0), ch, font=font, stroke_width=stroke)
     if box[2] - box[0] <= 0 or box[3] - box[1] <= 0:
         return None
     x = (SIZE - (box[2] - box[0])) / 2 - box[0] + rng.uniform(-8, 8)
     y = (SIZE - (box[3] - box[1])) / 2 - box[1] + rng.uniform(-8, 8)
-    draw.text((x, y), ch, font=font, fill=0)
+    draw.text((x, y), ch, font=font, fill=0, stroke_width=stroke, stroke_fill=0)
+    if vary:
+        img = img.rotate(rng.uniform(-20, 20), resample=Image.BILINEAR, fillcolor=255)
     return img
 
 
@@ -147,43 +163,75 @@ def blank(rng):
     return Image.new('L', (SIZE, SIZE), rng.choice([255, 255, 240, 200, 128]))
 
 
-def build(split, seed):
-    rng, np_rng = random.Random(seed), np.random.default_rng(seed)
-    items = []
+GLYPHS = LETTERS + SYMBOLS
+# Training-only glyphs: Greek, Cyrillic, math, arrows and pictographs that are never in the calibration or
+# test splits (whose glyphs are GLYPHS), so the model meets many more shapes that are no digit. Digit look-alikes
+# are left out as above (Greek Ο ο Ι ι Ζ ζ Β β θ ϑ σ ς δ, Cyrillic О о З з Б б Ч ч Ѕ ѕ І і Ј ј Ь ь Ъ ъ, ○ ◯ ∂).
+EXTRA = [c for c in (
+    'ΓΛΞΠΦΨαγεηκλνξρτυφχψω'
+    'ЖИЙЛПФЦШЩЫЭЮЯгдждийклпфцшщыэюя'
+    '∀∃∅∇∈∋∏∑√∝∞∠∧∨∩∪∫≈≠≡≤≥⊂⊃⊕⊗⊥'
+    '←↑↓↔↕⇐⇒⇔↺↻'
+    '■□▲△▼▽◆◇●◊▪▫'
+    '☺☻♠♣♦♪♫☀☁☂☎✂✈✉✎✔✕✗✘✚✦✧❤⌘⌂‰‡†•¤¢¥'
+) if c not in GLYPHS]
+# A third of the glyphs never appear in the training split, so the test split shows how the model does on
+# shapes outlier exposure did not teach it (reported separately as seen / unseen glyphs).
+UNSEEN = set(GLYPHS[2::3])
+# Pictures per kind: the calibration and test splits are the same size; training has more (and several
+# renderings per glyph) because the model learns from it.
+COUNTS = {
+    'train': dict(copies=3, scribble=1200, strokes=1200, dots=240, line=240, shape=240, noise=180, blank=60),
+    'calibration': dict(copies=1, scribble=150, strokes=150, dots=60, line=60, shape=60, noise=45, blank=15),
+}
+COUNTS['test'] = COUNTS['calibration']
+
+
+def build(split):
+    rng, np_rng = random.Random(SEEDS[split]), np.random.default_rng(SEEDS[split])
+    n, items = COUNTS[split], []
     for font in FONTS[split]:
-        for ch in LETTERS + SYMBOLS:
-            img = glyph(ch, font, rng)
-            if img is not None:
-                items.append((img, 'letter' if ch in LETTERS else 'symbol', f'{ch} {os.path.basename(font)}'))
-    for _ in range(150):
-        items.append((scribble(rng), 'scribble', ''))
-    for _ in range(150):
-        items.append((strokes(rng), 'strokes', ''))
-    for _ in range(60):
-        items.append((dots(rng), 'dots', ''))
-    for _ in range(60):
-        items.append((line(rng), 'line', ''))
-    for _ in range(60):
+        for ch in GLYPHS:
+            if split == 'train' and ch in UNSEEN:
+                continue
+            for _ in range(n['copies']):
+                img = glyph(ch, font, rng, vary=split == 'train')
+                if img is not None:
+                    items.append((img, 'letter' if ch in LETTERS else 'symbol', f'{ch} {os.path.basename(font)}', ch not in UNSEEN))
+        if split == 'train':
+            missing = np.asarray(glyph('\ue000', font, random.Random(0)))  # the font's box for a glyph it lacks
+            for ch in EXTRA:
+                if np.array_equal(np.asarray(glyph(ch, font, random.Random(0))), missing):
+                    continue  # not in this face
+                for _ in range(n['copies']):
+                    img = glyph(ch, font, rng, vary=True)
+                    if img is not None:
+                        items.append((img, 'extra-glyph', f'{ch} {os.path.basename(font)}', None))
+    for kind, draw in (('scribble', scribble), ('strokes', strokes), ('dots', dots), ('line', line)):
+        for _ in range(n[kind]):
+            items.append((draw(rng), kind, '', None))
+    for _ in range(n['shape']):
         img, kind = shape(rng)
-        items.append((img, 'shape', kind))
-    for _ in range(45):
+        items.append((img, 'shape', kind, None))
+    for _ in range(n['noise']):
         img, kind = noise(rng, np_rng)
-        items.append((img, 'noise', kind))
-    for _ in range(15):
-        items.append((blank(rng), 'blank', ''))
-    return [(img, kind, detail, split) for img, kind, detail in items]
+        items.append((img, 'noise', kind, None))
+    for _ in range(n['blank']):
+        items.append((blank(rng), 'blank', '', None))
+    return [(img, kind, detail, split, seen) for img, kind, detail, seen in items]
 
 
 def main():
     os.makedirs(OUT, exist_ok=True)
-    items = build('calibration', 1) + build('test', 2)
+    items = build('train') + build('calibration') + build('test')
     pixels = np.stack([np.asarray(img, dtype=np.uint8) for img, *_ in items])
     pixels.tofile(os.path.join(OUT, 'nondigits.u8'))
-    meta = {'size': SIZE, 'items': [{'kind': k, 'detail': d, 'split': s} for _, k, d, s in items]}
+    meta = {'size': SIZE, 'unseenGlyphs': ''.join(sorted(UNSEEN)),
+            'items': [{'kind': k, 'detail': d, 'split': s, **({} if seen is None else {'seenGlyph': seen})} for _, k, d, s, seen in items]}
     with open(os.path.join(OUT, 'nondigits.json'), 'w') as f:
         json.dump(meta, f)
     counts = {}
-    for _, k, _, s in items:
+    for _, k, _, s, _ in items:
         counts[f'{s}/{k}'] = counts.get(f'{s}/{k}', 0) + 1
     print(f'{len(items)} non-digit pictures', json.dumps(counts))
 

@@ -1,5 +1,6 @@
 """Magnitude pruning with fine-tuning: per-layer sparsity ramped 40% -> 60% -> 75% (conv1 kept at half the target),
-each step followed by masked fine-tuning with the same augmentation; writes models/mnist/mnist-pruned.onnx
+each step followed by masked fine-tuning with the same augmentation and the same outlier exposure as train.py (so the
+pruned model keeps refusing non-digits); writes models/mnist/mnist-pruned.onnx
 (pruned, then int8 weight-only QDQ like mnist-int8.onnx) and .data/prune_meta.json."""
 import json
 import os
@@ -9,12 +10,12 @@ import onnx
 import torch
 import torch.nn.functional as F
 
-from data import DATA, augment, load_split
+from data import DATA, augment, load_nondigits, load_split, uniform_loss
 from export_onnx import OUT, export, load_net
 from quantize import weight_only
 
-HP = dict(schedule=[0.4, 0.6, 0.75], conv1Factor=0.5, epochsPerStep=int(os.environ.get('PRUNE_EPOCHS', 6)),
-          lr=1e-3, batchSize=64, seed=1)
+HP = dict(schedule=[0.4, 0.6, 0.75], conv1Factor=0.5, epochsPerStep=int(os.environ.get('PRUNE_EPOCHS', 2)),
+          lr=1e-3, batchSize=64, seed=1, oeWeight=float(os.environ.get('OE_WEIGHT', 0.5)), oeBatchSize=int(os.environ.get('OE_BATCH', 64)))
 
 
 def masks_for(net, target):
@@ -30,10 +31,12 @@ def masks_for(net, target):
 
 def main():
     torch.set_num_threads(2)
+    torch.use_deterministic_algorithms(True)
     torch.manual_seed(HP['seed'])
     gen = torch.Generator().manual_seed(HP['seed'])
     xtr, ytr, xte, yte = load_split()
     X, Y = torch.from_numpy(xtr), torch.from_numpy(ytr)
+    O = torch.from_numpy(load_nondigits('train'))
     net = load_net()
     params = dict(net.named_parameters())
     for target in HP['schedule']:
@@ -49,7 +52,10 @@ def main():
                     for n, m in masks.items():
                         params[n].mul_(m)
                 idx = perm[i * HP['batchSize']:(i + 1) * HP['batchSize']]
-                loss = F.cross_entropy(net(augment(X[idx], gen)), Y[idx], label_smoothing=0.05)
+                oe_idx = torch.randint(len(O), (HP['oeBatchSize'],), generator=gen)
+                logits = net(augment(torch.cat([X[idx], O[oe_idx]]), gen))
+                loss = F.cross_entropy(logits[:len(idx)], Y[idx], label_smoothing=0.05)
+                loss = loss + HP['oeWeight'] * (uniform_loss(logits[len(idx):]) - np.log(10))
                 opt.zero_grad()
                 loss.backward()
                 opt.step()

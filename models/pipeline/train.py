@@ -1,4 +1,13 @@
-"""Trains the CNN with augmentation; writes .data/model.pt (BN folded, fp32) and .data/train_meta.json."""
+"""Trains the CNN with augmentation and outlier exposure; writes .data/model.pt (BN folded, fp32) and .data/train_meta.json.
+
+Outlier exposure (Hendrycks et al., ICLR 2019): every step also feeds a batch of training-split non-digits
+(nondigits.py, preprocessed by preprocess_nondigits.ts; never a calibration or test picture), augmented like the
+digits, and adds `oeWeight` x their cross-entropy against the uniform distribution, so the model learns to spread
+its probability over the ten classes on pictures that are no digit; calibrate.ts then fits the abstain thresholds.
+Trained from scratch with it (30 epochs): on the calibration split it abstains on 88.0% of non-digits at a 1.5%
+digit budget, where fine-tuning the digits-only network with outlier exposure for 5 epochs reached 79-86% (lr 5e-4
+to 1e-3, with or without distillation from the digits-only network) at 98.55-98.60% held-out accuracy (this: 98.60%).
+"""
 import json
 import os
 import sys
@@ -8,13 +17,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from data import DATA, augment, load_split
+from data import DATA, augment, load_nondigits, load_split, uniform_loss
 from net import Net, fold
 
-HP = dict(seed=0, epochs=int(os.environ.get('EPOCHS', 40)), batchSize=64, optimizer='AdamW', lr=3e-3,
+HP = dict(seed=0, epochs=int(os.environ.get('EPOCHS', 30)), batchSize=64, optimizer='AdamW', lr=3e-3,
           weightDecay=1e-4, schedule='OneCycle', labelSmoothing=0.05, dropout=0.3,
           augmentation='shift ±3px, rotation ±15°, scale 0.8–1.2, dilation p=0.25 / erosion p=0.15 (3x3, blended)',
-          threads=2)
+          oeWeight=float(os.environ.get('OE_WEIGHT', 0.5)), oeBatchSize=int(os.environ.get('OE_BATCH', 64)),
+          oeData='nondigits.py train split (DejaVu Sans faces, seed 11, two thirds of the test glyphs, training-only glyphs)', threads=2, deterministic=True)
 
 
 def accuracy(net, x, y):
@@ -24,7 +34,8 @@ def accuracy(net, x, y):
 
 
 def main():
-    torch.set_num_threads(2)
+    torch.set_num_threads(HP['threads'])
+    torch.use_deterministic_algorithms(True)
     torch.manual_seed(HP['seed'])
     np.random.seed(HP['seed'])
     gen = torch.Generator().manual_seed(HP['seed'])
@@ -34,13 +45,24 @@ def main():
     steps = (len(xtr) + HP['batchSize'] - 1) // HP['batchSize']
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, HP['lr'], epochs=HP['epochs'], steps_per_epoch=steps)
     X, Y = torch.from_numpy(xtr), torch.from_numpy(ytr)
+    O = torch.from_numpy(load_nondigits('train'))
+    oe_gen = torch.Generator().manual_seed(HP['seed'] + 1)
+    oe_perm, oe_at = torch.randperm(len(O), generator=oe_gen), 0
     t0 = time.time()
     for ep in range(HP['epochs']):
         net.train()
         perm = torch.randperm(len(X), generator=gen)
         for i in range(steps):
             idx = perm[i * HP['batchSize']:(i + 1) * HP['batchSize']]
-            loss = F.cross_entropy(net(augment(X[idx], gen)), Y[idx], label_smoothing=HP['labelSmoothing'])
+            if oe_at + HP['oeBatchSize'] > len(O):
+                oe_perm, oe_at = torch.randperm(len(O), generator=oe_gen), 0
+            oe_idx = oe_perm[oe_at:oe_at + HP['oeBatchSize']]
+            oe_at += HP['oeBatchSize']
+            # One forward pass over digits and non-digits: batch-norm statistics see both, as in Hendrycks et al.
+            logits = net(augment(torch.cat([X[idx], O[oe_idx]]), gen))
+            loss = F.cross_entropy(logits[:len(idx)], Y[idx], label_smoothing=HP['labelSmoothing'])
+            if HP['oeWeight'] > 0:
+                loss = loss + HP['oeWeight'] * (uniform_loss(logits[len(idx):]) - np.log(10))
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -51,8 +73,10 @@ def main():
     deployed = fold(net)
     acc = accuracy(deployed, xte, yte)
     print(f'folded test acc {acc:.4f}')
-    torch.save(deployed.state_dict(), os.path.join(DATA, 'model.pt'))
-    with open(os.path.join(DATA, 'train_meta.json'), 'w') as f:
+    # MODEL_OUT (experiments): write the network and its meta elsewhere than the pipeline's .data/model.pt.
+    out = os.environ.get('MODEL_OUT', os.path.join(DATA, 'model.pt'))
+    torch.save(deployed.state_dict(), out)
+    with open(os.path.join(DATA, 'train_meta.json') if 'MODEL_OUT' not in os.environ else out[:-3] + '_meta.json', 'w') as f:
         json.dump(dict(HP, trainSeconds=round(time.time() - t0), torchAccuracy=acc), f, indent=2)
     return 0 if acc >= 0.985 else 1
 

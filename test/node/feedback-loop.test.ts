@@ -39,10 +39,10 @@ function thin(image: Float32Array): Float32Array {
 }
 
 /** A client whose stored rollout bucket is `bucket`: the real per-installation mechanism, not a forced channel. */
-async function clientAt(bucket: number) {
+async function clientAt(bucket: number, variant: 'fp32' | 'int8' = 'fp32') {
   const store = createMemoryStore();
   await assignBucket(store, 'mnist', () => bucket);
-  return loadModel(host.manifestUrl, { worker: false, wasmPaths: WASM_PATHS, cache: store, variant: 'fp32', autoUpdate: false });
+  return loadModel(host.manifestUrl, { worker: false, wasmPaths: WASM_PATHS, cache: store, variant, autoUpdate: false });
 }
 
 describe('the loop, end to end at small scale', () => {
@@ -115,12 +115,12 @@ describe('the loop, end to end at small scale', () => {
 
     execFileSync('node', ['models/pipeline/extract_data.mjs'], { encoding: 'utf8' });
     const release = join(host.dir, 'mnist');
-    const retrained = JSON.parse(
-      execFileSync(PYTHON, ['models/pipeline/retrain.py', '--release-dir', release, '--feedback', exportDir, '--epochs', '2', '--train-subset', '2000'], {
-        encoding: 'utf8',
-        env: { ...process.env, RETRAIN_THREADS: '1' },
-      }),
-    ) as { gates: Record<string, boolean>; before: Record<string, number>; after: Record<string, number>; released: { version: string } };
+    const run = spawnSync(PYTHON, ['models/pipeline/retrain.py', '--release-dir', release, '--feedback', exportDir, '--epochs', '2', '--train-subset', '2000'], {
+      encoding: 'utf8',
+      env: { ...process.env, RETRAIN_THREADS: '1' },
+    });
+    assert.equal(run.status, 0, `retrain.py exited ${run.status}: ${run.stdout}${run.stderr}`);
+    const retrained = JSON.parse(run.stdout) as { gates: Record<string, boolean>; before: Record<string, number>; after: Record<string, number>; released: { version: string } };
     console.log(`retrain: ${JSON.stringify({ before: retrained.before, after: retrained.after })}`);
     assert.ok(Object.values(retrained.gates).every(Boolean));
     assert.equal(retrained.released.version, '1.1.0');
@@ -133,11 +133,26 @@ describe('the loop, end to end at small scale', () => {
         ['canary', '1.1.0', 0.1],
       ],
     );
-    const released = JSON.parse(readFileSync(join(release, '1.1.0', 'manifest.json'), 'utf8')) as { lineage: { training: Record<string, unknown> } };
+    type Released = {
+      lineage: { training: Record<string, unknown> };
+      variants: { id: string }[];
+      monitoring: { energy: { center: number }; temperature: number; variants: Record<string, unknown> };
+    };
+    const released = JSON.parse(readFileSync(join(release, '1.1.0', 'manifest.json'), 'utf8')) as Released;
+    const base = JSON.parse(top) as Released;
     assert.equal(released.lineage.training['baseVersion'], '1.0.0');
+    assert.deepEqual(released.variants.map((v) => v.id), ['fp32', 'int8']);
+    // The abstention block was fitted again on the new weights (calibrate.ts), not copied from 1.0.0.
+    assert.notEqual(released.monitoring.energy.center, base.monitoring.energy.center);
+    assert.notEqual(released.monitoring.temperature, base.monitoring.temperature);
+    assert.deepEqual(Object.keys(released.monitoring.variants), ['int8']);
+    assert.match(readFileSync(join(release, '1.1.0', 'MODEL_CARD.md'), 'utf8'), /<!-- monitoring:start/);
     assert.equal(released.lineage.training['feedbackSha256'], exported.sha256);
     assert.equal(released.lineage.training['feedbackCount'], picks.length);
 
+    const canaryInt8 = await clientAt(0.95, 'int8'); // the int8 variant passes its golden proof too
+    assert.deepEqual([canaryInt8.info().version, canaryInt8.info().variant], ['1.1.0', 'int8']);
+    await canaryInt8.dispose();
     const canary = await clientAt(0.95);
     const stable = await clientAt(0.5);
     assert.deepEqual([canary.info().version, canary.info().channel?.name], ['1.1.0', 'canary']);
