@@ -84,19 +84,19 @@ test('a runtime started early for a plan the load does not follow is ended with 
   // tfjs-wasm becomes the runtime that started here last…
   expect((await loadAuto(page)).runtime).toBe('tfjs-wasm');
   await page.reload();
-  // …and starts early again, but this app's own order puts onnx-wasm first: the plan follows the app.
+  // …and starts early again, but this app's own order puts tfjs-cpu first: the plan follows the app.
   const result = await page.evaluate(async (manifest) => {
     const { loadModel } = (await import('/dist/index.js' as string)) as typeof import('../../src/index.js');
     const w = window as unknown as { __workers: number; __terminated: number };
-    const model = await loadModel(manifest, { wasmPaths: '/wasm/', backends: ['onnx-wasm', 'tfjs-wasm'] });
+    const model = await loadModel(manifest, { wasmPaths: '/wasm/', backends: ['tfjs-cpu', 'tfjs-wasm'] });
     const { runtime } = model.info();
     const counts = { created: w.__workers, terminated: w.__terminated };
     await model.predict(new Float32Array(784));
     await model.dispose();
     return { runtime, ...counts };
   }, MANIFEST);
-  expect(result.runtime).toBe('onnx-wasm');
-  // Two workers were made (tfjs-wasm early, onnx-wasm at its step); the early one is gone when the load returns.
+  expect(result.runtime).toBe('tfjs-cpu');
+  // Two workers were made (tfjs-wasm early, tfjs-cpu at its step); the early one is gone when the load returns.
   expect(result.created).toBe(2);
   expect(result.terminated).toBe(1);
 });
