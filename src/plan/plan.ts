@@ -64,7 +64,13 @@ export function planLocal(request: PlanRequest): LocalPlan {
   const skippedNote = skipped.length > 0 ? `; ${skipped.map((skip) => skip.reason).join('; ')}` : '';
   const step = (variant: Variant, runtime: RuntimeName, why: string): PlanStep => ({ route: 'local', runtime, variant, reason: `${variant.id} on ${runtime}: ${why}${skippedNote}` });
   // The app's own runtime order is authoritative; otherwise what a start downloads decides among the variants within the accuracy bar.
-  if (request.backends !== undefined) return { steps: candidates.map((c) => step(c.variant, c.runtime, c.why)), notes, skipped };
+  if (request.backends !== undefined) {
+    // Runtime first, in the app's order, then the variants in rank order on each; variants below the
+    // accuracy bar (under `auto`) only after every runtime's eligible ones.
+    const runtimeRank = (c: (typeof candidates)[number]): number => usable.indexOf(c.runtime);
+    const ordered = [...candidates.filter((c) => c.eligible).sort((a, b) => runtimeRank(a) - runtimeRank(b)), ...candidates.filter((c) => !c.eligible)];
+    return { steps: ordered.map((c) => step(c.variant, c.runtime, c.why)), notes, skipped };
+  }
   const byCost = orderByStartCost(
     candidates.filter((c) => c.eligible),
     request.warm ?? new Set(),

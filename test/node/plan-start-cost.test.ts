@@ -112,9 +112,15 @@ describe('start cost', () => {
   });
 
   it("the app's backends and variant stay authoritative", () => {
-    // Start cost alone would put litert-wasm (9.7 MB runtime) first; the app's list keeps the variant ranking (int8 is smaller).
-    const plan = planLocal({ manifest: MNIST(), profile: profile(), backends: ['litert-wasm', 'onnx-wasm'] });
+    // Start cost alone would put onnx-wasm (14 MB runtime) after litert-wasm (9.7 MB) anyway; the app's order
+    // is kept either way: its first runtime first, with that runtime's variants in rank order.
+    const plan = planLocal({ manifest: MNIST(), profile: profile(), backends: ['onnx-wasm', 'litert-wasm'] });
     assert.equal(firstStep(plan), 'onnx-wasm/int8');
+    const litertFirst = planLocal({ manifest: MNIST(), profile: profile(), backends: ['litert-wasm', 'onnx-wasm'] });
+    assert.equal(firstStep(litertFirst), 'litert-wasm/tflite-fp32');
+    // tfjs-uint8 ranks first among the variants, but an app naming onnx-wasm first gets onnx-wasm.
+    const onnxFirst = planLocal({ manifest: MNIST(), profile: profile(), backends: ['onnx-wasm', 'tfjs-wasm'] });
+    assert.deepEqual(onnxFirst.steps.map((step) => step.runtime).slice(0, 2), ['onnx-wasm', 'onnx-wasm']);
     const pinned = planLocal({ manifest: MNIST(), profile: profile(), variant: 'fp32' });
     assert.deepEqual([...new Set(pinned.steps.map((step) => step.variant.id))], ['fp32']);
   });
