@@ -208,9 +208,9 @@ export class Model {
     // Input names and shapes are fixed across versions of one model; labels and version come from the slot that answered.
     const input = router.primary.manifest.inputs[0]!;
     const kept = this.parts.feedback?.keep(data);
-    // The engine may take (transfer) the buffer, so monitoring reads a copy, and reads it while the
+    // The engine may take (transfer) the buffer, so monitoring reads a copy (feedback's, when it keeps one), and reads it while the
     // worker computes: the features then cost the caller nothing (bench/monitoring.ts measures it).
-    const copy = this.monitor.enabled ? data.slice() : undefined;
+    const copy = this.monitor.enabled ? (kept ?? data.slice()) : undefined;
     const running = router.run({ [input.name]: { data, dims: [rows, ...input.shape.slice(1)] } }, options);
     const features = copy ? this.monitor.inspect(copy, rows, router.primary.manifest) : [];
     const { outputs, slot } = await running;

@@ -3,23 +3,14 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { credentials, Metadata, type ClientReadableStream } from '@grpc/grpc-js';
-import { GrpcClientError, InferenceGrpcClient, type InferInput } from '../src/grpc/client.js';
+import { InferenceGrpcClient, type InferInput } from '../src/grpc/client.js';
 import { healthProto } from '../src/grpc/proto.js';
-import { digit, start, tempDir } from './helpers.js';
+import { digit, start, tempDir, grpcFailure } from './helpers.js';
 import { mnistConfig, writeMnistModel } from './repository-fixture.js';
 
 /** Triton's statistics and repository RPCs, and grpc.health.v1.Health, against a real server. */
 
 const one = async (label: number): Promise<InferInput> => ({ name: 'input', datatype: 'FP32', shape: [1, 1, 28, 28], data: (await digit(label)).pixels });
-
-async function failure(p: Promise<unknown>): Promise<GrpcClientError> {
-  const err = await p.then(
-    () => assert.fail('expected the call to fail'),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof GrpcClientError, String(err));
-  return err;
-}
 
 /** The REST statistics without the fields the gRPC messages do not carry. */
 async function restStats(url: string, path: string, token?: string): Promise<unknown[]> {
@@ -36,7 +27,7 @@ describe('Triton gRPC extensions', () => {
     try {
       await client.infer('digits', [await one(3)]);
       await client.infer('digits', [await one(4)], { version: '1' });
-      await failure(client.infer('digits', [{ name: 'input', datatype: 'FP32', shape: [1, 2], data: new Float32Array(2) }]));
+      await grpcFailure(client.infer('digits', [{ name: 'input', datatype: 'FP32', shape: [1, 2], data: new Float32Array(2) }]));
       const all = await client.modelStatistics();
       assert.deepEqual(all, await restStats(s.url, '/v2/models/stats', 'tok'));
       const v2 = all.find((x) => x.version === '2')!;
@@ -47,11 +38,11 @@ describe('Triton gRPC extensions', () => {
       assert.deepEqual(v2.batch_stats.map((b) => [b.batch_size, b.compute_infer.count]), [[1, 1]]);
       assert.deepEqual(await client.modelStatistics('digits'), await restStats(s.url, '/v2/models/digits/stats', 'tok'));
       assert.deepEqual(await client.modelStatistics('digits', '1'), await restStats(s.url, '/v2/models/digits/versions/1/stats', 'tok'));
-      assert.equal((await failure(client.modelStatistics('nope'))).code, 'NOT_FOUND');
-      assert.equal((await failure(client.modelStatistics('digits', '9'))).code, 'NOT_FOUND');
+      assert.equal((await grpcFailure(client.modelStatistics('nope'))).code, 'NOT_FOUND');
+      assert.equal((await grpcFailure(client.modelStatistics('digits', '9'))).code, 'NOT_FOUND');
       const anonymous = new InferenceGrpcClient(await s.server.listenGrpc(0, '127.0.0.1'));
-      assert.equal((await failure(anonymous.modelStatistics())).code, 'UNAUTHENTICATED');
-      assert.equal((await failure(anonymous.repositoryIndex())).code, 'UNAUTHENTICATED');
+      assert.equal((await grpcFailure(anonymous.modelStatistics())).code, 'UNAUTHENTICATED');
+      assert.equal((await grpcFailure(anonymous.repositoryIndex())).code, 'UNAUTHENTICATED');
       anonymous.close();
     } finally {
       client.close();
@@ -81,17 +72,17 @@ describe('Triton gRPC extensions', () => {
         { name: 'b', version: '1', state: 'READY', reason: '' },
       ]);
       await client.unloadModel('a');
-      assert.equal((await failure(client.infer('a', [await one(5)]))).code, 'NOT_FOUND');
+      assert.equal((await grpcFailure(client.infer('a', [await one(5)]))).code, 'NOT_FOUND');
       assert.deepEqual((await client.repositoryIndex()).find((e) => e.name === 'a'), { name: 'a', state: 'UNAVAILABLE', reason: 'unloaded' });
       assert.deepEqual(await client.repositoryIndex(), await rest());
       // A broken model folder: INVALID_ARGUMENT with the reason, as REST's 400.
       writeFileSync(join(tmp.dir, 'b', 'config.pbtxt'), mnistConfig('b', 'instance_group [ { kind: KIND_GPU } ]'));
-      const broken = await failure(client.loadModel('b'));
+      const broken = await grpcFailure(client.loadModel('b'));
       assert.equal(broken.code, 'INVALID_ARGUMENT');
       assert.match(broken.details, /failed to load 'b'.*KIND_GPU/);
       assert.equal((await client.infer('b', [await one(6)])).modelName, 'b', 'the served version keeps serving');
-      assert.equal((await failure(client.unloadModel('missing'))).code, 'NOT_FOUND');
-      assert.equal((await failure(client.loadModel('../etc'))).code, 'INVALID_ARGUMENT');
+      assert.equal((await grpcFailure(client.unloadModel('missing'))).code, 'NOT_FOUND');
+      assert.equal((await grpcFailure(client.loadModel('../etc'))).code, 'INVALID_ARGUMENT');
       rmSync(join(tmp.dir, 'b'), { recursive: true });
     } finally {
       client.close();
@@ -129,8 +120,8 @@ describe('gRPC health (grpc.health.v1.Health)', () => {
     const client = new InferenceGrpcClient(address);
     try {
       for (const name of ['', 'inference.GRPCInferenceService', 'digits', 'digits/1', 'digits/2']) assert.equal(await client.healthCheck(name), 'SERVING', name);
-      assert.equal((await failure(client.healthCheck('nope'))).code, 'NOT_FOUND');
-      assert.equal((await failure(client.healthCheck('digits/7'))).code, 'NOT_FOUND');
+      assert.equal((await grpcFailure(client.healthCheck('nope'))).code, 'NOT_FOUND');
+      assert.equal((await grpcFailure(client.healthCheck('digits/7'))).code, 'NOT_FOUND');
       const { Client } = healthProto();
       const raw = new Client(address, credentials.createInsecure()) as unknown as {
         List: (r: unknown, md: Metadata, cb: (e: Error | null, r: { statuses: Record<string, { status: string }> }) => void) => void;
@@ -142,7 +133,7 @@ describe('gRPC health (grpc.health.v1.Health)', () => {
       assert.ok(Object.values(list).every((x) => x.status === 'SERVING'));
       // An unloaded model is unknown; the server stays SERVING (it serves what is loaded).
       await fetch(`${s.url}/v2/repository/models/digits/unload`, { method: 'POST', headers: { authorization: 'Bearer secret' } });
-      assert.equal((await failure(client.healthCheck('digits'))).code, 'NOT_FOUND');
+      assert.equal((await grpcFailure(client.healthCheck('digits'))).code, 'NOT_FOUND');
     } finally {
       client.close();
       await s.close();

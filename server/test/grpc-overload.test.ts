@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GrpcClientError, InferenceGrpcClient, type InferInput } from '../src/grpc/client.js';
-import { digit, metric, start, tempDir } from './helpers.js';
+import { InferenceGrpcClient, type InferInput } from '../src/grpc/client.js';
+import { digit, metric, start, tempDir, grpcFailure } from './helpers.js';
 import { mnistConfig, writeMnistModel } from './repository-fixture.js';
 
 /** gRPC ModelInfer goes through the same admission as REST: queue policy, byte budget, metrics. */
@@ -12,15 +12,6 @@ const input = (pixels: Float32Array[]): InferInput => {
   pixels.forEach((p, i) => data.set(p, i * 784));
   return { name: 'input', datatype: 'FP32', shape: [pixels.length, 1, 28, 28], data };
 };
-
-async function failure(p: Promise<unknown>): Promise<GrpcClientError> {
-  const err = await p.then(
-    () => assert.fail('expected the call to fail'),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof GrpcClientError, String(err));
-  return err;
-}
 
 describe('gRPC overload control', () => {
   it('a full queue answers UNAVAILABLE with retry-after, counted like REST (pending count too)', async () => {
@@ -41,12 +32,12 @@ describe('gRPC overload control', () => {
       const waiting = [client.infer('full', [x]), client.infer('full', [x])];
       await sleep(150);
       assert.equal(await metric(s.url, 'nv_inference_pending_request_count', { model: 'full' }), 2);
-      const refused = await failure(client.infer('full', [x]));
+      const refused = await grpcFailure(client.infer('full', [x]));
       assert.equal(refused.code, 'UNAVAILABLE');
       assert.equal(refused.metadata['retry-after'], '3');
       assert.match(refused.details, /queue of this model is full \(max_queue_size 2\)/);
       // Admission comes before any decoding: a malformed tensor is refused for the full queue, not checked.
-      const malformed = await failure(client.infer('full', [{ name: 'input', datatype: 'FP32', shape: [1, 3], data: new Float32Array(3) }]));
+      const malformed = await grpcFailure(client.infer('full', [{ name: 'input', datatype: 'FP32', shape: [1, 3], data: new Float32Array(3) }]));
       assert.equal(malformed.code, 'UNAVAILABLE');
       assert.deepEqual((await Promise.all(waiting)).map((r) => r.outputs[0]!.shape), [[1, 10], [1, 10]]);
       assert.equal(await metric(s.url, 'nv_inference_pending_request_count', { model: 'full' }), 0);
@@ -69,7 +60,7 @@ describe('gRPC overload control', () => {
     const client = new InferenceGrpcClient(await s.server.listenGrpc(0, '127.0.0.1'));
     try {
       const d = (await digit(7)).pixels;
-      const big = await failure(client.infer('mnist', [input(Array.from({ length: 64 }, () => d))]));
+      const big = await grpcFailure(client.infer('mnist', [input(Array.from({ length: 64 }, () => d))]));
       assert.equal(big.code, 'RESOURCE_EXHAUSTED');
       assert.equal(big.metadata['retry-after'], '2');
       assert.match(big.details, /holding too many request bytes \(cap 131072\)/);
@@ -98,7 +89,7 @@ describe('gRPC overload control', () => {
       await sleep(200);
       assert.equal(await metric(s.url, 'modelship_buffered_request_bytes'), 200 * 1024);
       const d = (await digit(2)).pixels;
-      const err = await failure(client.infer('mnist', [input(Array.from({ length: 32 }, () => d))]));
+      const err = await grpcFailure(client.infer('mnist', [input(Array.from({ length: 32 }, () => d))]));
       assert.equal(err.code, 'RESOURCE_EXHAUSTED');
       assert.equal((await client.infer('mnist', [input([d])])).outputs[0]!.shape[1], 10, 'a small call still fits');
     } finally {

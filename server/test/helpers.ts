@@ -3,6 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import assert from 'node:assert/strict';
+import { GrpcClientError } from '../src/grpc/client.js';
 import { createServer, PACKAGE_ROOT, type ModelshipServer, type ServerOptions } from '../src/index.js';
 
 /** The real Triton-layout repository built by the model pipeline. */
@@ -108,4 +110,14 @@ export async function metric(url: string, name: string, labels: Record<string, s
 export function tempDir(prefix: string): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), `modelship-${prefix}-`));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The error a gRPC client call was expected to fail with (fails the test if it succeeded or threw something else). */
+export async function grpcFailure(p: Promise<unknown>): Promise<GrpcClientError> {
+  const err = await p.then(
+    () => assert.fail('expected the call to fail'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof GrpcClientError, String(err));
+  return err;
 }
