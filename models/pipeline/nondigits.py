@@ -18,6 +18,8 @@ right: O o D Q (0), I l i j | (1), Z z (2), S s (5), G b (6), B (8), g q (9). Li
 of vertical are left out for the same reason (a "1").
 
 Output (git-ignored): .data/nondigits.u8 uint8 [N,112,112] (0 ink .. 255 paper), .data/nondigits.json
+and .data/printed-digits.{u8,json}: digits 0-9 drawn the same way in the calibration and test fonts, the
+control calibrate.ts reports.
 """
 import json
 import math
@@ -221,6 +223,22 @@ def build(split):
     return [(img, kind, detail, split, seen) for img, kind, detail, seen in items]
 
 
+def printed_digits(split):
+    """Digits 0-9 drawn exactly like the glyphs (same renderer, the split's fonts, a seed of their own): a
+    control for the non-digits. Abstaining on them is abstaining on how a picture was rendered, not on what
+    it shows; calibrate.ts reports the rate (a canvas pen's solid strokes look like this, not like MNIST)."""
+    rng = random.Random(SEEDS[split] + 100)
+    return [(glyph(str(d), font, rng), d) for font in FONTS[split] for d in range(10) for _ in range(3)]
+
+
+def write_printed_digits():
+    items = [(img, d, split) for split in ('calibration', 'test') for img, d in printed_digits(split) if img is not None]
+    np.stack([np.asarray(img, dtype=np.uint8) for img, *_ in items]).tofile(os.path.join(OUT, 'printed-digits.u8'))
+    with open(os.path.join(OUT, 'printed-digits.json'), 'w') as f:
+        json.dump({'size': SIZE, 'items': [{'label': d, 'split': s} for _, d, s in items]}, f)
+    print(f'{len(items)} printed digits (controls)')
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     items = build('train') + build('calibration') + build('test')
@@ -234,6 +252,7 @@ def main():
     for _, k, _, s, _ in items:
         counts[f'{s}/{k}'] = counts.get(f'{s}/{k}', 0) + 1
     print(f'{len(items)} non-digit pictures', json.dumps(counts))
+    write_printed_digits()
 
 
 if __name__ == '__main__':

@@ -56,7 +56,7 @@ def load_feedback(folder):
 def ensure_nondigits():
     """The training split of non-digits, preprocessed by the library (nondigits.py, preprocess_nondigits.ts); built when missing."""
     here = os.path.dirname(os.path.abspath(__file__))
-    if not all(os.path.exists(os.path.join(DATA, f)) for f in ('nondigits.json', 'nondigits.u8', 'nondigits-inputs.f32')):
+    if not all(os.path.exists(os.path.join(DATA, f)) for f in ('nondigits.json', 'nondigits.u8', 'nondigits-inputs.f32', 'printed-digits.json')):
         subprocess.run([sys.executable, os.path.join(here, 'nondigits.py')], check=True, stdout=subprocess.DEVNULL)
         subprocess.run(['node', '--import', 'tsx', os.path.join(here, 'preprocess_nondigits.ts')], check=True, stdout=subprocess.DEVNULL)
     return load_nondigits('train')

@@ -2,6 +2,7 @@ import { ModelshipError } from '../errors.js';
 import type { DriftThresholds } from './drift.js';
 import { FEATURE_NAMES, type FeatureName } from './features.js';
 import type { ReferenceHistogram } from './histogram.js';
+import type { OodCombiner } from './ood-combiner.js';
 import type { AbstainThresholds, RobustStat } from './scoring.js';
 
 /** What the pipeline fitted for one variant (its logits differ, so its temperature and thresholds do). */
@@ -10,6 +11,8 @@ export interface VariantCalibration {
   /** Energy of the training digits through this variant. */
   energy: RobustStat;
   thresholds: AbstainThresholds;
+  /** The fitted OOD score (needs the block's `classFeatures`); absent: the larger of the energy and feature z-scores. */
+  combiner?: OodCombiner;
 }
 
 /** The manifest's `monitoring` block (schema: models/manifest.schema.json#/$defs/monitoring). */
@@ -22,6 +25,8 @@ export interface MonitoringBlock extends VariantCalibration {
   oodFeatures?: FeatureName[];
   /** Features whose deviation counts towards the OOD score on one side only. */
   oneSided?: Partial<Record<FeatureName, 'low' | 'high'>>;
+  /** Per label index, the feature statistics of that class's training digits (for a combiner's `classZ`). */
+  classFeatures?: Record<FeatureName, RobustStat>[];
   /** Per variant id; a variant without an entry uses the top level. */
   variants?: Record<string, VariantCalibration>;
   /** Reference histograms: the input features, `predictedClass` and `confidence`. */
@@ -53,6 +58,10 @@ export function checkMonitoringBlock(block: MonitoringBlock, labels: number, var
     }
     const sum = shares.reduce((a, b) => a + b, 0);
     if (Math.abs(sum - 1) > 1e-3) throw invalid(`${field}.shares`, `sum to ${sum.toFixed(4)}, not 1`);
+  }
+  const combined = [block.combiner, ...Object.values(block.variants ?? {}).map((v) => v.combiner)].some(Boolean);
+  if (combined && block.classFeatures?.length !== labels) {
+    throw invalid('classFeatures', `needs one entry per label (${labels}) when a combiner is given; it has ${block.classFeatures?.length ?? 'none'}`);
   }
   // Checked here rather than with the schema's uniqueItems, whose helper the standalone validator cannot inline.
   if (block.oodFeatures && new Set(block.oodFeatures).size !== block.oodFeatures.length) throw invalid('oodFeatures', 'repeats a feature');

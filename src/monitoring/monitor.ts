@@ -86,7 +86,9 @@ export class ModelMonitor {
         features: calibration.block.features,
         oodFeatures: calibration.block.oodFeatures,
         oneSided: calibration.block.oneSided,
-      }).score;
+        combiner: calibration.variant.combiner,
+        classFeatures: calibration.block.classFeatures,
+      }, best.score).score;
       reason = abstainReason(features.inkMass, ood, best.score, calibration.variant.thresholds);
     }
     const version = manifest.version;

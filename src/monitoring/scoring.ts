@@ -4,6 +4,7 @@
  * the same score here.
  */
 import { FEATURE_NAMES, type InputFeatures } from './features.js';
+import { combine, oodTerms, rmsZ, type ClassFeatureStats, type OodCombiner } from './ood-combiner.js';
 
 /** Softmax of logits / temperature; temperature 1 is the plain softmax. */
 export function temperatureSoftmax(logits: ArrayLike<number>, temperature = 1): number[] {
@@ -40,6 +41,9 @@ export interface OodStats {
   oodFeatures?: readonly (keyof InputFeatures)[];
   /** Features whose deviation counts on one side only, e.g. `{ meanIntensity: 'low' }`. */
   oneSided?: Partial<Record<keyof InputFeatures, 'low' | 'high'>>;
+  /** With `classFeatures`, the score is this fitted combination (ood-combiner.ts); without, the larger of the two z-scores. */
+  combiner?: OodCombiner;
+  classFeatures?: ClassFeatureStats;
 }
 
 export interface OodParts {
@@ -47,23 +51,25 @@ export interface OodParts {
   energyZ: number;
   /** Root mean square of the features' robust z-scores. */
   featureZ: number;
-  /** The larger of the two: high when either the model or the picture itself looks unfamiliar. */
+  /** The combiner's log-odds when the manifest has one, else the larger of the two. */
   score: number;
 }
 
-export function oodScore(logits: ArrayLike<number>, features: InputFeatures, stats: OodStats): OodParts {
-  const energyZ = Math.max(0, (energy(logits) - stats.energy.center) / stats.energy.scale);
-  let squares = 0;
-  const names = stats.oodFeatures ?? FEATURE_NAMES;
-  for (const name of names) {
-    const { center, scale } = stats.features[name];
-    let z = (features[name] - center) / scale;
-    const side = stats.oneSided?.[name];
-    if ((side === 'low' && z > 0) || (side === 'high' && z < 0)) z = 0;
-    squares += z * z;
-  }
-  const featureZ = Math.sqrt(squares / names.length);
-  return { energyZ, featureZ, score: Math.max(energyZ, featureZ) };
+/** `top` is the calibrated top-1 probability (the combiner weighs it; the plain rule does not). */
+export function oodScore(logits: ArrayLike<number>, features: InputFeatures, stats: OodStats, top: number): OodParts {
+  const free = energy(logits);
+  const energyZ = Math.max(0, (free - stats.energy.center) / stats.energy.scale);
+  const rules = { oodFeatures: stats.oodFeatures ?? FEATURE_NAMES, oneSided: stats.oneSided };
+  const featureZ = rmsZ(features, stats.features, rules);
+  if (!stats.combiner || !stats.classFeatures) return { energyZ, featureZ, score: Math.max(energyZ, featureZ) };
+  const terms = oodTerms({ energy: free, top, predicted: argmax(logits), features }, stats.features, stats.classFeatures, rules);
+  return { energyZ, featureZ, score: combine(terms, stats.combiner) };
+}
+
+function argmax(values: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
+  return best;
 }
 
 export interface AbstainThresholds {

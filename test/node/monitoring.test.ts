@@ -4,7 +4,9 @@ import { isModelshipError } from '../../src/errors.js';
 import { loadModel } from '../../src/load/load-model.js';
 import { validateManifest } from '../../src/manifest/validate.js';
 import type { Manifest } from '../../src/manifest/types.js';
-import { temperatureSoftmax } from '../../src/monitoring/scoring.js';
+import { inputFeatures } from '../../src/monitoring/features.js';
+import { combine, oodTerms } from '../../src/monitoring/ood-combiner.js';
+import { energy, temperatureSoftmax } from '../../src/monitoring/scoring.js';
 import type { DriftEvent } from '../../src/monitoring/types.js';
 import { softmax } from '../../src/scores.js';
 import { readFileSync } from 'node:fs';
@@ -97,6 +99,42 @@ describe('abstain and calibrated confidence', () => {
     );
   });
 
+  it('oodScore is the manifest combiner over the library terms (what models/pipeline/calibrate.ts fitted)', async () => {
+    await withModel(async (model) => {
+      const block = manifest.monitoring!;
+      const golden = manifest.golden[0]!;
+      const input = Float32Array.from(Buffer.from(golden.inputUint8, 'base64'), (v) => v / 255);
+      const p = await model.predict(input);
+      const logits = manifest.variants[0]!.goldenOutputs[0]!;
+      // A Float32Array is the model's input as is (already preprocessed): the features read it directly.
+      const features = inputFeatures(input, { width: 28, height: 28, mean: manifest.preprocessing!.mean, std: manifest.preprocessing!.std });
+      const top = Math.max(...temperatureSoftmax(logits, block.temperature));
+      const rules = { oodFeatures: block.oodFeatures!, oneSided: block.oneSided };
+      const terms = oodTerms({ energy: energy(logits), top, predicted: logits.indexOf(Math.max(...logits)), features }, block.features, block.classFeatures!, rules);
+      assert.ok(Math.abs(p.oodScore - combine(terms, block.combiner!)) < 1e-3, `${p.oodScore} vs ${combine(terms, block.combiner!)}`);
+      assert.equal(p.abstain, false, 'a golden digit is answered');
+    });
+  });
+
+  it('a manifest from before the combiner still abstains by the larger of the energy and feature z-scores', async () => {
+    await withModel(
+      async (model) => {
+        const predictions = await model.predictBatch(digits.pictures.map((picture) => toRgba(picture)));
+        const abstained = predictions.filter((p) => p.abstain).length / predictions.length;
+        assert.ok(abstained <= 0.03, `abstained on ${(abstained * 100).toFixed(1)}% of held-out digits`);
+        const p = predictions[0]!;
+        assert.ok(p.oodScore >= 0, 'the max rule is never negative (the combiner is a log-odds and usually is on digits)');
+      },
+      (m) => {
+        const block = m.monitoring!;
+        delete block.combiner;
+        delete block.classFeatures;
+        for (const v of Object.values(block.variants ?? {})) delete v.combiner;
+        block.thresholds.ood = 3.3; // the max rule's threshold when it was the method (manifest 1.x)
+      },
+    );
+  });
+
   it('the manifest schema is strict about the monitoring block', () => {
     const broken = (edit: (m: Manifest) => void): Manifest => {
       const copy = structuredClone(manifest);
@@ -115,6 +153,9 @@ describe('abstain and calibrated confidence', () => {
       ['class shares vs labels', (m) => m.monitoring!.reference.predictedClass.shares.push(0), /predictedClass\.shares/],
       ['unknown variant', (m) => (m.monitoring!.variants = { nope: m.monitoring!.variants!['int8']! }), /monitoring\.variants\.nope/],
       ['lowConfidence > 1', (m) => (m.monitoring!.thresholds.lowConfidence = 2), /monitoring\.thresholds\.lowConfidence/],
+      ['combiner without classFeatures', (m) => delete m.monitoring!.classFeatures, /monitoring\.classFeatures/],
+      ['classFeatures per label', (m) => m.monitoring!.classFeatures!.pop(), /monitoring\.classFeatures/],
+      ['combiner weight missing', (m) => delete (m.monitoring!.combiner!.weights as Partial<Record<string, number>>)['classZ'], /monitoring\.combiner\.weights/],
     ];
     for (const [name, edit, field] of cases) {
       assert.throws(
