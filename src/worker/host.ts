@@ -6,7 +6,7 @@ import { deserializeError } from '../errors-wire.js';
 import type { RuntimeConfig } from '../runtimes/types.js';
 import { withDeadline } from '../abort/deadline.js';
 import { watchLiveness } from './liveness.js';
-import type { LoadedInfo, Span, WorkerApi, WorkerResult } from './protocol.js';
+import type { LoadedInfo, RuntimeDownload, Span, WorkerApi, WorkerResult } from './protocol.js';
 
 export interface WorkerEngineOptions {
   config: RuntimeConfig;
@@ -33,6 +33,12 @@ export interface WorkerHandle {
   startRuntime(config: RuntimeConfig): void;
   /** The first `error`/`messageerror` event, kept until someone listens (a crash before adoption is not lost). */
   onCrash(listener: (event: Event) => void): void;
+  /**
+   * The runtime's download progress, to one listener at a time (undefined: none). The latest message
+   * is kept and given to a new listener at once, so a load that adopts a worker whose runtime began
+   * downloading earlier still sees where it is.
+   */
+  onRuntimeDownload(listener: ((download: RuntimeDownload) => void) | undefined): void;
   /** Ends a worker nobody adopted. */
   terminate(): void;
 }
@@ -55,6 +61,12 @@ export function spawnWorker(config: RuntimeConfig | undefined, createWorker: () 
   const { port1, port2 } = new MessageChannel();
   void api.connectRunPort(transfer(port2, [port2]));
   const channel = new RunChannel(port1);
+  let lastDownload: RuntimeDownload | undefined;
+  let downloadListener: ((download: RuntimeDownload) => void) | undefined;
+  channel.onDownload = (download) => {
+    lastDownload = download;
+    downloadListener?.(download);
+  };
   let started: RuntimeConfig | undefined;
   const startRuntime = (next: RuntimeConfig): void => {
     if (started) return;
@@ -71,6 +83,10 @@ export function spawnWorker(config: RuntimeConfig | undefined, createWorker: () 
     onCrash: (next) => {
       listener = next;
       if (crash) next(crash);
+    },
+    onRuntimeDownload: (next) => {
+      downloadListener = next;
+      if (next && lastDownload) next(lastDownload);
     },
     terminate: () => {
       api[releaseProxy]();

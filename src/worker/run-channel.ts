@@ -1,6 +1,6 @@
 import type { TensorMap } from '../engine.js';
 import { deserializeError } from '../errors-wire.js';
-import type { LivenessReply, LivenessRequest, RunReply, RunRequest } from './protocol.js';
+import type { DownloadReply, LivenessReply, LivenessRequest, RunReply, RunRequest, RuntimeDownload } from './protocol.js';
 import { tensorBuffers } from './transfer.js';
 
 interface Pending {
@@ -14,11 +14,15 @@ export class RunChannel {
   private readonly pending = new Map<number, Pending>();
   /** Receives the liveness replies (see `liveness.ts`). */
   onLiveness: ((reply: LivenessReply) => void) | undefined;
+  /** Receives the runtime's download progress while it starts (see `runtime-download.ts`). */
+  onDownload: ((download: RuntimeDownload) => void) | undefined;
 
   constructor(private readonly port: MessagePort) {
-    port.onmessage = (event: MessageEvent<RunReply | LivenessReply>) => {
-      if ('id' in event.data) this.settle(event.data);
-      else this.onLiveness?.(event.data);
+    port.onmessage = (event: MessageEvent<RunReply | LivenessReply | DownloadReply>) => {
+      const data = event.data;
+      if ('id' in data) this.settle(data);
+      else if ('download' in data) this.onDownload?.(data.download);
+      else this.onLiveness?.(data);
     };
   }
 
