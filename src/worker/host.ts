@@ -186,6 +186,7 @@ export async function createWorkerEngine(options: WorkerEngineOptions): Promise<
   };
 
   const info = await start(options.signal, options.prestarted).ready;
+  const onRunTimeout = (): void => kill(new ModelshipError('TIMEOUT', 'Inference timed out; the worker was restarted'));
 
   return {
     startSpans: info.spans,
@@ -193,19 +194,16 @@ export async function createWorkerEngine(options: WorkerEngineOptions): Promise<
     runtimeVersion: info.runtimeVersion,
     executionProvider: info.executionProvider,
     health: () => LOCAL_HEALTH,
-    async run(feeds: TensorMap, runOptions: RunOptions = {}): Promise<TensorMap> {
-      if (disposed) throw new ModelshipError('DISPOSED', 'This model was disposed');
+    run(feeds: TensorMap, runOptions: RunOptions = {}): Promise<TensorMap> {
+      if (disposed) return Promise.reject(new ModelshipError('DISPOSED', 'This model was disposed'));
       const current = live ?? start();
+      // The deadline and the caller's signal are the channel's (one timer for all runs, no promise around the run's).
+      // A crash or timeout rejects the channel's pending runs itself (kill → rejectAll).
+      const call = { timeoutMs: options.runTimeoutMs, signal: runOptions.signal, onTimeout: onRunTimeout };
       // Once loaded, the request is posted synchronously: the caller's own work after run() (monitoring's
       // features) then overlaps the worker's compute instead of delaying the post by a microtask.
-      if (!current.loaded) await current.ready;
-      // A crash or timeout rejects the channel's pending runs itself (kill → rejectAll).
-      return withDeadline(current.channel.run(feeds), {
-        timeoutMs: options.runTimeoutMs,
-        signal: runOptions.signal,
-        what: 'Inference',
-        onTimeout: () => kill(new ModelshipError('TIMEOUT', 'Inference timed out; the worker was restarted')),
-      });
+      if (current.loaded) return current.channel.run(feeds, call);
+      return current.ready.then(() => current.channel.run(feeds, call));
     },
     async dispose(): Promise<void> {
       if (disposed) return;
