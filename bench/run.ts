@@ -11,6 +11,8 @@ import { benchVariants } from './variants.js';
 const PORT = Number(process.env['BENCH_PORT'] ?? 8392);
 const MANIFEST = '/models/mnist/manifest.json';
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
+/** `BENCH_ONLY=predict`: only the interleaved predict()/predictBatch comparison with the minimal worker (a minute instead of many). */
+const ONLY_PREDICT = process.env['BENCH_ONLY'] === 'predict';
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1]!;
 const ms = (value: number): string => `${value.toFixed(value < 10 ? 3 : 0)} ms`;
@@ -22,7 +24,7 @@ async function main(): Promise<void> {
   const json: Record<string, unknown> = { bench: 'modelship-local', rounds: ROUNDS };
   let bridge: Awaited<ReturnType<typeof benchReactNative>> = [];
   try {
-    for (const network of NETWORKS) {
+    for (const network of ONLY_PREDICT ? [] : NETWORKS) {
       const loads = await measureLoads(server.url, MANIFEST, network, ROUNDS);
       const cold = median(loads.cold);
       const warm = median(loads.warm);
@@ -45,6 +47,7 @@ async function main(): Promise<void> {
     rows.push(['batch 64, minimal worker', `${theirs.toFixed(0)} inf/s`, '']);
     rows.push(['main-thread long tasks (> 50 ms) while predicting', String(compare.longTasks.count), `longest ${compare.longTasks.maxMs.toFixed(0)} ms (target 0)`]);
     Object.assign(json, { predict: compare, predictP50Ratio: ratio, batch64InferencesPerSecond: ours, minimalBatch64InferencesPerSecond: theirs });
+    if (ONLY_PREDICT) return await report(rows, json, undefined);
     const monitoringProfile = await freshProfile(server.url);
     const monitoringPage = await monitoringProfile.context.newPage();
     await monitoringPage.goto('/empty.html');
@@ -61,10 +64,15 @@ async function main(): Promise<void> {
   } finally {
     await server.stop();
   }
+  await report(rows, json, bridge);
+}
+
+async function report(rows: [string, string, string][], json: Record<string, unknown>, bridge: Awaited<ReturnType<typeof benchReactNative>> | undefined): Promise<void> {
   const width = Math.max(...rows.map((row) => row[0].length));
   console.log('\nmodelship — headless Chromium, onnxruntime-web wasm (1 thread), fp32 MNIST CNN\n');
   for (const [name, value, note] of rows) console.log(`${name.padEnd(width)}  ${value.padStart(22)}  ${note}`);
   console.log(`\n${JSON.stringify(json)}`);
+  if (!bridge) return;
   console.log(`\n${reactNativeTable(bridge)}\n\n${JSON.stringify({ bench: 'modelship-react-native', rows: bridge })}`);
   const variants = await benchVariants();
   console.log(`\n${variants.table}\n\n${JSON.stringify({ bench: 'modelship-variants', rows: variants.rows })}`);

@@ -13,44 +13,53 @@ const text = (id: string, value: string): void => {
 };
 
 const kb = (bytes: number): string => `${Math.round(bytes / 1024)} KB`;
-const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
-/** Sizes of the runtime files per runtime (wasm/inventory.json), so the runtime step can say what it downloads. */
-async function runtimeBytes(): Promise<Record<string, number>> {
-  try {
-    const inventory = (await (await fetch('/wasm/inventory.json')).json()) as { files: { runtime: string; file: string; bytes: number }[] };
-    const sizes: Record<string, number> = {};
-    for (const file of inventory.files) sizes[file.runtime] = (sizes[file.runtime] ?? 0) + file.bytes;
-    return sizes;
-  } catch {
-    return {};
-  }
-}
-
-function progressView(sizes: Promise<Record<string, number>>): (event: LoadProgress) => void {
+/**
+ * One bar for the load: the model's files and, on a first visit, the runtime's wasm, which download
+ * side by side (the runtime's inside the worker, reported as `runtime-download`). The bar is their
+ * bytes together; the status names what is still arriving. It hides when the model is ready.
+ */
+function progressView(): (event: LoadProgress) => void {
   const bar = byId<HTMLProgressElement>('progress');
+  let files: { loaded: number; total: number } | undefined;
+  let runtime: { name: string; loaded: number; total: number } | undefined;
   let ticker: ReturnType<typeof setInterval> | undefined;
+  let starting: (() => void) | undefined;
+  const show = (): void => {
+    const parts = [files, runtime].filter((part) => part !== undefined);
+    const total = parts.reduce((sum, part) => sum + part.total, 0);
+    if (total > 0) bar.value = parts.reduce((sum, part) => sum + part.loaded, 0) / total;
+    const lines: string[] = [];
+    if (files && files.loaded < files.total) lines.push(`Downloading the model: ${kb(files.loaded)} of ${kb(files.total)}`);
+    if (runtime && runtime.loaded < runtime.total) {
+      lines.push(`Downloading the ${runtime.name} runtime: ${mb(runtime.loaded)} of ${mb(runtime.total)} (first visit only, then cached)`);
+    }
+    if (lines.length > 0) text('status', lines.join(' · '));
+  };
   return (event) => {
     bar.hidden = false;
     if (event.type === 'download') {
-      bar.value = event.overall.loaded / event.overall.total;
-      text('status', `Downloading the model: ${kb(event.overall.loaded)} of ${kb(event.overall.total)}`);
+      files = { loaded: event.overall.loaded, total: event.overall.total };
+      show();
     } else if (event.type === 'cache-hit') {
-      bar.value = 1;
+      files = { loaded: event.bytes, total: event.bytes };
       text('status', `Model found on this device (${kb(event.bytes)}), nothing to download`);
+      show();
+    } else if (event.type === 'runtime-download') {
+      runtime = { name: event.runtime, loaded: event.loaded, total: event.total };
+      show();
+      starting?.();
     } else if (event.type === 'compile') {
-      // The runtime's own files download inside the worker, which reports no bytes: show the size and the time it is taking.
-      bar.removeAttribute('value');
+      // The files are in; the runtime may still be downloading (its events keep the bar moving), or compiling.
       const started = Date.now();
-      void sizes.then((bytesBy) => {
-        const size = bytesBy[event.runtime];
-        const update = (): void => {
-          const seconds = Math.round((Date.now() - started) / 1000);
-          text('status', `Starting the ${event.runtime} runtime${size ? ` (up to ${mb(size)} the first time, then cached)` : ''}… ${seconds} s`);
-        };
-        update();
-        ticker = setInterval(update, 1000);
-      });
+      starting = (): void => {
+        if (runtime && runtime.loaded < runtime.total) return;
+        bar.removeAttribute('value');
+        text('status', `Starting the ${event.runtime} runtime… ${Math.round((Date.now() - started) / 1000)} s`);
+      };
+      starting();
+      ticker = setInterval(starting, 1000);
     } else if (event.type === 'ready') {
       clearInterval(ticker);
       bar.value = 1;
@@ -141,7 +150,7 @@ async function main(): Promise<void> {
   try {
     // The PWA precaches onnx-wasm for offline use (scripts/build-sw.mjs), so the demo names it; without
     // `backends`, auto would start the runtime with the fewest bytes to download (README, Backends).
-    model = await loadModel(MANIFEST_URL, { onProgress: progressView(runtimeBytes()), wasmPaths: '/wasm/', backends: ['onnx-wasm'], feedback: demoFeedbackOptions() });
+    model = await loadModel(MANIFEST_URL, { onProgress: progressView(), wasmPaths: '/wasm/', backends: ['onnx-wasm'], feedback: demoFeedbackOptions() });
     const info = model.info();
     text('model', `${info.name} ${info.version}`);
     text('runtime', info.runtime);

@@ -5,7 +5,7 @@ import type { PlanStep } from '../plan/plan.js';
 import type { Slot } from '../route/slot.js';
 import type { Manifest } from '../manifest/types.js';
 import type { RuntimeConfig, RuntimeName } from '../runtimes/types.js';
-import { createWorkerEngine, spawnWorker } from '../worker/host.js';
+import { createWorkerEngine, spawnWorker, type WorkerHandle } from '../worker/host.js';
 import { lifetimeScope, warnVia, type LoadScope, type ModelContext, type ModelSettings } from './context.js';
 import { timed, type TimedPhase } from './timings.js';
 import { exclusive } from './exclusive.js';
@@ -113,6 +113,29 @@ async function loadStep(step: PlanStep, load: LocalLoad): Promise<Slot> {
   const config = runtimeConfig(step.runtime, settings, manifest);
   // The runtime starts (imports, wasm fetch and compile) while the files are read or downloaded.
   const worker = usesWorker(settings) ? (model.prestarts?.take(config) ?? spawnWorker(config)) : undefined;
+  // The runtime's download reaches this load's progress only while this step runs (never after loadModel settles).
+  const onProgress = scope.onProgress;
+  if (onProgress) worker?.onRuntimeDownload((download) => onProgress({ type: 'runtime-download', ...download }));
+  try {
+    return await startStep(step, load, { worker, config, getFiles, phases, proof });
+  } finally {
+    worker?.onRuntimeDownload(undefined);
+  }
+}
+
+interface StepParts {
+  worker: WorkerHandle | undefined;
+  config: RuntimeConfig;
+  getFiles: (scope: LoadScope) => Promise<ModelFiles>;
+  phases: TimedPhase[];
+  proof: Promise<typeof import('../proof/golden.js')>;
+}
+
+async function startStep(step: PlanStep, load: LocalLoad, parts: StepParts): Promise<Slot> {
+  const { model, scope } = load;
+  const { manifest } = load.resolved;
+  const { settings } = model;
+  const { worker, config, getFiles, phases, proof } = parts;
   let first: ModelFiles;
   try {
     first = await timed(phases, 'files', getFiles(scope), (files) => files.status);

@@ -13,6 +13,12 @@ export type LoadProgress =
   | { type: 'manifest'; url: string; version: string }
   | FilesProgress
   | { type: 'compile'; runtime: string }
+  /**
+   * The runtime's wasm arriving, on a visit where it is not in the HTTP cache yet (in parallel with the
+   * model's files). `total`: Content-Length when the response is not compressed, else the build's
+   * inventory size; the last event has `loaded === total`.
+   */
+  | { type: 'runtime-download'; runtime: string; url: string; loaded: number; total: number }
   | { type: 'ready'; runtime: string; variant: string; version: string };
 
 export interface RemoteOptions extends RemoteConfig {

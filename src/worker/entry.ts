@@ -3,7 +3,8 @@ import { expose } from 'comlink';
 import { serializeError } from '../errors-wire.js';
 import { type RuntimeEntry, resolveRuntimeEntry } from '../runtimes/registry.js';
 import type { LoadedSession, RuntimeConfig } from '../runtimes/types.js';
-import type { LivenessReply, LivenessRequest, RunReply, RunRequest, Span, WorkerApi, WorkerResult } from './protocol.js';
+import type { DownloadReply, LivenessReply, LivenessRequest, RunReply, RunRequest, Span, WorkerApi, WorkerResult } from './protocol.js';
+import { countRuntimeDownloads } from './runtime-download.js';
 import { startSpans, now } from './spans.js';
 import { tensorBuffers } from './transfer.js';
 
@@ -14,6 +15,8 @@ let session: LoadedSession | undefined;
 let starting: Promise<{ entry: RuntimeEntry; spans: Span[] }> | undefined;
 
 let startedRuntime: RuntimeConfig['runtime'] | undefined;
+/** The run port, which also carries the runtime's download progress to the host. */
+let runPort: MessagePort | undefined;
 
 function start(config: RuntimeConfig): Promise<{ entry: RuntimeEntry; spans: Span[] }> {
   // One worker runs one runtime for its whole life (tfjs and onnxruntime keep one per realm).
@@ -23,10 +26,16 @@ function start(config: RuntimeConfig): Promise<{ entry: RuntimeEntry; spans: Spa
   startedRuntime = config.runtime;
   starting ??= (async () => {
     const begun = now();
-    const entry = await resolveRuntimeEntry(config.runtime);
-    const imported = now();
-    await entry.start(config);
-    return { entry, spans: startSpans(begun, imported, now()) };
+    // Around the whole start: some runtimes fetch their wasm while their chunk is imported.
+    const stopCounting = countRuntimeDownloads(config.runtime, (download) => runPort?.postMessage({ download } satisfies DownloadReply));
+    try {
+      const entry = await resolveRuntimeEntry(config.runtime);
+      const imported = now();
+      await entry.start(config);
+      return { entry, spans: startSpans(begun, imported, now()) };
+    } finally {
+      stopCounting();
+    }
   })();
   return starting;
 }
@@ -55,6 +64,7 @@ const api: WorkerApi = {
       return { runtime: session.runtime, runtimeVersion: session.runtimeVersion, executionProvider: session.executionProvider, spans: [boot, ...spans, loaded] };
     }),
   connectRunPort: (port) => {
+    runPort = port;
     port.onmessage = async (event: MessageEvent<RunRequest | LivenessRequest>) => {
       if (!('id' in event.data)) return answerLiveness(port, event.data);
       const { id, feeds } = event.data;

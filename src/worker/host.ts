@@ -6,7 +6,7 @@ import { deserializeError } from '../errors-wire.js';
 import type { RuntimeConfig } from '../runtimes/types.js';
 import { withDeadline } from '../abort/deadline.js';
 import { watchLiveness } from './liveness.js';
-import type { LoadedInfo, Span, WorkerApi, WorkerResult } from './protocol.js';
+import type { LoadedInfo, RuntimeDownload, Span, WorkerApi, WorkerResult } from './protocol.js';
 
 export interface WorkerEngineOptions {
   config: RuntimeConfig;
@@ -33,6 +33,12 @@ export interface WorkerHandle {
   startRuntime(config: RuntimeConfig): void;
   /** The first `error`/`messageerror` event, kept until someone listens (a crash before adoption is not lost). */
   onCrash(listener: (event: Event) => void): void;
+  /**
+   * The runtime's download progress, to one listener at a time (undefined: none). The latest message
+   * is kept and given to a new listener at once, so a load that adopts a worker whose runtime began
+   * downloading earlier still sees where it is.
+   */
+  onRuntimeDownload(listener: ((download: RuntimeDownload) => void) | undefined): void;
   /** Ends a worker nobody adopted. */
   terminate(): void;
 }
@@ -55,6 +61,12 @@ export function spawnWorker(config: RuntimeConfig | undefined, createWorker: () 
   const { port1, port2 } = new MessageChannel();
   void api.connectRunPort(transfer(port2, [port2]));
   const channel = new RunChannel(port1);
+  let lastDownload: RuntimeDownload | undefined;
+  let downloadListener: ((download: RuntimeDownload) => void) | undefined;
+  channel.onDownload = (download) => {
+    lastDownload = download;
+    downloadListener?.(download);
+  };
   let started: RuntimeConfig | undefined;
   const startRuntime = (next: RuntimeConfig): void => {
     if (started) return;
@@ -71,6 +83,10 @@ export function spawnWorker(config: RuntimeConfig | undefined, createWorker: () 
     onCrash: (next) => {
       listener = next;
       if (crash) next(crash);
+    },
+    onRuntimeDownload: (next) => {
+      downloadListener = next;
+      if (next && lastDownload) next(lastDownload);
     },
     terminate: () => {
       api[releaseProxy]();
@@ -170,6 +186,7 @@ export async function createWorkerEngine(options: WorkerEngineOptions): Promise<
   };
 
   const info = await start(options.signal, options.prestarted).ready;
+  const onRunTimeout = (): void => kill(new ModelshipError('TIMEOUT', 'Inference timed out; the worker was restarted'));
 
   return {
     startSpans: info.spans,
@@ -177,19 +194,16 @@ export async function createWorkerEngine(options: WorkerEngineOptions): Promise<
     runtimeVersion: info.runtimeVersion,
     executionProvider: info.executionProvider,
     health: () => LOCAL_HEALTH,
-    async run(feeds: TensorMap, runOptions: RunOptions = {}): Promise<TensorMap> {
-      if (disposed) throw new ModelshipError('DISPOSED', 'This model was disposed');
+    run(feeds: TensorMap, runOptions: RunOptions = {}): Promise<TensorMap> {
+      if (disposed) return Promise.reject(new ModelshipError('DISPOSED', 'This model was disposed'));
       const current = live ?? start();
+      // The deadline and the caller's signal are the channel's (one timer for all runs, no promise around the run's).
+      // A crash or timeout rejects the channel's pending runs itself (kill → rejectAll).
+      const call = { timeoutMs: options.runTimeoutMs, signal: runOptions.signal, onTimeout: onRunTimeout };
       // Once loaded, the request is posted synchronously: the caller's own work after run() (monitoring's
       // features) then overlaps the worker's compute instead of delaying the post by a microtask.
-      if (!current.loaded) await current.ready;
-      // A crash or timeout rejects the channel's pending runs itself (kill → rejectAll).
-      return withDeadline(current.channel.run(feeds), {
-        timeoutMs: options.runTimeoutMs,
-        signal: runOptions.signal,
-        what: 'Inference',
-        onTimeout: () => kill(new ModelshipError('TIMEOUT', 'Inference timed out; the worker was restarted')),
-      });
+      if (current.loaded) return current.channel.run(feeds, call);
+      return current.ready.then(() => current.channel.run(feeds, call));
     },
     async dispose(): Promise<void> {
       if (disposed) return;

@@ -1,0 +1,98 @@
+import { RUNTIME_TABLE } from '../plan/runtime-table.generated.js';
+import type { RuntimeName } from '../runtimes/types.js';
+import type { RuntimeDownload } from './protocol.js';
+
+/** A progress message at most this often, or after this many bytes, whichever comes first (plus the last one). */
+const EVERY_MS = 100;
+const EVERY_BYTES = 256 * 1024;
+
+/**
+ * Counts the bytes of the runtime's wasm while the runtime starts, without touching how it loads.
+ *
+ * The runtimes' own glue fetches their wasm (`fetch` + `WebAssembly.instantiateStreaming`), so the
+ * worker's `fetch` is wrapped for the start only, and only `.wasm` requests are looked at:
+ * - first a probe with `cache: 'only-if-cached'` (same origin only: the browser allows it nowhere
+ *   else). A hit means the bytes are on the device: the call passes through untouched and nothing is
+ *   reported, so a warm visit costs one cache lookup and no event.
+ * - a miss (or a cross-origin URL, where no probe is possible): the glue still gets the browser's own
+ *   Response — same URL, same HTTP cache entry — so streaming compilation and V8's compiled-code
+ *   cache (which needs a response with a URL from the HTTP cache) work as before. The bytes are
+ *   counted on a `clone()`, a tee of the same body read alongside the compiler.
+ *
+ * Returns the function that puts the worker's `fetch` back.
+ */
+export function countRuntimeDownloads(runtime: RuntimeName, post: (download: RuntimeDownload) => void): () => void {
+  const original = globalThis.fetch;
+  let active = true;
+  const wrapped: typeof fetch = async (input, init) => {
+    const url = wasmUrl(input, init);
+    // Glue that kept a reference to this wrapper after the start only gets the plain fetch.
+    if (!active || url === undefined) return original(input, init);
+    if (await inHttpCache(original, url)) return original(input, init);
+    const response = await original(input, init);
+    if (response.ok && response.body) void count(response.clone(), runtime, url, post);
+    return response;
+  };
+  globalThis.fetch = wrapped;
+  return () => {
+    active = false;
+    if (globalThis.fetch === wrapped) globalThis.fetch = original;
+  };
+}
+
+/** The absolute URL of a GET of a `.wasm` file, else undefined. */
+function wasmUrl(input: RequestInfo | URL, init: RequestInit | undefined): string | undefined {
+  const request = input instanceof Request ? input : undefined;
+  const method = (init?.method ?? request?.method ?? 'GET').toUpperCase();
+  if (method !== 'GET') return undefined;
+  try {
+    const url = new URL(request ? request.url : String(input), self.location.href);
+    return url.pathname.endsWith('.wasm') ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function inHttpCache(original: typeof fetch, url: string): Promise<boolean> {
+  if (new URL(url).origin !== self.location.origin) return false;
+  try {
+    const probe = await original(url, { cache: 'only-if-cached', mode: 'same-origin' });
+    void probe.body?.cancel().catch(() => undefined);
+    return probe.ok;
+  } catch {
+    // A miss is a network error by design.
+    return false;
+  }
+}
+
+/** Reads the clone to its end; a failed download is the runtime's to report, so errors end the count quietly. */
+async function count(response: Response, runtime: RuntimeName, url: string, post: (download: RuntimeDownload) => void): Promise<void> {
+  // Content-Length counts encoded bytes: with a Content-Encoding it is not the body's length.
+  const encoded = (response.headers.get('content-encoding') ?? 'identity') !== 'identity';
+  const length = Number(response.headers.get('content-length'));
+  const expected = !encoded && length > 0 ? length : RUNTIME_TABLE[runtime]?.wasmBytes ?? 0;
+  const reader = response.body!.getReader();
+  let loaded = 0;
+  let sentBytes = -1;
+  let sentAt = 0;
+  try {
+    post({ runtime, url, loaded, total: expected });
+    sentBytes = 0;
+    sentAt = performance.now();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      loaded += value.byteLength;
+      const at = performance.now();
+      if (loaded - sentBytes >= EVERY_BYTES || at - sentAt >= EVERY_MS) {
+        post({ runtime, url, loaded, total: Math.max(expected, loaded) });
+        sentBytes = loaded;
+        sentAt = at;
+      }
+    }
+    // The last one says what the download really was.
+    post({ runtime, url, loaded, total: loaded });
+  } catch {
+    reader.releaseLock();
+  }
+}
