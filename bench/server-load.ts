@@ -77,9 +77,15 @@ async function waitForUrl(child: ChildProcess): Promise<{ url: string; child: Ch
   return { url, child };
 }
 
-/** Starts bench/server-child.ts with these server options; its pid gives the process's RSS. */
+/**
+ * Starts bench/server-child.ts with these server options; its pid gives the process's RSS.
+ * BENCH_SERVER_NODE_ARGS (space-separated, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) is passed
+ * to the server's node only: a diagnostic, since NODE_OPTIONS refuses --cpu-prof.
+ */
 export function startServer(options: Record<string, unknown>): Promise<{ url: string; child: ChildProcess }> {
-  return waitForUrl(spawn(process.execPath, ['--import', 'tsx', join(PACKAGE_ROOT, 'bench', 'server-child.ts'), JSON.stringify(options)], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'inherit'] }));
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const args = [...nodeArgs, '--import', 'tsx', join(PACKAGE_ROOT, 'bench', 'server-child.ts'), JSON.stringify(options)];
+  return waitForUrl(spawn(process.execPath, args, { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'inherit'] }));
 }
 
 /** Resident set size of a process, bytes (Linux /proc). */

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { badRequest } from './errors.js';
+import type { BodyParts } from './http.js';
 import { parseJson } from './json.js';
 
 /**
@@ -16,18 +17,36 @@ export interface SplitBody {
   binary: Buffer;
 }
 
-export function splitBody(body: Buffer, headers: IncomingHttpHeaders): SplitBody {
+/**
+ * The JSON header's length from Inference-Header-Content-Length, or Infinity without one: the
+ * whole body is JSON. Read before the body (`readBodyParts` splits there; an invalid value is
+ * refused after the body, inside the model's accounting, by `splitBody`).
+ */
+export function headerLength(headers: IncomingHttpHeaders): number {
   const raw = headers[HEADER_LENGTH];
-  let jsonLength = body.length;
-  if (raw !== undefined) {
-    const text = Array.isArray(raw) ? raw[0] ?? '' : raw;
-    if (!/^\d+$/.test(text.trim())) throw badRequest(`invalid Inference-Header-Content-Length: ${JSON.stringify(text)}`);
-    jsonLength = Number(text);
-    if (jsonLength > body.length) {
-      throw badRequest(`Inference-Header-Content-Length ${jsonLength} exceeds the body length ${body.length}`);
-    }
+  if (raw === undefined) return Infinity;
+  const text = Array.isArray(raw) ? raw[0] ?? '' : raw;
+  if (!/^\d+$/.test(text.trim())) throw badRequest(`invalid Inference-Header-Content-Length: ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+/** `headerLength` for splitting the read: an invalid header splits nowhere (`splitBody` refuses it). */
+export function headerLengthOrAll(headers: IncomingHttpHeaders): number {
+  try {
+    return headerLength(headers);
+  } catch {
+    return Infinity;
   }
-  return { json: parseJson(body, 'request body', jsonLength), binary: body.subarray(jsonLength) };
+}
+
+/** Parses the JSON header of a body read by `readBodyParts(…, headerLengthOrAll(headers))`. */
+export function splitBody(parts: BodyParts, headers: IncomingHttpHeaders): SplitBody {
+  const jsonLength = headerLength(headers);
+  if (Number.isFinite(jsonLength) && parts.head.length < jsonLength) {
+    throw badRequest(`Inference-Header-Content-Length ${jsonLength} exceeds the body length ${parts.head.length + parts.tail.length}`);
+  }
+  // The read was split at jsonLength (readBodyParts), so head is the JSON and tail the tensors.
+  return { json: parseJson(parts.head, 'request body'), binary: parts.tail };
 }
 
 /** Hands out consecutive slices of the binary section and checks that all of it was used. */

@@ -36,6 +36,24 @@ export interface ModelConfig {
   warmup: WarmupSample[];
   /** Triton's `optimization { graph { level } }`; undefined: all optimisations (Triton's and ORT's default). */
   graphOptimizationLevel: GraphOptimizationLevel | undefined;
+  /**
+   * Triton's `optimization { priority }` (ModelPriority; Triton's TensorRT backend sets its CUDA
+   * stream priority from it). Here it sets the CPU priority of the model's instance threads:
+   * MAX computes at the event loop's own priority, MIN at the lowest (nice 19), DEFAULT at the
+   * server's `instanceNice`.
+   */
+  priority: ModelPriority;
+}
+
+export type ModelPriority = 'PRIORITY_DEFAULT' | 'PRIORITY_MAX' | 'PRIORITY_MIN';
+const PRIORITIES: readonly ModelPriority[] = ['PRIORITY_DEFAULT', 'PRIORITY_MAX', 'PRIORITY_MIN'];
+
+function modelPriority(msg: PbMessage | undefined): ModelPriority {
+  const v = msg ? first(msg, 'priority') ?? 'PRIORITY_DEFAULT' : 'PRIORITY_DEFAULT';
+  // The text format also allows an enum's number (PRIORITY_MAX = 1, PRIORITY_MIN = 2).
+  const found = typeof v === 'number' ? PRIORITIES[v] : PRIORITIES.find((p) => p === v);
+  if (!found) throw new ModelConfigError(`optimization.priority must be PRIORITY_DEFAULT, PRIORITY_MAX or PRIORITY_MIN, got ${String(v)}`);
+  return found;
 }
 
 export type GraphOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
@@ -100,6 +118,7 @@ export function parseModelConfig(text: string, directoryName: string): ModelConf
     instanceCount: instanceCount(msg),
     queuePolicy: queuePolicy(db),
     graphOptimizationLevel: graphLevel(messages(msg, 'optimization')[0]),
+    priority: modelPriority(messages(msg, 'optimization')[0]),
     warmup: [],
   };
   config.warmup = parseWarmup(msg, config.maxBatchSize);

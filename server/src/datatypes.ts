@@ -20,24 +20,26 @@ interface DatatypeInfo {
   bytes: number;
   ort: OrtType;
   create: (length: number) => TypedArray;
+  /** A typed array over `length` elements at the start of `buffer` (no copy). */
+  view: (buffer: ArrayBuffer, length: number) => TypedArray;
   /** JSON carries FP16 badly (see the spec); it is accepted as binary data only. */
   json: boolean;
   bigint: boolean;
 }
 
 const INFO: Record<Datatype, DatatypeInfo> = {
-  BOOL: { bytes: 1, ort: 'bool', create: (n) => new Uint8Array(n), json: true, bigint: false },
-  UINT8: { bytes: 1, ort: 'uint8', create: (n) => new Uint8Array(n), json: true, bigint: false },
-  UINT16: { bytes: 2, ort: 'uint16', create: (n) => new Uint16Array(n), json: true, bigint: false },
-  UINT32: { bytes: 4, ort: 'uint32', create: (n) => new Uint32Array(n), json: true, bigint: false },
-  UINT64: { bytes: 8, ort: 'uint64', create: (n) => new BigUint64Array(n), json: true, bigint: true },
-  INT8: { bytes: 1, ort: 'int8', create: (n) => new Int8Array(n), json: true, bigint: false },
-  INT16: { bytes: 2, ort: 'int16', create: (n) => new Int16Array(n), json: true, bigint: false },
-  INT32: { bytes: 4, ort: 'int32', create: (n) => new Int32Array(n), json: true, bigint: false },
-  INT64: { bytes: 8, ort: 'int64', create: (n) => new BigInt64Array(n), json: true, bigint: true },
-  FP16: { bytes: 2, ort: 'float16', create: (n) => new Uint16Array(n), json: false, bigint: false },
-  FP32: { bytes: 4, ort: 'float32', create: (n) => new Float32Array(n), json: true, bigint: false },
-  FP64: { bytes: 8, ort: 'float64', create: (n) => new Float64Array(n), json: true, bigint: false },
+  BOOL: { bytes: 1, ort: 'bool', create: (n) => new Uint8Array(n), view: (b, n) => new Uint8Array(b, 0, n), json: true, bigint: false },
+  UINT8: { bytes: 1, ort: 'uint8', create: (n) => new Uint8Array(n), view: (b, n) => new Uint8Array(b, 0, n), json: true, bigint: false },
+  UINT16: { bytes: 2, ort: 'uint16', create: (n) => new Uint16Array(n), view: (b, n) => new Uint16Array(b, 0, n), json: true, bigint: false },
+  UINT32: { bytes: 4, ort: 'uint32', create: (n) => new Uint32Array(n), view: (b, n) => new Uint32Array(b, 0, n), json: true, bigint: false },
+  UINT64: { bytes: 8, ort: 'uint64', create: (n) => new BigUint64Array(n), view: (b, n) => new BigUint64Array(b, 0, n), json: true, bigint: true },
+  INT8: { bytes: 1, ort: 'int8', create: (n) => new Int8Array(n), view: (b, n) => new Int8Array(b, 0, n), json: true, bigint: false },
+  INT16: { bytes: 2, ort: 'int16', create: (n) => new Int16Array(n), view: (b, n) => new Int16Array(b, 0, n), json: true, bigint: false },
+  INT32: { bytes: 4, ort: 'int32', create: (n) => new Int32Array(n), view: (b, n) => new Int32Array(b, 0, n), json: true, bigint: false },
+  INT64: { bytes: 8, ort: 'int64', create: (n) => new BigInt64Array(n), view: (b, n) => new BigInt64Array(b, 0, n), json: true, bigint: true },
+  FP16: { bytes: 2, ort: 'float16', create: (n) => new Uint16Array(n), view: (b, n) => new Uint16Array(b, 0, n), json: false, bigint: false },
+  FP32: { bytes: 4, ort: 'float32', create: (n) => new Float32Array(n), view: (b, n) => new Float32Array(b, 0, n), json: true, bigint: false },
+  FP64: { bytes: 8, ort: 'float64', create: (n) => new Float64Array(n), view: (b, n) => new Float64Array(b, 0, n), json: true, bigint: false },
 };
 
 /** Values a JSON number may take for each numeric datatype; beyond them it would wrap, saturate or become Infinity. */

@@ -17,7 +17,29 @@ export interface BodyLimits {
  * so an oversized upload is refused before it is read; a chunked body is counted as it streams.
  * The bytes stay reserved until the response is done.
  */
-export function readBody(req: IncomingMessage, res: ServerResponse, limits: BodyLimits): Promise<Buffer> {
+export async function readBody(req: IncomingMessage, res: ServerResponse, limits: BodyLimits): Promise<Buffer> {
+  return (await readBodyParts(req, res, limits, 0)).tail;
+}
+
+/** A body read as two buffers: the first `headBytes` bytes, and the rest in an ArrayBuffer of its own. */
+export interface BodyParts {
+  head: Buffer;
+  /**
+   * Everything after `head`. With a declared Content-Length it is the whole of its own
+   * ArrayBuffer, so a tensor that fills it can use it in place and be transferred to a model
+   * instance without a copy.
+   */
+  tail: Buffer;
+}
+
+/**
+ * `readBody` for the binary tensor extension: the JSON header (`headBytes`, from
+ * Inference-Header-Content-Length) and the tensor bytes land in separate buffers as the socket
+ * delivers them, so the tensor bytes are copied once (socket chunk → tail) and never again.
+ * A chunked body (no Content-Length) is gathered whole and split after; `head` is then shorter
+ * than asked when the body is.
+ */
+export function readBodyParts(req: IncomingMessage, res: ServerResponse, limits: BodyLimits, headBytes: number): Promise<BodyParts> {
   const limit = limits.maxBytes;
   const tooLarge = (): HttpError =>
     new HttpError('PAYLOAD_TOO_LARGE', `request body exceeds the maximum allowed value of ${limit} bytes`);
@@ -33,9 +55,13 @@ export function readBody(req: IncomingMessage, res: ServerResponse, limits: Body
   };
   res.once('close', () => limits.budget.release(reserved));
   if (Number.isSafeInteger(declared) && declared > 0 && !reserve(declared)) return Promise.reject(noRoom());
-  // With a declared length the body is copied into one buffer as it arrives, so the socket's
+  // With a declared length the body is copied into its buffers as it arrives, so the socket's
   // chunks are freed at once and the peak is one copy of the body, not chunks plus their concat.
-  const whole = Number.isSafeInteger(declared) && declared > 0 ? Buffer.allocUnsafe(declared) : undefined;
+  // The tail gets an ArrayBuffer of its own (allocUnsafeSlow: never a slice of Node's shared pool).
+  const known = Number.isSafeInteger(declared) && declared > 0;
+  const split = Math.min(headBytes, known ? declared : 0);
+  const head = known ? Buffer.allocUnsafe(split) : undefined;
+  const tail = known ? Buffer.allocUnsafeSlow(declared - split) : undefined;
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -47,17 +73,29 @@ export function readBody(req: IncomingMessage, res: ServerResponse, limits: Body
     };
     req.on('data', (chunk: Buffer) => {
       if (failed) return;
-      if (whole && size + chunk.length > whole.length) return fail(new HttpError('BAD_REQUEST', 'request body is longer than its Content-Length'));
+      if (known && size + chunk.length > declared) return fail(new HttpError('BAD_REQUEST', 'request body is longer than its Content-Length'));
+      const at = size;
       size += chunk.length;
       if (size > limit) return fail(tooLarge());
       if (size > reserved && !reserve(size - reserved)) return fail(noRoom());
-      if (whole) chunk.copy(whole, size - chunk.length);
-      else chunks.push(chunk);
+      if (!head || !tail) chunks.push(chunk);
+      else if (at >= split) chunk.copy(tail, at - split);
+      else if (size <= split) chunk.copy(head, at);
+      else {
+        chunk.copy(head, at, 0, split - at);
+        chunk.copy(tail, 0, split - at);
+      }
     });
     req.on('end', () => {
       if (failed) return;
-      if (whole) resolve(whole.subarray(0, size));
-      else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+      if (head && tail) {
+        // Node's parser ends a body at its Content-Length; a shorter one is an aborted request (below).
+        resolve({ head: head.subarray(0, Math.min(size, split)), tail: tail.subarray(0, Math.max(0, size - split)) });
+        return;
+      }
+      const whole = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+      const at = Math.min(headBytes, whole.length);
+      resolve({ head: whole.subarray(0, at), tail: whole.subarray(at) });
     });
     req.on('close', () => {
       if (!failed && !req.complete) fail(new HttpError('BAD_REQUEST', 'request aborted before the body was complete'));

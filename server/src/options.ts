@@ -42,6 +42,13 @@ export interface ServerOptions {
   /** Model instances (worker threads, one session each) per version; default: the config's instance_group count (Triton's onnxruntime CPU default, 2, when unset). */
   instances?: number;
   intraOpNumThreads?: number;
+  /**
+   * Added to the nice value of every model-instance thread (Linux: per thread, inherited by
+   * onnxruntime's threads), 0–19; default 10. Compute then yields the CPU to the event loop, so
+   * probes and small requests are answered while instances compute. 0: instances compete with
+   * the event loop as equals.
+   */
+  instanceNice?: number;
   /** Overrides every model's `optimization { graph { level } }`; default per model, else 'all' as in Triton and the browser runtime. */
   graphOptimizationLevel?: GraphOptimizationLevel;
   /** Largest request body; Triton's --http-max-input-size default is 64 MiB. */
@@ -75,8 +82,8 @@ export interface ServerOptions {
   log?: (message: string) => void;
 }
 
-export type ResolvedOptions = Required<Omit<ServerOptions, 'static' | 'compression' | 'maxBatchSize' | 'maxQueueDelayUs' | 'instances' | 'intraOpNumThreads' | 'token' | 'batching' | 'graphOptimizationLevel'>> &
-  Pick<ServerOptions, 'maxBatchSize' | 'maxQueueDelayUs' | 'instances' | 'intraOpNumThreads' | 'token' | 'batching' | 'graphOptimizationLevel'> & { mounts: StaticMount[]; compressionCacheDir: string | undefined };
+export type ResolvedOptions = Required<Omit<ServerOptions, 'static' | 'compression' | 'maxBatchSize' | 'maxQueueDelayUs' | 'instances' | 'intraOpNumThreads' | 'instanceNice' | 'token' | 'batching' | 'graphOptimizationLevel'>> &
+  Pick<ServerOptions, 'maxBatchSize' | 'maxQueueDelayUs' | 'instances' | 'intraOpNumThreads' | 'instanceNice' | 'token' | 'batching' | 'graphOptimizationLevel'> & { mounts: StaticMount[]; compressionCacheDir: string | undefined };
 
 /** The folder of modelship's own package.json, found by walking up: sources and bundled chunks sit at different depths. */
 export const PACKAGE_ROOT = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
@@ -128,6 +135,7 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
     maxQueueDelayUs: o.maxQueueDelayUs,
     instances: o.instances,
     intraOpNumThreads: o.intraOpNumThreads,
+    instanceNice: o.instanceNice,
     graphOptimizationLevel: o.graphOptimizationLevel,
     maxBodyBytes: o.maxBodyBytes ?? 64 * 1024 * 1024,
     maxBufferedBodyBytes: o.maxBufferedBodyBytes ?? 256 * 1024 * 1024,

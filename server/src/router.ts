@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { applyCors, preflight, type CorsOptions } from './cors.js';
 import { HttpError, isHttpError, notFound } from './errors.js';
-import { readBody, sendError, sendJson, type BodyLimits } from './http.js';
+import { headerLengthOrAll } from './binary.js';
+import { readBody, readBodyParts, sendError, sendJson, type BodyLimits } from './http.js';
 import type { InferenceService } from './inference.js';
 import type { ServerMetrics } from './metrics.js';
 import type { StaticFiles } from './static.js';
@@ -166,8 +167,9 @@ async function handleV2(ctx: RouterContext, req: IncomingMessage, res: ServerRes
   }
   method(req, 'POST');
   ctx.service.admit(name, version, startedAt); // 404 or a full queue's 503 before reading the body
-  const body = await readBody(req, res, ctx.body);
-  const out = await v2.infer(ctx.service, req, body, name, version, startedAt);
+  // The JSON header and the tensor bytes are read into buffers of their own (binary extension).
+  const body = await readBodyParts(req, res, ctx.body, headerLengthOrAll(req.headers));
+  const out = await v2.infer(ctx.service, body, req.headers, name, version, startedAt);
   res.writeHead(200, out.headers);
   res.end(out.body);
 }

@@ -43,6 +43,7 @@ export function createServer(options: ServerOptions = {}): ModelshipServer {
     graphOptimizationLevel: o.graphOptimizationLevel,
     intraOpNumThreads: o.intraOpNumThreads,
     instances: o.instances,
+    instanceNice: o.instanceNice,
   }, o.log, {
     instanceEvents: {
       death: (model, version) => sink.instanceDied({ model, version }),

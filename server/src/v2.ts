@@ -1,9 +1,10 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { BinaryCursor, encodeResponse, splitBody, type EncodedResponse } from './binary.js';
 import { protocolShape, type ModelConfig } from './config.js';
-import { datatypeInfo, elementCount, fromBytes, fromJson, isDatatype, toBytes, toJson } from './datatypes.js';
+import { datatypeInfo, elementCount, fromBytes, fromJson, isDatatype, toBytes, toJson, type Datatype, type TypedArray } from './datatypes.js';
 import { badRequest, HttpError } from './errors.js';
 import type { Tensor } from './executor.js';
+import type { BodyParts } from './http.js';
 import { isShape, type InferenceService } from './inference.js';
 import type { ModelRepository, ModelVersion } from './repository.js';
 
@@ -66,10 +67,21 @@ function decodeInput(input: RequestInput, cursor: BinaryCursor): Tensor {
     if (bytes.length !== need) {
       throw badRequest(`${what}: binary_data_size is ${bytes.length} bytes, shape and datatype need ${need}`);
     }
-    return { name: input.name, datatype, shape: input.shape, data: fromBytes(bytes, datatype, count) };
+    return { name: input.name, datatype, shape: input.shape, data: inPlace(bytes, datatype, count) };
   }
   if (input.data === undefined) throw badRequest(`${what}: "data" is missing`);
   return { name: input.name, datatype, shape: input.shape, data: fromJson(input.data, datatype, count, what) };
+}
+
+/**
+ * The tensor over the body's own bytes when they fill an ArrayBuffer of their own (one binary
+ * input, read by readBodyParts): no copy here, and the buffer is transferred to the instance.
+ * Otherwise (several inputs share the section, or a chunked body) a copy, aligned and owned.
+ */
+function inPlace(bytes: Buffer, dt: Datatype, count: number): TypedArray {
+  const own = bytes.buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+  if (!own || bytes.byteLength === 0) return fromBytes(bytes, dt, count);
+  return datatypeInfo(dt).view(bytes.buffer as ArrayBuffer, count);
 }
 
 export function serverMetadata(version: string): unknown {
@@ -95,26 +107,29 @@ export function modelReady(repo: ModelRepository, name: string, version: string 
   return { name, ready: v.state === 'ready' };
 }
 
-/** POST …/infer: JSON or binary-extension body in, JSON or binary-extension body out. */
+/**
+ * POST …/infer: JSON or binary-extension body in, JSON or binary-extension body out. `body` was
+ * read by readBodyParts split at binary.ts `headerLengthOrAll(headers)`.
+ */
 export async function infer(
   service: InferenceService,
-  req: IncomingMessage,
-  body: Buffer,
+  body: BodyParts,
+  headers: IncomingHttpHeaders,
   name: string,
   version: string | undefined,
   startedAt: number,
 ): Promise<EncodedResponse> {
-  return service.handle(name, version, startedAt, (v) => inferResolved(service, v, req, body, startedAt));
+  return service.handle(name, version, startedAt, (v) => inferResolved(service, v, body, headers, startedAt));
 }
 
 async function inferResolved(
   service: InferenceService,
   v: ModelVersion,
-  req: IncomingMessage,
-  body: Buffer,
+  body: BodyParts,
+  headers: IncomingHttpHeaders,
   startedAt: number,
 ): Promise<EncodedResponse> {
-  const { json, binary } = splitBody(body, req.headers);
+  const { json, binary } = splitBody(body, headers);
   if (!isObject(json)) throw badRequest('the inference request must be a JSON object');
   if (json.id !== undefined && typeof json.id !== 'string') throw badRequest('"id" must be a string');
   const params = parameters(json.parameters, 'request');

@@ -12,6 +12,16 @@ export interface SessionSettings {
   instanceNice?: number | undefined;
 }
 
+/** The default nice increment of instance threads: compute yields the CPU to the event loop. */
+export const DEFAULT_INSTANCE_NICE = 10;
+
+/** A model's `optimization { priority }` over the server's nice increment (config.ts). */
+export function instanceNice(config: ModelConfig, settings: SessionSettings): number {
+  if (config.priority === 'PRIORITY_MAX') return 0;
+  if (config.priority === 'PRIORITY_MIN') return 19;
+  return settings.instanceNice ?? DEFAULT_INSTANCE_NICE;
+}
+
 /**
  * Starts a version's instances (one worker thread and session each), checks the config against
  * the ONNX graph, and runs the config's model_warmup samples on every instance: the version is
@@ -37,7 +47,7 @@ export async function startInstance(config: ModelConfig, modelDir: string, model
     // remote answer is computed the way the local one is (int8 QDQ fused alike).
     graphOptimizationLevel: settings.graphOptimizationLevel ?? config.graphOptimizationLevel ?? 'all',
     intraOpNumThreads: settings.intraOpNumThreads,
-    nice: settings.instanceNice ?? 10,
+    nice: instanceNice(config, settings),
   });
   try {
     checkNames(config, instance);

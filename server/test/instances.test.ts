@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { describe, it } from 'node:test';
 import { MLP_NAME, writeMlpRepository } from '../../bench/mlp-model.js';
 import { ModelInstance } from '../src/instances/instance.js';
-import { argmax, binaryBody, bytesOf, digit, MNIST_DIR, start, tempDir } from './helpers.js';
+import { argmax, binaryBody, bytesOf, digit, jsonInfer, MNIST_DIR, start, tempDir } from './helpers.js';
 
 /** A batch-64 binary request for the benchmark MLP (784 → 3×2048 → 10, ~19 ms per batch-64 run in-process). */
 function mlpBatch64(): { body: Uint8Array<ArrayBuffer>; headers: Record<string, string> } {
@@ -117,6 +118,44 @@ describe('model instances on worker threads', () => {
       assert.equal(count('default'), 2, "Triton's default for onnxruntime on CPU");
       assert.equal((await fetch(`${s.url}/v2/models/gpu/ready`)).status, 404);
       assert.match(s.server.repository.problems.map((p) => p.message).join('\n'), /KIND_GPU is not available/);
+    } finally {
+      await s.close();
+      tmp.remove();
+    }
+  });
+
+  it("lowers instance threads' CPU priority by instanceNice; optimization { priority } overrides it per model", { skip: !existsSync('/proc/self/task') && 'Linux only' }, async () => {
+    const tmp = tempDir('nice');
+    const base = readFileSync(join(MNIST_DIR, 'config.pbtxt'), 'utf8');
+    const model = (name: string, extra: string): void => {
+      mkdirSync(join(tmp.dir, name, '1'), { recursive: true });
+      copyFileSync(join(MNIST_DIR, '1', 'model.onnx'), join(tmp.dir, name, '1', 'model.onnx'));
+      writeFileSync(join(tmp.dir, name, 'config.pbtxt'), `${base.replace(/name: "[^"]*"/, `name: "${name}"`)}\n${extra}\n`);
+    };
+    model('plain', '');
+    model('max', 'optimization { priority: PRIORITY_MAX }');
+    model('min', 'optimization { priority: PRIORITY_MIN }');
+    /** The nice value of each thread of this process by thread id (/proc/<pid>/task/<tid>/stat, field 19). */
+    const threadNices = (): Map<string, number> =>
+      new Map(
+        readdirSync('/proc/self/task').map((tid) => {
+          const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+          return [tid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])];
+        }),
+      );
+    const own = getPriority(0);
+    assert.ok(own <= 14, 'the test runs at a priority that can be lowered by 5');
+    // Threads onnxruntime creates once per process (in the first instance that loads it) stay, at that instance's nice.
+    const before = threadNices();
+    const s = await start({ modelRepository: tmp.dir, instances: 1, instanceNice: 5, intraOpNumThreads: 1 });
+    try {
+      const lowered = [...threadNices()].filter(([tid, n]) => !before.has(tid) && n > own).map(([, n]) => n);
+      // plain: +5 (the server's value), min: 19, max: not lowered.
+      assert.ok(lowered.includes(own + 5), `an instance thread at nice ${own + 5} (found ${lowered.join(', ')})`);
+      assert.ok(lowered.includes(19), `the PRIORITY_MIN instance thread at nice 19 (found ${lowered.join(', ')})`);
+      assert.deepEqual([...new Set(lowered)].sort((a, b) => a - b), [own + 5, 19], "no other thread is lowered: PRIORITY_MAX computes at the server's priority");
+      const response = await fetch(`${s.url}/v2/models/max/infer`, { method: 'POST', body: jsonInfer([(await digit(4)).pixels]) });
+      assert.equal(argmax(((await response.json()) as { outputs: Array<{ data: number[] }> }).outputs[0]!.data), 4);
     } finally {
       await s.close();
       tmp.remove();

@@ -90,6 +90,10 @@ describe('config.pbtxt parser', () => {
       assert.equal(parseModelConfig(`${io} optimization { graph { level: ${level} } }`, 'x').graphOptimizationLevel, name);
     }
     assert.throws(() => parseModelConfig(`${io} optimization { graph { level: 7 } }`, 'x'), /optimization.graph.level/);
+    assert.equal(c.priority, 'PRIORITY_DEFAULT');
+    assert.equal(parseModelConfig(`${io} optimization { priority: PRIORITY_MAX }`, 'x').priority, 'PRIORITY_MAX');
+    assert.equal(parseModelConfig(`${io} optimization { priority: 2 }`, 'x').priority, 'PRIORITY_MIN');
+    assert.throws(() => parseModelConfig(`${io} optimization { priority: PRIORITY_HIGH }`, 'x'), /optimization.priority/);
     assert.deepEqual(parsePbtxt('a: 1.5 b: true c: -2 d: "x\\"y"'), { a: [1.5], b: [true], c: [-2], d: ['x"y'] });
   });
 
@@ -125,6 +129,10 @@ describe('cli', () => {
     assert.throws(() => parseCli(['serve', '--port', 'x'], {}), CliUsageError);
     assert.equal(parseCli(['serve', '--graph-optimization', 'basic'], {}).options.graphOptimizationLevel, 'basic');
     assert.throws(() => parseCli(['serve', '--graph-optimization', 'max'], {}), /--graph-optimization/);
+    assert.equal(parseCli(['serve', '--instance-nice', '19'], {}).options.instanceNice, 19);
+    assert.equal(parseCli(['serve'], {}).options.instanceNice, undefined);
+    assert.throws(() => parseCli(['serve', '--instance-nice', '20'], {}), /--instance-nice must be 0-19/);
+    assert.throws(() => parseCli(['serve', '--instance-nice=-1'], {}), CliUsageError);
   });
 
   it('starts, prints its URL and shuts down on SIGTERM', async () => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { argmax, binaryBody, bytesOf, digit, floatsAt, jsonInfer, readBinaryResponse, start, type Started } from './helpers.js';
 
@@ -114,6 +115,36 @@ describe('Open Inference Protocol (KServe V2) REST', () => {
     assert.equal('data' in json.outputs[0], false);
     assert.equal(rest.length, 40);
     assert.equal(argmax(floatsAt(rest, 0, 10)), 8);
+  });
+
+  it('reads a binary body that arrives in pieces, with Content-Length or chunked, wherever the pieces split', async () => {
+    const five = await digit(5);
+    const header = { inputs: [{ name: 'input', shape: [1, 1, 28, 28], datatype: 'FP32', parameters: { binary_data_size: 784 * 4 } }], outputs: [{ name: 'logits', parameters: { binary_data: true } }] };
+    const { body, headers } = binaryBody(header, bytesOf(five.pixels));
+    const jsonLength = Number(headers['Inference-Header-Content-Length']);
+    // Pieces: inside the JSON header, across the header/tensor boundary, inside the tensor bytes.
+    const cuts = [0, 10, jsonLength + 100, body.length];
+    for (const chunked of [false, true]) {
+      const { port } = new URL(s.url);
+      const answer = await new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path: '/v2/models/mnist/infer', method: 'POST', headers: { ...headers, ...(chunked ? {} : { 'Content-Length': String(body.length) }) } }, (res) => {
+          const parts: Buffer[] = [];
+          res.on('data', (c: Buffer) => parts.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts) }));
+        });
+        req.on('error', reject);
+        const write = async (): Promise<void> => {
+          for (let i = 1; i < cuts.length; i++) {
+            req.write(body.subarray(cuts[i - 1], cuts[i]));
+            await new Promise((r) => setTimeout(r, 20)); // separate socket reads on the server
+          }
+          req.end();
+        };
+        void write();
+      });
+      assert.equal(answer.status, 200, `${chunked ? 'chunked' : 'Content-Length'}: ${answer.body.toString()}`);
+      assert.equal(argmax(floatsAt(answer.body, answer.body.length - 40, 10)), 5, chunked ? 'chunked' : 'Content-Length');
+    }
   });
 
   it('mixes: binary input with JSON output, JSON input with binary output via binary_data_output', async () => {

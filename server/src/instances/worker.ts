@@ -78,7 +78,7 @@ async function main(): Promise<void> {
 function lowerPriority(nice: number): void {
   if (nice === 0) return;
   try {
-    setPriority(0, Math.min(19, getPriority(0) + nice));
+    setPriority(0, Math.min(19, getPriority(0) + Math.max(0, nice)));
   } catch {
     // not permitted here: compute at normal priority
   }
