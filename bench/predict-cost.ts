@@ -2,7 +2,7 @@
 // minimal worker (bench/minimal-worker.ts), in one headless Chromium page:
 // - the round trip of each call (blocks of 100 calls, the ways interleaved block by block; p50 and
 //   p90 over all calls, as `npm run bench` reports p50): the minimal worker, predict() with
-//   `monitoring: false`, predict() with monitoring on;
+//   `monitoring: false`, predict() with monitoring on; then the same for batches of 64 (blocks of 5);
 // - with BENCH_TOP=n, where the page's thread spends its time per call (Chrome's sampling profiler
 //   over 2000 calls of each way; self time of the n busiest functions). On a busy machine the
 //   sampler also counts time the thread waited for a core, so read it for proportions.
@@ -12,6 +12,7 @@ import { freshProfile, startReferenceServer } from './browser.js';
 
 const PORT = Number(process.env['BENCH_PORT'] ?? 8397);
 const WAYS = ['minimal', 'predict, monitoring off', 'predict, monitoring on'] as const;
+const BATCH_WAYS = ['minimal, batch 64', 'predictBatch(64), monitoring off', 'predictBatch(64), monitoring on'] as const;
 
 /** Inside the page: two models (monitoring off and on), the minimal worker, and one function per way. */
 async function setUp(): Promise<void> {
@@ -38,6 +39,19 @@ async function setUp(): Promise<void> {
     },
     'predict, monitoring on': async (i) => {
       sink += (await on.predict(inputs[i % 64]!)).index;
+    },
+    // The minimal side packs the batch, as an app would.
+    'minimal, batch 64': async () => {
+      const data = new Float32Array(64 * 784);
+      inputs.forEach((input, row) => data.set(input, row * 784));
+      worker.postMessage({ type: 'run', data, dims: [64, 1, 28, 28] }, [data.buffer]);
+      sink += ((await reply()).data as { data: Float32Array }).data[0]!;
+    },
+    'predictBatch(64), monitoring off': async () => {
+      sink += (await off.predictBatch(inputs))[0]!.index;
+    },
+    'predictBatch(64), monitoring on': async () => {
+      sink += (await on.predictBatch(inputs))[0]!.index;
     },
   };
   const run = async (way: string, calls: number): Promise<number[]> => {
@@ -91,18 +105,23 @@ async function main(): Promise<void> {
     for (let block = 0; block < 25; block++) {
       for (const way of WAYS) times[way]!.push(...(await page.evaluate((way) => (globalThis as unknown as PageBench).bench.run(way, 100), way)));
     }
-    for (const way of WAYS) rows[way] = { p50Us: percentile(times[way]!, 50) * 1000, p90Us: percentile(times[way]!, 90) * 1000 };
+    for (const way of BATCH_WAYS) times[way] = [];
+    for (const way of BATCH_WAYS) await page.evaluate((way) => (globalThis as unknown as PageBench).bench.run(way, 10), way);
+    for (let block = 0; block < 15; block++) {
+      for (const way of BATCH_WAYS) times[way]!.push(...(await page.evaluate((way) => (globalThis as unknown as PageBench).bench.run(way, 5), way)));
+    }
+    for (const way of [...WAYS, ...BATCH_WAYS]) rows[way] = { p50Us: percentile(times[way]!, 50) * 1000, p90Us: percentile(times[way]!, 90) * 1000 };
     const top = Number(process.env['BENCH_TOP'] ?? 0);
     if (top > 0) for (const way of WAYS) await profileWay(page, way, 2000, top);
   } finally {
     await profile.close();
     await server.stop();
   }
-  const base = rows['minimal']!;
-  console.log('\npredict() cost, batch 1, fp32 MNIST CNN, onnxruntime-web wasm, 1 thread (µs per call)\n');
-  console.log(`${'way'.padEnd(26)} ${'p50'.padStart(6)} ${'vs minimal'.padStart(11)} ${'p90'.padStart(6)}`);
+  console.log('\npredict() cost, fp32 MNIST CNN, onnxruntime-web wasm, 1 thread (µs per call; batch: 75 calls a side)\n');
+  console.log(`${'way'.padEnd(34)} ${'p50'.padStart(6)} ${'vs minimal'.padStart(11)} ${'p90'.padStart(6)}`);
   for (const [way, row] of Object.entries(rows)) {
-    console.log(`${way.padEnd(26)} ${row.p50Us.toFixed(0).padStart(6)} ${`${(row.p50Us / base.p50Us).toFixed(2)}×`.padStart(11)} ${row.p90Us.toFixed(0).padStart(6)}`);
+    const base = rows[way.includes('64') ? 'minimal, batch 64' : 'minimal']!;
+    console.log(`${way.padEnd(34)} ${row.p50Us.toFixed(0).padStart(6)} ${`${(row.p50Us / base.p50Us).toFixed(2)}×`.padStart(11)} ${row.p90Us.toFixed(0).padStart(6)}`);
   }
   console.log(`\n${JSON.stringify({ bench: 'modelship-predict-cost', rows })}`);
 }
