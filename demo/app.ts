@@ -13,7 +13,7 @@ const text = (id: string, value: string): void => {
 };
 
 const kb = (bytes: number): string => `${Math.round(bytes / 1024)} KB`;
-const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
 
 /**
  * One bar for the load: the model's files and, on a first visit, the runtime's wasm, which download

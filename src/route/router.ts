@@ -63,8 +63,14 @@ export class Router {
     return this.fallback;
   }
 
-  async run(feeds: TensorMap, options: RunOptions): Promise<Answer> {
+  run(feeds: TensorMap, options: RunOptions): Promise<Answer> {
     const { primary } = this.parts;
+    // Without a fallback there is nothing to catch: one promise less per call.
+    if (!this.canFallBack()) return this.runOn(primary, feeds, options).then((outputs) => ({ outputs, slot: primary }));
+    return this.runWithFallback(feeds, options, primary);
+  }
+
+  private async runWithFallback(feeds: TensorMap, options: RunOptions, primary: Slot): Promise<Answer> {
     if (this.canFallBack() && isCircuitOpen(primary)) {
       return this.runFallback(feeds, options, primary, 'the remote circuit is open');
     }
