@@ -11,6 +11,7 @@ import { modelInfer } from './infer.js';
 import type { ModelInferRequest, ModelMetadataResponse, ModelRef, RepositoryIndexRequest, RepositoryModelRequest, ServerMetadataResponse } from './messages.js';
 import { healthProto, inferenceProto } from './proto.js';
 import { toServiceError } from './status.js';
+import { widenFlowControlWindows } from './window.js';
 
 export interface GrpcContext {
   service: InferenceService;
@@ -107,7 +108,11 @@ export function createGrpcServer(ctx: GrpcContext): GrpcInferenceServer {
     listen: (port, host) =>
       new Promise((resolve, reject) => {
         const shown = host.includes(':') ? `[${host}]` : host;
-        server.bindAsync(`${shown}:${port}`, ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(`${shown}:${bound}`)));
+        server.bindAsync(`${shown}:${port}`, ServerCredentials.createInsecure(), (err, bound) => {
+          if (err) return reject(err);
+          widenFlowControlWindows(server);
+          resolve(`${shown}:${bound}`);
+        });
       }),
     close: (timeoutMs) =>
       new Promise((resolve) => {
