@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createServer, PACKAGE_ROOT } from '../server/src/index.js';
+import { measureCeiling, type Ceiling } from './protocol-ceiling.js';
 import { checkReply, grpcBody, h2Load, httpLoad } from './protocol-load.js';
 import { binaryBody, digits, jsonBody, stopChild, type Body } from './server-load.js';
 
@@ -23,6 +24,8 @@ const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 /** onnxruntime intra-op threads: 1, as bench:server (the load generator shares the 2 cores). */
 const THREADS = Number(process.env.BENCH_THREADS ?? 1);
 const MODEL = 'mnist';
+/** Model instances the server runs for it (mnist's config has no instance_group: Triton's ORT CPU default). */
+const INSTANCES = 2;
 const REPOSITORY = join(PACKAGE_ROOT, 'models', 'repository');
 const SELF = fileURLToPath(import.meta.url);
 
@@ -100,6 +103,8 @@ async function main(): Promise<void> {
     bodies.set(`binary${b}`, binaryBody(x, b));
     bodies.set(`grpc${b}`, grpcBody(x, b, MODEL));
   }
+  // The parts of one batch-64 request, measured apart before the server starts (protocol-ceiling.ts).
+  const ceiling: Ceiling = await measureCeiling(join(REPOSITORY, MODEL, '1', 'model.onnx'), digits(64), 64, (bodies.get('json64') as Body).body, bodies.get('grpc64') as Buffer, THREADS);
   const server = await startServerChild();
   const samples = new Map<string, Sample[]>();
   try {
@@ -149,6 +154,15 @@ async function main(): Promise<void> {
   console.log(`machine load average (1 min): ${loadavg()[0]!.toFixed(2)} on ${availableParallelism()} cores; medians of ${REPEATS} runs of ${DURATION_S} s`);
   console.log(`gRPC / binary REST at batch 64: ${Object.entries(vsBinary).map(([k, v]) => `${k} ${v}x`).join(', ')} (target >= 1x)`);
   console.log(`gRPC / JSON REST at batch 64: ${Object.entries(vsJson).map(([k, v]) => `${k} ${v}x`).join(', ')} (target >= 5x)`);
+  // With one request in flight a request takes at least one session.run, whatever the protocol;
+  // with more, at most INSTANCES runs overlap (the config's default, 2; this machine has 2 cores).
+  const jsonMsPerRequest = (1000 * 64) / get('json', 64, 1);
+  const computeBound = (INSTANCES * 1000 * 64) / ceiling.computeMs;
+  const ceilings = Object.fromEntries(CONCURRENCY.map((c) => [`c${c}`, r2((c === 1 ? (1000 * 64) / ceiling.computeMs : computeBound) / get('json', 64, c))]));
+  console.log(
+    `batch 64, the parts: session.run ${ceiling.computeMs} ms in-process; the server's JSON decode ${ceiling.jsonDecodeMs} ms (${ceiling.jsonBytes} B body vs ${ceiling.grpcBytes} B gRPC); JSON REST ${r2(jsonMsPerRequest)} ms per request at 1 in flight`,
+  );
+  console.log(`gRPC / JSON REST can reach at most, at batch 64 (compute alone, no protocol cost): ${Object.entries(ceilings).map(([k, v]) => `${k} ${v}x`).join(', ')}`);
   console.log(JSON.stringify({
     bench: 'grpc',
     model: MODEL,
@@ -157,6 +171,7 @@ async function main(): Promise<void> {
     durationPerRunS: DURATION_S,
     repeats: REPEATS,
     rows,
+    ceiling: { ...ceiling, instances: INSTANCES, grpcVsJsonCeiling: ceilings },
     targets: {
       grpcVsBinaryBatch64: vsBinary,
       grpcVsBinaryMet: Object.values(vsBinary).every((v) => v >= 1),

@@ -79,13 +79,16 @@ async function waitForUrl(child: ChildProcess): Promise<{ url: string; child: Ch
 
 /**
  * Starts bench/server-child.ts with these server options; its pid gives the process's RSS.
- * BENCH_SERVER_NODE_ARGS (space-separated, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) is passed
- * to the server's node only: a diagnostic, since NODE_OPTIONS refuses --cpu-prof.
+ * BENCH_SERVER_NODE_ARGS (space-separated, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` or
+ * `--trace-gc`) is passed to the server's node only: a diagnostic (NODE_OPTIONS refuses
+ * --cpu-prof). With it the child's stdout (--trace-gc's lines) is copied to stderr.
  */
 export function startServer(options: Record<string, unknown>): Promise<{ url: string; child: ChildProcess }> {
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
   const args = [...nodeArgs, '--import', 'tsx', join(PACKAGE_ROOT, 'bench', 'server-child.ts'), JSON.stringify(options)];
-  return waitForUrl(spawn(process.execPath, args, { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'inherit'] }));
+  const child = spawn(process.execPath, args, { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  if (nodeArgs.length > 0) child.stdout!.on('data', (c: Buffer) => process.stderr.write(c));
+  return waitForUrl(child);
 }
 
 /** Resident set size of a process, bytes (Linux /proc). */

@@ -20,26 +20,26 @@ interface DatatypeInfo {
   bytes: number;
   ort: OrtType;
   create: (length: number) => TypedArray;
-  /** A typed array over `length` elements at the start of `buffer` (no copy). */
-  view: (buffer: ArrayBuffer, length: number) => TypedArray;
+  /** A typed array over `length` elements of `buffer` from `byteOffset` (no copy; the offset must be aligned). */
+  view: (buffer: ArrayBuffer, byteOffset: number, length: number) => TypedArray;
   /** JSON carries FP16 badly (see the spec); it is accepted as binary data only. */
   json: boolean;
   bigint: boolean;
 }
 
 const INFO: Record<Datatype, DatatypeInfo> = {
-  BOOL: { bytes: 1, ort: 'bool', create: (n) => new Uint8Array(n), view: (b, n) => new Uint8Array(b, 0, n), json: true, bigint: false },
-  UINT8: { bytes: 1, ort: 'uint8', create: (n) => new Uint8Array(n), view: (b, n) => new Uint8Array(b, 0, n), json: true, bigint: false },
-  UINT16: { bytes: 2, ort: 'uint16', create: (n) => new Uint16Array(n), view: (b, n) => new Uint16Array(b, 0, n), json: true, bigint: false },
-  UINT32: { bytes: 4, ort: 'uint32', create: (n) => new Uint32Array(n), view: (b, n) => new Uint32Array(b, 0, n), json: true, bigint: false },
-  UINT64: { bytes: 8, ort: 'uint64', create: (n) => new BigUint64Array(n), view: (b, n) => new BigUint64Array(b, 0, n), json: true, bigint: true },
-  INT8: { bytes: 1, ort: 'int8', create: (n) => new Int8Array(n), view: (b, n) => new Int8Array(b, 0, n), json: true, bigint: false },
-  INT16: { bytes: 2, ort: 'int16', create: (n) => new Int16Array(n), view: (b, n) => new Int16Array(b, 0, n), json: true, bigint: false },
-  INT32: { bytes: 4, ort: 'int32', create: (n) => new Int32Array(n), view: (b, n) => new Int32Array(b, 0, n), json: true, bigint: false },
-  INT64: { bytes: 8, ort: 'int64', create: (n) => new BigInt64Array(n), view: (b, n) => new BigInt64Array(b, 0, n), json: true, bigint: true },
-  FP16: { bytes: 2, ort: 'float16', create: (n) => new Uint16Array(n), view: (b, n) => new Uint16Array(b, 0, n), json: false, bigint: false },
-  FP32: { bytes: 4, ort: 'float32', create: (n) => new Float32Array(n), view: (b, n) => new Float32Array(b, 0, n), json: true, bigint: false },
-  FP64: { bytes: 8, ort: 'float64', create: (n) => new Float64Array(n), view: (b, n) => new Float64Array(b, 0, n), json: true, bigint: false },
+  BOOL: { bytes: 1, ort: 'bool', create: (n) => new Uint8Array(n), view: (b, o, n) => new Uint8Array(b, o, n), json: true, bigint: false },
+  UINT8: { bytes: 1, ort: 'uint8', create: (n) => new Uint8Array(n), view: (b, o, n) => new Uint8Array(b, o, n), json: true, bigint: false },
+  UINT16: { bytes: 2, ort: 'uint16', create: (n) => new Uint16Array(n), view: (b, o, n) => new Uint16Array(b, o, n), json: true, bigint: false },
+  UINT32: { bytes: 4, ort: 'uint32', create: (n) => new Uint32Array(n), view: (b, o, n) => new Uint32Array(b, o, n), json: true, bigint: false },
+  UINT64: { bytes: 8, ort: 'uint64', create: (n) => new BigUint64Array(n), view: (b, o, n) => new BigUint64Array(b, o, n), json: true, bigint: true },
+  INT8: { bytes: 1, ort: 'int8', create: (n) => new Int8Array(n), view: (b, o, n) => new Int8Array(b, o, n), json: true, bigint: false },
+  INT16: { bytes: 2, ort: 'int16', create: (n) => new Int16Array(n), view: (b, o, n) => new Int16Array(b, o, n), json: true, bigint: false },
+  INT32: { bytes: 4, ort: 'int32', create: (n) => new Int32Array(n), view: (b, o, n) => new Int32Array(b, o, n), json: true, bigint: false },
+  INT64: { bytes: 8, ort: 'int64', create: (n) => new BigInt64Array(n), view: (b, o, n) => new BigInt64Array(b, o, n), json: true, bigint: true },
+  FP16: { bytes: 2, ort: 'float16', create: (n) => new Uint16Array(n), view: (b, o, n) => new Uint16Array(b, o, n), json: false, bigint: false },
+  FP32: { bytes: 4, ort: 'float32', create: (n) => new Float32Array(n), view: (b, o, n) => new Float32Array(b, o, n), json: true, bigint: false },
+  FP64: { bytes: 8, ort: 'float64', create: (n) => new Float64Array(n), view: (b, o, n) => new Float64Array(b, o, n), json: true, bigint: false },
 };
 
 /** Values a JSON number may take for each numeric datatype; beyond them it would wrap, saturate or become Infinity. */
@@ -121,10 +121,14 @@ export function toJson(data: TypedArray, dt: Datatype): Array<number | boolean> 
   return Array.from(data as Float32Array);
 }
 
-/** Typed array view over raw little-endian bytes (copied when unaligned). */
+/**
+ * A copy of raw little-endian bytes as a typed array with an ArrayBuffer of its own (aligned,
+ * transferable). Not zero-filled first: every byte is overwritten.
+ */
 export function fromBytes(bytes: Uint8Array, dt: Datatype, count: number): TypedArray {
-  const out = INFO[dt].create(count);
-  new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(bytes);
+  const buffer = Buffer.allocUnsafeSlow(count * INFO[dt].bytes).buffer as ArrayBuffer;
+  const out = INFO[dt].view(buffer, 0, count);
+  new Uint8Array(buffer).set(bytes);
   return out;
 }
 

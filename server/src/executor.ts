@@ -6,6 +6,8 @@ export interface Tensor {
   datatype: Datatype;
   shape: number[];
   data: TypedArray;
+  /** A buffer the request owns outright, transferred to the instance with `data` (instances/protocol.ts). */
+  transfer?: ArrayBuffer;
 }
 
 export interface ExecResult {

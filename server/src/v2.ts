@@ -81,7 +81,7 @@ function decodeInput(input: RequestInput, cursor: BinaryCursor): Tensor {
 function inPlace(bytes: Buffer, dt: Datatype, count: number): TypedArray {
   const own = bytes.buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
   if (!own || bytes.byteLength === 0) return fromBytes(bytes, dt, count);
-  return datatypeInfo(dt).view(bytes.buffer as ArrayBuffer, count);
+  return datatypeInfo(dt).view(bytes.buffer as ArrayBuffer, 0, count);
 }
 
 export function serverMetadata(version: string): unknown {

@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { GrpcClientError, InferenceGrpcClient } from '../src/grpc/client.js';
 import { inferenceProto } from '../src/grpc/proto.js';
+import { rawTensors } from '../src/grpc/tensors.js';
 import type { ServerOptions } from '../src/index.js';
 import { argmax, binaryBody, bytesOf, digit, floatsAt, MNIST_DIR, metric, readBinaryResponse, start, tempDir, type Started } from './helpers.js';
 
@@ -90,6 +91,65 @@ describe('gRPC inference service', () => {
     );
     const { rest: bytes } = await readBinaryResponse(await fetch(`${s.url}/v2/models/mnist/infer`, { method: 'POST', ...rest }));
     assert.deepEqual(Array.from(logits!.data as Float32Array), Array.from(floatsAt(bytes, 0, 100)));
+  });
+
+  it('uses raw tensors in place wherever they lie in the message (every alignment), with the same answers', async () => {
+    const digits = await Promise.all(Array.from({ length: 8 }, (_, i) => digit(i, 5)));
+    const x = input(digits.map((d) => d.pixels)); // 25 KB: the message has a buffer of its own on the server
+    const expected = Array.from((await s.client.infer('mnist', [x])).outputs[0]!.data as Float32Array);
+    // The id's length moves raw_input_contents by one byte at a time: aligned, and 1-3 bytes off.
+    for (let n = 1; n <= 8; n++) {
+      const res = await s.client.infer('mnist', [x], { id: 'x'.repeat(n) });
+      assert.equal(res.id, 'x'.repeat(n));
+      assert.deepEqual(Array.from(res.outputs[0]!.data as Float32Array), expected, `id of ${n} characters`);
+    }
+  });
+
+  it('aligns raw tensors inside the buffer only where the bytes before them are free, and copies the rest', () => {
+    // [2 bytes][a: FP32×2 at 2][c: UINT8×3 at 10][b: FP32×2 at 13]
+    const own = new ArrayBuffer(21);
+    const bytes = new Uint8Array(own);
+    bytes.set(new Uint8Array(new Float32Array([1.5, -2]).buffer), 2);
+    bytes.set([7, 8, 9], 10);
+    bytes.set(new Uint8Array(new Float32Array([3.25, 4]).buffer), 13);
+    const [ta, tc, tb] = rawTensors(
+      [
+        { bytes: new Uint8Array(own, 2, 8), datatype: 'FP32', shape: [2], what: 'a' },
+        { bytes: new Uint8Array(own, 10, 3), datatype: 'UINT8', shape: [3], what: 'c' },
+        { bytes: new Uint8Array(own, 13, 8), datatype: 'FP32', shape: [2], what: 'b' },
+      ],
+      own,
+    );
+    // a moves back 2 bytes into free space; c needs no alignment; b would move into c's bytes: copied.
+    assert.deepEqual(Array.from(ta!.data as Float32Array), [1.5, -2]);
+    assert.equal(ta!.data.buffer, own);
+    assert.equal(ta!.transfer, own);
+    assert.deepEqual(Array.from(tc!.data as Uint8Array), [7, 8, 9]);
+    assert.equal(tc!.transfer, own);
+    assert.deepEqual(Array.from(tb!.data as Float32Array), [3.25, 4]);
+    assert.notEqual(tb!.data.buffer, own);
+    assert.equal(tb!.transfer, undefined);
+    // Without an owned buffer everything is copied; a wrong length is refused.
+    const [td] = rawTensors([{ bytes: new Uint8Array(new Float32Array([7, 8]).buffer), datatype: 'FP32', shape: [2], what: 'd' }], undefined);
+    assert.deepEqual(Array.from(td!.data as Float32Array), [7, 8]);
+    assert.equal(td!.transfer, undefined);
+    assert.throws(() => rawTensors([{ bytes: new Uint8Array(4), datatype: 'FP32', shape: [2], what: 'e' }], undefined), /raw contents are 4 bytes/);
+  });
+
+  it('offers HTTP/2 flow-control windows large enough for a batch-64 tensor in one flight', async () => {
+    const { connect } = await import('node:http2');
+    const { STREAM_WINDOW_BYTES, CONNECTION_WINDOW_BYTES } = await import('../src/grpc/window.js');
+    const session = connect(`http://${s.address}`);
+    try {
+      // The server's first SETTINGS carry Node's defaults; the widened window follows in a second
+      // SETTINGS frame and a connection WINDOW_UPDATE, once the session has started on its side.
+      const widened = (): boolean => session.remoteSettings?.initialWindowSize === STREAM_WINDOW_BYTES && session.state.remoteWindowSize === CONNECTION_WINDOW_BYTES;
+      for (let i = 0; i < 100 && !widened(); i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(session.remoteSettings.initialWindowSize, STREAM_WINDOW_BYTES);
+      assert.equal(session.state.remoteWindowSize, CONNECTION_WINDOW_BYTES);
+    } finally {
+      session.close();
+    }
   });
 
   it('takes and returns typed contents with the same numbers as raw', async () => {

@@ -6,8 +6,8 @@ import type { Tensor } from '../executor.js';
 import type { InferenceService } from '../inference.js';
 import type { ModelVersion } from '../repository.js';
 import type { ModelInferRequest, ModelInferResponse, Parameters, WireTensor } from './messages.js';
-import { wireBytes } from './proto.js';
-import { fromContents, fromRaw, parseShape, toContents, toRaw } from './tensors.js';
+import { ownBuffer, wireBytes } from './proto.js';
+import { fromContents, parseShape, rawTensors, toContents, toRaw } from './tensors.js';
 
 /**
  * ModelInfer over the same InferenceService as REST: the same validation against config.pbtxt,
@@ -71,13 +71,19 @@ async function inferResolved(service: InferenceService, v: ModelVersion, req: Mo
   }
   // check() matched every datatype against the config, so it is a known one from here on.
   const decoded = new Map<string, Tensor>();
-  inputs.forEach((input, i) => {
-    const what = `input '${input.name}'`;
-    const datatype = input.datatype as Datatype;
-    if (isRaw && input.wire.contents) throw badRequest(`${what}: "contents" must be empty when raw_input_contents is used`);
-    const data = isRaw ? fromRaw(raw[i]!, datatype, input.shape, what) : fromContents(input.wire.contents, datatype, input.shape, what);
-    decoded.set(input.name, { name: input.name, datatype, shape: input.shape, data });
-  });
+  if (isRaw) {
+    for (const input of inputs) if (input.wire.contents) throw badRequest(`input '${input.name}': "contents" must be empty when raw_input_contents is used`);
+    const described = inputs.map((input, i) => ({ bytes: raw[i]!, datatype: input.datatype as Datatype, shape: input.shape, what: `input '${input.name}'` }));
+    rawTensors(described, ownBuffer(req)).forEach(({ data, transfer }, i) => {
+      const input = inputs[i]!;
+      decoded.set(input.name, { name: input.name, datatype: input.datatype as Datatype, shape: input.shape, data, ...(transfer ? { transfer } : {}) });
+    });
+  } else {
+    for (const input of inputs) {
+      const datatype = input.datatype as Datatype;
+      decoded.set(input.name, { name: input.name, datatype, shape: input.shape, data: fromContents(input.wire.contents, datatype, input.shape, `input '${input.name}'`) });
+    }
+  }
 
   const requested = (req.outputs ?? []).map((o, i) => {
     if (!o.name) throw badRequest(`outputs[${i}]: "name" must be given`);

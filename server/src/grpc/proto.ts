@@ -33,6 +33,7 @@ export interface InferenceProto {
 }
 
 const WIRE_BYTES = Symbol('wireBytes');
+const OWN_BUFFER = Symbol('ownBuffer');
 
 /** Bytes the message had on the wire (0 when it was not decoded by `serverService`). */
 export function wireBytes(message: object): number {
@@ -40,9 +41,32 @@ export function wireBytes(message: object): number {
 }
 
 /**
+ * The ArrayBuffer the message was decoded from, when nothing else uses it: its `bytes` fields
+ * (raw_input_contents) are views into it, so tensors can use them in place and the buffer can
+ * be transferred to the model instance. undefined: the bytes may be shared; copy them.
+ */
+export function ownBuffer(message: object): ArrayBuffer | undefined {
+  return (message as { [OWN_BUFFER]?: ArrayBuffer })[OWN_BUFFER];
+}
+
+/**
+ * grpc-js gathers a message's DATA frames into one new buffer, the 5-byte gRPC frame header
+ * followed by the message (stream-decoder.js: Buffer.concat, an ArrayBuffer of its own above
+ * Node's 4 KiB pool threshold), hands the message's view to the deserializer and keeps nothing
+ * once it is decoded. A view that ends where its ArrayBuffer ends and starts within the frame
+ * header's 5 bytes is that buffer; anything else (a pooled slice, another layout) is not
+ * claimed. Small messages are not worth it: their tensors are copied.
+ */
+function ownedBuffer(bytes: Buffer): ArrayBuffer | undefined {
+  const buf = bytes.buffer;
+  const own = buf instanceof ArrayBuffer && bytes.length > 4096 && bytes.byteOffset <= 5 && bytes.byteOffset + bytes.length === buf.byteLength;
+  return own ? buf : undefined;
+}
+
+/**
  * grpc-js hands the handler a decoded message and nothing about its size. The request
- * deserializer is wrapped to note the byte length, which the body budget reserves (decoding a
- * raw tensor copies it, so the message's bytes are held twice while the request is served).
+ * deserializer is wrapped to note the byte length, which the body budget reserves, and the
+ * buffer when the message owns it (`ownBuffer`).
  */
 function withWireBytes(service: ServiceDefinition, methods: readonly string[]): ServiceDefinition {
   const out: Record<string, ServiceDefinition[string]> = { ...service };
@@ -54,6 +78,8 @@ function withWireBytes(service: ServiceDefinition, methods: readonly string[]): 
       requestDeserialize: (bytes: Buffer) => {
         const message = def.requestDeserialize(bytes) as object;
         Object.defineProperty(message, WIRE_BYTES, { value: bytes.length });
+        const own = ownedBuffer(bytes);
+        if (own) Object.defineProperty(message, OWN_BUFFER, { value: own });
         return message;
       },
     };

@@ -45,10 +45,51 @@ export function parseShape(shape: Int64[] | undefined, what: string): number[] {
 
 /** Copies raw bytes into a fresh, aligned typed array (the wire buffer may be unaligned and is reused). */
 export function fromRaw(bytes: Uint8Array, dt: Datatype, shape: number[], what: string): TypedArray {
-  const count = elementCount(shape);
-  const need = count * datatypeInfo(dt).bytes;
+  checkRawLength(bytes, dt, shape, what);
+  return fromBytes(bytes, dt, elementCount(shape));
+}
+
+function checkRawLength(bytes: Uint8Array, dt: Datatype, shape: number[], what: string): void {
+  const need = elementCount(shape) * datatypeInfo(dt).bytes;
   if (bytes.length !== need) throw badRequest(`${what}: raw contents are ${bytes.length} bytes, shape and datatype need ${need}`);
-  return fromBytes(bytes, dt, count);
+}
+
+export interface RawInput {
+  bytes: Uint8Array;
+  datatype: Datatype;
+  shape: number[];
+  what: string;
+}
+
+/**
+ * raw_input_contents as typed arrays over the message's own buffer (`own`, grpc/proto.ts
+ * ownBuffer), without copying on the event loop: an aligned tensor is a view as it lies; an
+ * unaligned one is moved back to the alignment within the buffer (copyWithin over the bytes of
+ * its own field tag and length, which were decoded already; no other field's bytes are touched).
+ * The views are marked for transfer, so the whole message buffer moves to the instance. Without
+ * an own buffer, or with no room to align, a tensor is copied (fromRaw).
+ */
+export function rawTensors(inputs: readonly RawInput[], own: ArrayBuffer | undefined): Array<{ data: TypedArray; transfer?: ArrayBuffer }> {
+  for (const i of inputs) checkRawLength(i.bytes, i.datatype, i.shape, i.what);
+  const out = new Array<{ data: TypedArray; transfer?: ArrayBuffer }>(inputs.length);
+  const order = inputs.map((_, k) => k).sort((a, b) => inputs[a]!.bytes.byteOffset - inputs[b]!.bytes.byteOffset);
+  // The end of the bytes already claimed before the next tensor (protobuf fields never overlap).
+  let free = 0;
+  for (const k of order) {
+    const { bytes, datatype } = inputs[k]!;
+    const count = elementCount(inputs[k]!.shape);
+    const size = datatypeInfo(datatype).bytes;
+    const at = bytes.byteOffset;
+    const shift = at % size;
+    if (own === undefined || bytes.buffer !== own || bytes.length === 0 || at - shift < free) {
+      out[k] = { data: fromBytes(bytes, datatype, count) };
+      continue;
+    }
+    if (shift !== 0) new Uint8Array(own).copyWithin(at - shift, at, at + bytes.length);
+    out[k] = { data: datatypeInfo(datatype).view(own, at - shift, count), transfer: own };
+    free = at - shift + bytes.length;
+  }
+  return out;
 }
 
 export function toRaw(data: TypedArray): Buffer {

@@ -10,6 +10,11 @@ export interface WireTensor {
   datatype: Datatype;
   shape: number[];
   data: TypedArray;
+  /**
+   * The whole buffer `data` views, when the request owns it outright (a gRPC message's own
+   * buffer): transferred with the tensor although the view covers only part of it.
+   */
+  transfer?: ArrayBuffer;
 }
 
 /** workerData of an instance worker. */
@@ -42,12 +47,17 @@ export type FromInstance =
   | { type: 'run-failed'; id: number; message: string }
   | { type: 'released' };
 
-/** The transfer list of tensors whose typed arrays own their whole buffer; views into shared buffers are copied. */
+/**
+ * The transfer list: buffers a tensor's typed array covers whole, and buffers marked `transfer`
+ * (owned by the request). Views into other shared buffers are copied, never detached from under
+ * their owner.
+ */
 export function transferables(tensors: readonly WireTensor[]): ArrayBuffer[] {
   const seen = new Set<ArrayBuffer>();
   for (const t of tensors) {
     const buf = t.data.buffer;
-    if (buf instanceof ArrayBuffer && t.data.byteOffset === 0 && t.data.byteLength === buf.byteLength) seen.add(buf);
+    if (!(buf instanceof ArrayBuffer)) continue;
+    if ((t.data.byteOffset === 0 && t.data.byteLength === buf.byteLength) || t.transfer === buf) seen.add(buf);
   }
   return [...seen];
 }
