@@ -4,7 +4,7 @@
  * the same score here.
  */
 import { FEATURE_NAMES, type InputFeatures } from './features.js';
-import { combine, oodTerms, rmsZ, type ClassFeatureStats, type OodCombiner } from './ood-combiner.js';
+import { combinedScore, rmsZ, type ClassFeatureStats, type OodCombiner } from './ood-combiner.js';
 
 /** Softmax of logits / temperature; temperature 1 is the plain softmax. */
 export function temperatureSoftmax(logits: ArrayLike<number>, temperature = 1): number[] {
@@ -62,8 +62,8 @@ export function oodScore(logits: ArrayLike<number>, features: InputFeatures, sta
   const rules = { oodFeatures: stats.oodFeatures ?? FEATURE_NAMES, oneSided: stats.oneSided };
   const featureZ = rmsZ(features, stats.features, rules);
   if (!stats.combiner || !stats.classFeatures) return { energyZ, featureZ, score: Math.max(energyZ, featureZ) };
-  const terms = oodTerms({ energy: free, top, predicted: argmax(logits), features }, stats.features, stats.classFeatures, rules);
-  return { energyZ, featureZ, score: combine(terms, stats.combiner) };
+  const score = combinedScore({ energy: free, top, predicted: argmax(logits), features }, stats.features, stats.classFeatures, rules, stats.combiner, featureZ);
+  return { energyZ, featureZ, score };
 }
 
 function argmax(values: ArrayLike<number>): number {
