@@ -1,4 +1,4 @@
-import { expect, test, type Page, type Request } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { startFixtureServer, type FixtureServer } from './fixtures/server.js';
 
 const MANIFEST = '/models/mnist/manifest.json';
@@ -24,22 +24,17 @@ function loadAndClassify(page: Page, options: Record<string, unknown>) {
   );
 }
 
-/**
- * Every URL the page and its workers requested so far, as paths. A request that failed with
- * ERR_CACHE_MISS is left out: it is the worker's `only-if-cached` probe for the runtime's wasm
- * (src/worker/runtime-download.ts), which never reaches the network.
- */
-function recordRequests(page: Page): () => string[] {
-  const requests: Request[] = [];
-  page.on('request', (request) => requests.push(request));
-  return () => requests.filter((request) => request.failure()?.errorText !== 'net::ERR_CACHE_MISS').map((request) => new URL(request.url()).pathname);
+/** Every URL the page and its workers request, as paths. */
+function recordRequests(page: Page): string[] {
+  const paths: string[] = [];
+  page.on('request', (request) => paths.push(new URL(request.url()).pathname));
+  return paths;
 }
 
 test('an app on onnx-wasm downloads no tfjs or WebGPU chunk and no wasm but onnxruntime’s own', async ({ page }) => {
-  const requested = recordRequests(page);
+  const paths = recordRequests(page);
   await page.goto('/empty.html');
   const result = await loadAndClassify(page, { variant: 'fp32' });
-  const paths = requested();
   expect(result.error).toBeUndefined();
   expect(result.runtime).toBe('onnx-wasm');
   expect(result.labels).toEqual(result.expected);
@@ -47,10 +42,7 @@ test('an app on onnx-wasm downloads no tfjs or WebGPU chunk and no wasm but onnx
   expect(result.device?.wasm).toEqual({ simd: true, threads: false });
   if (result.device?.webgpu.available) expect(result.device.webgpu.isFallbackAdapter).toBe(true);
   const chunks = paths.filter((path) => path.startsWith('/dist/chunks/'));
-  expect(
-    chunks.some((path) => /\/onnx-wasm-[\w-]+\.js$/.test(path)),
-    chunks.join('\n'),
-  ).toBe(true);
+  expect(chunks.some((path) => /\/onnx-wasm-[\w-]+\.js$/.test(path)), chunks.join('\n')).toBe(true);
   expect(chunks.filter((path) => /tfjs|webgpu|device-loss/.test(path))).toEqual([]);
   const wasm = paths.filter((path) => path.startsWith('/wasm/'));
   expect([...new Set(wasm)].sort()).toEqual(['/wasm/ort-wasm-simd-threaded.mjs', '/wasm/ort-wasm-simd-threaded.wasm']);
@@ -67,10 +59,9 @@ test.describe('cross-origin isolated (COOP + COEP): threads', () => {
   });
 
   test('onnx-wasm with 2 threads loads and classifies every golden digit', async ({ page }) => {
-    const requested = recordRequests(page);
+    const paths = recordRequests(page);
     await page.goto(`${server.url}/empty.html`);
     const result = await loadAndClassify(page, { variant: 'fp32', backends: ['onnx-wasm'], numThreads: 2 });
-    const paths = requested();
     expect(result.error).toBeUndefined();
     expect(result.isolated).toBe(true);
     expect(result.device?.wasm.threads).toBe(true);
@@ -81,10 +72,9 @@ test.describe('cross-origin isolated (COOP + COEP): threads', () => {
   });
 
   test('tfjs-wasm picks its threaded build and classifies every golden digit', async ({ page }) => {
-    const requested = recordRequests(page);
+    const paths = recordRequests(page);
     await page.goto(`${server.url}/empty.html`);
     const result = await loadAndClassify(page, { variant: 'tfjs-uint8', backends: ['tfjs-wasm'], numThreads: 2 });
-    const paths = requested();
     expect(result.error).toBeUndefined();
     expect(result.runtime).toBe('tfjs-wasm');
     expect(result.labels).toEqual(result.expected);
@@ -93,10 +83,9 @@ test.describe('cross-origin isolated (COOP + COEP): threads', () => {
 });
 
 test('tfjs-wasm without isolation uses the single-threaded SIMD build', async ({ page }) => {
-  const requested = recordRequests(page);
+  const paths = recordRequests(page);
   await page.goto('/empty.html');
   const result = await loadAndClassify(page, { variant: 'tfjs-uint8', backends: ['tfjs-wasm'] });
-  const paths = requested();
   expect(result.error).toBeUndefined();
   expect(result.labels).toEqual(result.expected);
   expect(paths.filter((path) => path.endsWith('.wasm'))).toEqual(['/wasm/tfjs-backend-wasm-simd.wasm']);
