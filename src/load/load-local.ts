@@ -10,6 +10,7 @@ import { lifetimeScope, warnVia, type LoadScope, type ModelContext, type ModelSe
 import { timed, type TimedPhase } from './timings.js';
 import { exclusive } from './exclusive.js';
 import type { ResolvedManifest } from './resolved-manifest.js';
+import { runtimeKey } from '../plan/warm-runtimes.js';
 
 const DEFAULT_LOAD_TIMEOUT_MS = 60_000;
 export const DEFAULT_RUN_TIMEOUT_MS = 30_000;
@@ -110,7 +111,10 @@ async function loadStep(step: PlanStep, load: LocalLoad): Promise<Slot> {
   // The proof's code is a chunk of its own, fetched while the files are.
   const proof = import('../proof/golden.js');
   proof.catch(() => undefined);
-  const config = runtimeConfig(step.runtime, settings, manifest);
+  // Its download is counted for a load that reports progress, unless the runtime started here before
+  // (the plan's rule too: its files are in the HTTP cache, so there is nothing to wait for).
+  const reportDownload = scope.onProgress !== undefined && !model.warm?.has(runtimeKey(step.runtime));
+  const config = { ...runtimeConfig(step.runtime, settings, manifest), reportDownload };
   // The runtime starts (imports, wasm fetch and compile) while the files are read or downloaded.
   const worker = usesWorker(settings) ? (model.prestarts?.take(config) ?? spawnWorker(config)) : undefined;
   // The runtime's download reaches this load's progress only while this step runs (never after loadModel settles).

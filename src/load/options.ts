@@ -14,9 +14,10 @@ export type LoadProgress =
   | FilesProgress
   | { type: 'compile'; runtime: string }
   /**
-   * The runtime's wasm arriving, on a visit where it is not in the HTTP cache yet (in parallel with the
-   * model's files). `total`: Content-Length when the response is not compressed, else the build's
-   * inventory size; the last event has `loaded === total`.
+   * The runtime's wasm arriving inside the worker (in parallel with the model's files), for a runtime
+   * that has not started on this device before; none once it has (its files are in the HTTP cache).
+   * `total`: Content-Length when the response is not compressed, else the build's inventory size; the
+   * last event has `loaded === total`.
    */
   | { type: 'runtime-download'; runtime: string; url: string; loaded: number; total: number }
   | { type: 'ready'; runtime: string; variant: string; version: string };

@@ -12,6 +12,11 @@ export interface RuntimeConfig {
    * differently (a tfjs layers model calls its output after its last layer) map them by position.
    */
   io?: { inputs: string[]; outputs: string[] };
+  /**
+   * Count the runtime's wasm as it downloads and post the bytes to the host (src/worker/runtime-download.ts):
+   * set by a load that reports progress, for a runtime that has not started on this device before.
+   */
+  reportDownload?: boolean;
 }
 
 /** A model loaded into one runtime; lives wherever the runtime lives (worker or current thread). */

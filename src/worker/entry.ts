@@ -27,7 +27,9 @@ function start(config: RuntimeConfig): Promise<{ entry: RuntimeEntry; spans: Spa
   starting ??= (async () => {
     const begun = now();
     // Around the whole start: some runtimes fetch their wasm while their chunk is imported.
-    const stopCounting = countRuntimeDownloads(config.runtime, (download) => runPort?.postMessage({ download } satisfies DownloadReply));
+    const stopCounting = config.reportDownload
+      ? countRuntimeDownloads(config.runtime, (download) => runPort?.postMessage({ download } satisfies DownloadReply))
+      : () => undefined;
     try {
       const entry = await resolveRuntimeEntry(config.runtime);
       const imported = now();

@@ -146,8 +146,10 @@ export async function createWorkerEngine(options: WorkerEngineOptions): Promise<
   };
 
   const start = (signal?: AbortSignal, given?: WorkerHandle): NonNullable<typeof live> => {
-    const handle = given ?? spawnWorker(options.config, options.createWorker);
-    handle.startRuntime(options.config);
+    // A restart has nobody to report a download to.
+    const config = given ? options.config : { ...options.config, reportDownload: false };
+    const handle = given ?? spawnWorker(config, options.createWorker);
+    handle.startRuntime(config);
     const { worker, api, channel, onCrash } = handle;
     onCrash((event) => {
       // Explaining a crash is a chunk of its own: only a crash needs it.

@@ -58,7 +58,7 @@ export type LivenessReply = { held: string } | { pong: number };
 
 /**
  * Bytes of the runtime's wasm as they arrive, worker → main on the run port, while the runtime starts
- * and only when the file was not in the HTTP cache (runtime-download.ts). `total`: Content-Length when
+ * and only when the load asked for them (`RuntimeConfig.reportDownload`; runtime-download.ts). `total`: Content-Length when
  * the response is not compressed, else the build's inventory size; the last one has `loaded === total`.
  */
 export interface RuntimeDownload {

@@ -10,14 +10,15 @@ const EVERY_BYTES = 256 * 1024;
  * Counts the bytes of the runtime's wasm while the runtime starts, without touching how it loads.
  *
  * The runtimes' own glue fetches their wasm (`fetch` + `WebAssembly.instantiateStreaming`), so the
- * worker's `fetch` is wrapped for the start only, and only `.wasm` requests are looked at:
- * - first a probe with `cache: 'only-if-cached'` (same origin only: the browser allows it nowhere
- *   else). A hit means the bytes are on the device: the call passes through untouched and nothing is
- *   reported, so a warm visit costs one cache lookup and no event.
- * - a miss (or a cross-origin URL, where no probe is possible): the glue still gets the browser's own
- *   Response — same URL, same HTTP cache entry — so streaming compilation and V8's compiled-code
- *   cache (which needs a response with a URL from the HTTP cache) work as before. The bytes are
- *   counted on a `clone()`, a tee of the same body read alongside the compiler.
+ * worker's `fetch` is wrapped for the start only, and only `.wasm` requests are looked at. The glue
+ * still gets the browser's own Response — same URL, same HTTP cache entry — so streaming compilation
+ * and V8's compiled-code cache (which needs a response with a URL) work as before; the bytes are
+ * counted on a `clone()`, a tee of the same body read alongside the compiler.
+ *
+ * The load turns this on only for a runtime that has not started on this device before
+ * (`runtime:warm`, the record the plan uses too), so a warm visit reads no extra byte and reports
+ * nothing. Not an `only-if-cached` probe of the HTTP cache: its miss, on every first visit, is a
+ * failed request (net::ERR_CACHE_MISS) in the app's network log, and it needs a same-origin URL.
  *
  * Returns the function that puts the worker's `fetch` back.
  */
@@ -25,12 +26,10 @@ export function countRuntimeDownloads(runtime: RuntimeName, post: (download: Run
   const original = globalThis.fetch;
   let active = true;
   const wrapped: typeof fetch = async (input, init) => {
-    const url = wasmUrl(input, init);
-    // Glue that kept a reference to this wrapper after the start only gets the plain fetch.
-    if (!active || url === undefined) return original(input, init);
-    if (await inHttpCache(original, url)) return original(input, init);
     const response = await original(input, init);
-    if (response.ok && response.body) void count(response.clone(), runtime, url, post);
+    // Glue that kept a reference to this wrapper after the start only gets the plain fetch.
+    const url = active ? wasmUrl(input, init) : undefined;
+    if (url !== undefined && response.ok && response.body) void count(response.clone(), runtime, url, post);
     return response;
   };
   globalThis.fetch = wrapped;
@@ -50,18 +49,6 @@ function wasmUrl(input: RequestInfo | URL, init: RequestInit | undefined): strin
     return url.pathname.endsWith('.wasm') ? url.href : undefined;
   } catch {
     return undefined;
-  }
-}
-
-async function inHttpCache(original: typeof fetch, url: string): Promise<boolean> {
-  if (new URL(url).origin !== self.location.origin) return false;
-  try {
-    const probe = await original(url, { cache: 'only-if-cached', mode: 'same-origin' });
-    void probe.body?.cancel().catch(() => undefined);
-    return probe.ok;
-  } catch {
-    // A miss is a network error by design.
-    return false;
   }
 }
 

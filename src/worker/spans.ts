@@ -18,14 +18,9 @@ export function startSpans(begun: number, imported: number, started: number): Sp
   if (wasm.length === 0) return [...spans, { name: 'compile', start: imported, end: started }];
   const fetchStart = Math.min(...wasm.map((entry) => origin + entry.startTime));
   const fetchEnd = Math.min(started, Math.max(...wasm.map((entry) => origin + entry.responseEnd)));
-  // Per URL the last request is the runtime's own: an earlier one is runtime-download.ts's cache
-  // probe, whose body is never read (its time still counts as part of the fetch).
-  const last = new Map<string, PerformanceResourceTiming>();
-  for (const entry of wasm) if ((last.get(entry.name)?.startTime ?? -1) <= entry.startTime) last.set(entry.name, entry);
-  const fetched = [...last.values()];
   // transferSize 0 with a body: served by the HTTP cache (same-origin, or Timing-Allow-Origin).
-  const cached = fetched.every((entry) => entry.transferSize === 0 && entry.decodedBodySize > 0);
-  const bytes = fetched.reduce((sum, entry) => sum + entry.decodedBodySize, 0);
+  const cached = wasm.every((entry) => entry.transferSize === 0 && entry.decodedBodySize > 0);
+  const bytes = wasm.reduce((sum, entry) => sum + entry.decodedBodySize, 0);
   return [
     ...spans,
     { name: 'runtime-fetch', start: fetchStart, end: fetchEnd, detail: `${(bytes / 1e6).toFixed(2)} MB wasm${cached ? ', HTTP cache' : ''}` },
