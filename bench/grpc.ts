@@ -40,6 +40,8 @@ interface Sample {
   errors: number;
   /** CPU time per request of both processes, all threads: the server (event loop, instances) and this load generator, ms. */
   cpuMsPerRequest: number;
+  /** The server's event-loop thread alone (where the protocols differ; compute runs on instance threads), ms per request. */
+  loopCpuMsPerRequest: number;
 }
 
 interface Row extends Sample {
@@ -73,6 +75,15 @@ async function startServerChild(): Promise<{ url: string; grpc: string; child: C
   });
 }
 
+/** CPU time of a process's main thread, ms, from /proc/<pid>/task/<pid>/schedstat (ns on a CPU); NaN elsewhere. */
+function mainThreadCpuMs(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return NaN;
+  }
+}
+
 /** CPU time of a whole process (all threads), ms, from /proc/<pid>/stat (utime + stime, in clock ticks of 10 ms); NaN elsewhere. */
 function processCpuMs(pid: number): number {
   try {
@@ -87,18 +98,21 @@ function processCpuMs(pid: number): number {
 async function sample(p: Protocol, server: { url: string; grpc: string; child: ChildProcess }, bodies: Map<string, Body | Buffer>, batch: number, c: number): Promise<Sample> {
   const body = bodies.get(`${p}${batch}`)!;
   const serverCpu = processCpuMs(server.child.pid!);
+  const loopCpu = mainThreadCpuMs(server.child.pid!);
   const ownCpu = process.cpuUsage();
   const r = p === 'grpc' ? await h2Load(server.grpc, body as Buffer, c, DURATION_S) : await httpLoad(server.url, `/v2/models/${MODEL}/infer`, body as Body, c, DURATION_S);
   const own = process.cpuUsage(ownCpu);
   const cpuMs = processCpuMs(server.child.pid!) - serverCpu + (own.user + own.system) / 1000;
-  return { infPerSec: (r.ok / r.duration) * batch, p50ms: r.p50ms, p99ms: r.p99ms, errors: r.errors, cpuMsPerRequest: cpuMs / Math.max(1, r.ok) };
+  const loopMs = mainThreadCpuMs(server.child.pid!) - loopCpu;
+  const n = Math.max(1, r.ok);
+  return { infPerSec: (r.ok / r.duration) * batch, p50ms: r.p50ms, p99ms: r.p99ms, errors: r.errors, cpuMsPerRequest: cpuMs / n, loopCpuMsPerRequest: loopMs / n };
 }
 
 function printTable(rows: Row[]): void {
-  const header = ['protocol', 'batch', 'conc', 'inf/s', 'p50 ms', 'p99 ms', 'CPU ms/req', 'errors', 'x JSON', 'x binary'];
+  const header = ['protocol', 'batch', 'conc', 'inf/s', 'p50 ms', 'p99 ms', 'CPU ms/req', 'loop ms/req', 'errors', 'x JSON', 'x binary'];
   const find = (p: Protocol, r: Row): Row => rows.find((x) => x.protocol === p && x.batch === r.batch && x.concurrency === r.concurrency)!;
   const table = rows.map((r) =>
-    [r.protocol, r.batch, r.concurrency, r.infPerSec, r.p50ms, r.p99ms, r.cpuMsPerRequest, r.errors, r2(r.infPerSec / find('json', r).infPerSec), r2(r.infPerSec / find('binary', r).infPerSec)].map(String),
+    [r.protocol, r.batch, r.concurrency, r.infPerSec, r.p50ms, r.p99ms, r.cpuMsPerRequest, r.loopCpuMsPerRequest, r.errors, r2(r.infPerSec / find('json', r).infPerSec), r2(r.infPerSec / find('binary', r).infPerSec)].map(String),
   );
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => t[i]!.length)));
   const fmt = (cells: string[]): string => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
@@ -154,6 +168,7 @@ async function main(): Promise<void> {
           p50ms: r2(median(s.map((x) => x.p50ms))),
           p99ms: r2(median(s.map((x) => x.p99ms))),
           cpuMsPerRequest: r2(median(s.map((x) => x.cpuMsPerRequest))),
+          loopCpuMsPerRequest: r2(median(s.map((x) => x.loopCpuMsPerRequest))),
           errors: s.reduce((a, x) => a + x.errors, 0),
         });
       }
