@@ -10,6 +10,7 @@
  * server runs in a child process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -24,8 +25,6 @@ const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 /** onnxruntime intra-op threads: 1, as bench:server (the load generator shares the 2 cores). */
 const THREADS = Number(process.env.BENCH_THREADS ?? 1);
 const MODEL = 'mnist';
-/** Model instances the server runs for it (mnist's config has no instance_group: Triton's ORT CPU default). */
-const INSTANCES = 2;
 const REPOSITORY = join(PACKAGE_ROOT, 'models', 'repository');
 const SELF = fileURLToPath(import.meta.url);
 
@@ -39,6 +38,10 @@ interface Sample {
   p50ms: number;
   p99ms: number;
   errors: number;
+  /** CPU time per request of both processes, all threads: the server (event loop, instances) and this load generator, ms. */
+  cpuMsPerRequest: number;
+  /** The server's event-loop thread alone (where the protocols differ; compute runs on instance threads), ms per request. */
+  loopCpuMsPerRequest: number;
 }
 
 interface Row extends Sample {
@@ -72,21 +75,44 @@ async function startServerChild(): Promise<{ url: string; grpc: string; child: C
   });
 }
 
-async function sample(p: Protocol, server: { url: string; grpc: string }, bodies: Map<string, Body | Buffer>, batch: number, c: number): Promise<Sample> {
-  const body = bodies.get(`${p}${batch}`)!;
-  if (p === 'grpc') {
-    const r = await h2Load(server.grpc, body as Buffer, c, DURATION_S);
-    return { infPerSec: (r.ok / r.duration) * batch, p50ms: r.p50ms, p99ms: r.p99ms, errors: r.errors };
+/** CPU time of a process's main thread, ms, from /proc/<pid>/task/<pid>/schedstat (ns on a CPU); NaN elsewhere. */
+function mainThreadCpuMs(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return NaN;
   }
-  const r = await httpLoad(server.url, `/v2/models/${MODEL}/infer`, body as Body, c, DURATION_S);
-  return { infPerSec: (r.ok / r.duration) * batch, p50ms: r.p50ms, p99ms: r.p99ms, errors: r.errors };
+}
+
+/** CPU time of a whole process (all threads), ms, from /proc/<pid>/stat (utime + stime, in clock ticks of 10 ms); NaN elsewhere. */
+function processCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
+async function sample(p: Protocol, server: { url: string; grpc: string; child: ChildProcess }, bodies: Map<string, Body | Buffer>, batch: number, c: number): Promise<Sample> {
+  const body = bodies.get(`${p}${batch}`)!;
+  const serverCpu = processCpuMs(server.child.pid!);
+  const loopCpu = mainThreadCpuMs(server.child.pid!);
+  const ownCpu = process.cpuUsage();
+  const r = p === 'grpc' ? await h2Load(server.grpc, body as Buffer, c, DURATION_S) : await httpLoad(server.url, `/v2/models/${MODEL}/infer`, body as Body, c, DURATION_S);
+  const own = process.cpuUsage(ownCpu);
+  const cpuMs = processCpuMs(server.child.pid!) - serverCpu + (own.user + own.system) / 1000;
+  const loopMs = mainThreadCpuMs(server.child.pid!) - loopCpu;
+  const n = Math.max(1, r.ok);
+  return { infPerSec: (r.ok / r.duration) * batch, p50ms: r.p50ms, p99ms: r.p99ms, errors: r.errors, cpuMsPerRequest: cpuMs / n, loopCpuMsPerRequest: loopMs / n };
 }
 
 function printTable(rows: Row[]): void {
-  const header = ['protocol', 'batch', 'conc', 'inf/s', 'p50 ms', 'p99 ms', 'errors', 'x JSON', 'x binary'];
+  const header = ['protocol', 'batch', 'conc', 'inf/s', 'p50 ms', 'p99 ms', 'CPU ms/req', 'loop ms/req', 'errors', 'x JSON', 'x binary'];
   const find = (p: Protocol, r: Row): Row => rows.find((x) => x.protocol === p && x.batch === r.batch && x.concurrency === r.concurrency)!;
   const table = rows.map((r) =>
-    [r.protocol, r.batch, r.concurrency, r.infPerSec, r.p50ms, r.p99ms, r.errors, r2(r.infPerSec / find('json', r).infPerSec), r2(r.infPerSec / find('binary', r).infPerSec)].map(String),
+    [r.protocol, r.batch, r.concurrency, r.infPerSec, r.p50ms, r.p99ms, r.cpuMsPerRequest, r.loopCpuMsPerRequest, r.errors, r2(r.infPerSec / find('json', r).infPerSec), r2(r.infPerSec / find('binary', r).infPerSec)].map(String),
   );
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => t[i]!.length)));
   const fmt = (cells: string[]): string => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
@@ -141,6 +167,8 @@ async function main(): Promise<void> {
           infPerSec: r1(median(s.map((x) => x.infPerSec))),
           p50ms: r2(median(s.map((x) => x.p50ms))),
           p99ms: r2(median(s.map((x) => x.p99ms))),
+          cpuMsPerRequest: r2(median(s.map((x) => x.cpuMsPerRequest))),
+          loopCpuMsPerRequest: r2(median(s.map((x) => x.loopCpuMsPerRequest))),
           errors: s.reduce((a, x) => a + x.errors, 0),
         });
       }
@@ -154,15 +182,19 @@ async function main(): Promise<void> {
   console.log(`machine load average (1 min): ${loadavg()[0]!.toFixed(2)} on ${availableParallelism()} cores; medians of ${REPEATS} runs of ${DURATION_S} s`);
   console.log(`gRPC / binary REST at batch 64: ${Object.entries(vsBinary).map(([k, v]) => `${k} ${v}x`).join(', ')} (target >= 1x)`);
   console.log(`gRPC / JSON REST at batch 64: ${Object.entries(vsJson).map(([k, v]) => `${k} ${v}x`).join(', ')} (target >= 5x)`);
-  // With one request in flight a request takes at least one session.run, whatever the protocol;
-  // with more, at most INSTANCES runs overlap (the config's default, 2; this machine has 2 cores).
+  // How far gRPC / JSON can go on this machine, from the parts (protocol-ceiling.ts): with one
+  // request in flight a gRPC call takes at least one session.run plus the protocol's own round
+  // trip (gRPC at batch 1, whose compute is ~0.1 ms); with more in flight both protocols are
+  // CPU-bound on the same cores, so the ratio is at most JSON's CPU per request (client and
+  // server, every thread) over the CPU no protocol avoids, one session.run.
+  const row = (p: Protocol, b: number, c: number): Row => rows.find((r) => r.protocol === p && r.batch === b && r.concurrency === c)!;
   const jsonMsPerRequest = (1000 * 64) / get('json', 64, 1);
-  const computeBound = (INSTANCES * 1000 * 64) / ceiling.computeMs;
-  const ceilings = Object.fromEntries(CONCURRENCY.map((c) => [`c${c}`, r2((c === 1 ? (1000 * 64) / ceiling.computeMs : computeBound) / get('json', 64, c))]));
+  const ceilings: Record<string, number> = { c1: r2(jsonMsPerRequest / (ceiling.computeMs + row('grpc', 1, 1).p50ms)) };
+  for (const c of CONCURRENCY.slice(1)) ceilings[`c${c}`] = r2(row('json', 64, c).cpuMsPerRequest / ceiling.computeMs);
   console.log(
-    `batch 64, the parts: session.run ${ceiling.computeMs} ms in-process; the server's JSON decode ${ceiling.jsonDecodeMs} ms (${ceiling.jsonBytes} B body vs ${ceiling.grpcBytes} B gRPC); JSON REST ${r2(jsonMsPerRequest)} ms per request at 1 in flight`,
+    `batch 64, the parts: session.run ${ceiling.computeMs} ms in-process; the server's JSON decode ${ceiling.jsonDecodeMs} ms (${ceiling.jsonBytes} B body vs ${ceiling.grpcBytes} B gRPC); JSON REST ${r2(jsonMsPerRequest)} ms per request at 1 in flight, ${CONCURRENCY.slice(1).map((c) => `${row('json', 64, c).cpuMsPerRequest} ms of CPU per request at ${c}`).join(', ')}`,
   );
-  console.log(`gRPC / JSON REST can reach at most, at batch 64 (compute alone, no protocol cost): ${Object.entries(ceilings).map(([k, v]) => `${k} ${v}x`).join(', ')}`);
+  console.log(`gRPC / JSON REST cannot exceed, at batch 64 (gRPC costing only compute + its batch-1 round trip at 1 in flight, only compute above): ${Object.entries(ceilings).map(([k, v]) => `${k} ${v}x`).join(', ')}`);
   console.log(JSON.stringify({
     bench: 'grpc',
     model: MODEL,
@@ -171,7 +203,7 @@ async function main(): Promise<void> {
     durationPerRunS: DURATION_S,
     repeats: REPEATS,
     rows,
-    ceiling: { ...ceiling, instances: INSTANCES, grpcVsJsonCeiling: ceilings },
+    ceiling: { ...ceiling, grpcVsJsonCeiling: ceilings },
     targets: {
       grpcVsBinaryBatch64: vsBinary,
       grpcVsBinaryMet: Object.values(vsBinary).every((v) => v >= 1),

@@ -1,10 +1,7 @@
 /**
  * Why a protocol ratio can or cannot reach a target: the parts of one batch-64 request measured
  * apart, in this process, with the server's own code (bench/grpc.ts prints them next to the
- * protocol table). With one request in flight a request takes at least its compute, so
- * gRPC / JSON REST cannot exceed (JSON's time per request) / (compute per request) however cheap
- * gRPC's own work is; with more in flight, compute runs on up to `instances` threads, but on this
- * machine's cores together with the event loop and the load generator.
+ * protocol table and derives the ceiling of gRPC / JSON REST from them and the measured rows).
  */
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
