@@ -11,7 +11,7 @@ export function withDeadline<T>(
     const timer = setTimeout(() => {
       cleanup();
       options.onTimeout?.();
-      reject(new ModelshipError('TIMEOUT', `${what} did not finish within ${timeoutMs} ms`, { details: { timeoutMs } }));
+      reject(timeoutError(what, timeoutMs));
     }, timeoutMs);
     const onAbort = (): void => {
       cleanup();
@@ -34,3 +34,6 @@ export function withDeadline<T>(
     );
   });
 }
+
+export const timeoutError = (what: string, timeoutMs: number): ModelshipError =>
+  new ModelshipError('TIMEOUT', `${what} did not finish within ${timeoutMs} ms`, { details: { timeoutMs } });

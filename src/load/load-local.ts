@@ -5,7 +5,7 @@ import type { PlanStep } from '../plan/plan.js';
 import type { Slot } from '../route/slot.js';
 import type { Manifest } from '../manifest/types.js';
 import type { RuntimeConfig, RuntimeName } from '../runtimes/types.js';
-import { createWorkerEngine, spawnWorker, type WorkerHandle } from '../worker/host.js';
+import { spawnWorker, type WorkerHandle } from '../worker/host.js';
 import { lifetimeScope, warnVia, type LoadScope, type ModelContext, type ModelSettings } from './context.js';
 import { timed, type TimedPhase } from './timings.js';
 import { exclusive } from './exclusive.js';
@@ -108,9 +108,11 @@ async function loadStep(step: PlanStep, load: LocalLoad): Promise<Slot> {
   const { settings } = model;
   const getFiles = filesFor(step, load);
   const phases: TimedPhase[] = [];
-  // The proof's code is a chunk of its own, fetched while the files are.
+  // The proof's code and the worker engine's are chunks of their own, fetched while the files are.
   const proof = import('../proof/golden.js');
   proof.catch(() => undefined);
+  const workerEngine = usesWorker(settings) ? import('../worker/worker-engine.js') : undefined;
+  workerEngine?.catch(() => undefined);
   // Its download is counted for a load that reports progress, unless the runtime started here before
   // (the plan's rule too: its files are in the HTTP cache, so there is nothing to wait for).
   const reportDownload = scope.onProgress !== undefined && !model.warm?.has(runtimeKey(step.runtime));
@@ -121,7 +123,7 @@ async function loadStep(step: PlanStep, load: LocalLoad): Promise<Slot> {
   const onProgress = scope.onProgress;
   if (onProgress) worker?.onRuntimeDownload((download) => onProgress({ type: 'runtime-download', ...download }));
   try {
-    return await startStep(step, load, { worker, config, getFiles, phases, proof });
+    return await startStep(step, load, { worker, workerEngine, config, getFiles, phases, proof });
   } finally {
     worker?.onRuntimeDownload(undefined);
   }
@@ -129,6 +131,7 @@ async function loadStep(step: PlanStep, load: LocalLoad): Promise<Slot> {
 
 interface StepParts {
   worker: WorkerHandle | undefined;
+  workerEngine: Promise<typeof import('../worker/worker-engine.js')> | undefined;
   config: RuntimeConfig;
   getFiles: (scope: LoadScope) => Promise<ModelFiles>;
   phases: TimedPhase[];
@@ -139,10 +142,12 @@ async function startStep(step: PlanStep, load: LocalLoad, parts: StepParts): Pro
   const { model, scope } = load;
   const { manifest } = load.resolved;
   const { settings } = model;
-  const { worker, config, getFiles, phases, proof } = parts;
+  const { worker, workerEngine, config, getFiles, phases, proof } = parts;
   let first: ModelFiles;
+  let engineModule: Awaited<StepParts['workerEngine']>;
   try {
     first = await timed(phases, 'files', getFiles(scope), (files) => files.status);
+    engineModule = await workerEngine;
   } catch (error) {
     worker?.terminate();
     throw error;
@@ -151,8 +156,8 @@ async function startStep(step: PlanStep, load: LocalLoad, parts: StepParts): Pro
   const runTimeoutMs = settings.runTimeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
   let pending: Uint8Array[] | undefined = first.files;
   let engine: Engine;
-  if (worker) {
-    const started = await createWorkerEngine({
+  if (worker && engineModule) {
+    const started = await engineModule.createWorkerEngine({
       config,
       prestarted: worker,
       // The first start uses the bytes in hand; a restart after a crash re-reads the cache or re-downloads,

@@ -101,7 +101,11 @@ async function load(manifestUrl: string, options: LoadOptions, parts: LoadParts)
 
   // The worker's script loads while the manifest and the records are read; its runtime is named later.
   const prestarts = new Prestarts(lifetime.signal);
-  if (usesWorker(settings) && options.route !== 'remote') prestarts.spawnIdle();
+  if (usesWorker(settings) && options.route !== 'remote') {
+    prestarts.spawnIdle();
+    // The engine that adopts the worker is a chunk of its own, needed once the files are in.
+    import('../worker/worker-engine.js').catch(() => undefined);
+  }
   // A warm visit names it from the runtimes that started here and the cached manifest, while the
   // manifest revalidates (speculate.ts: a chunk of its own, fetched alongside the cache reads it waits for).
   if (cache && usesWorker(settings) && options.route !== 'remote') {

@@ -1,52 +1,46 @@
 import type { TensorMap } from '../engine.js';
-import { ModelshipError, abortError } from '../errors.js';
+import { abortError } from '../errors.js';
 import { deserializeError } from '../errors-wire.js';
+import { timeoutError } from '../abort/deadline.js';
 import type { DownloadReply, LivenessReply, LivenessRequest, RunReply, RunRequest, RuntimeDownload } from './protocol.js';
 import { tensorBuffers } from './transfer.js';
-
-export interface RunCallOptions {
-  /** The run rejects TIMEOUT when no reply came by then, and `onTimeout` is called (it ends the worker). */
-  timeoutMs: number;
-  onTimeout: () => void;
-  /** The caller's signal: the run rejects ABORTED at once; its reply, if one comes, is dropped. */
-  signal?: AbortSignal;
-}
 
 interface Pending {
   resolve: (outputs: TensorMap) => void;
   reject: (error: Error) => void;
-  /** `performance.now()` past which the run has timed out. */
-  deadline: number;
-  timeoutMs: number;
-  onTimeout: () => void;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
+  /** `performance.now()` when the run was posted. */
+  at: number;
+  signal?: AbortSignal;
+  onAbort?: () => void;
 }
-
-const clock = (): number => performance.now();
 
 /**
  * The main-thread end of the run port: requests get increasing ids, replies are matched by id.
  *
  * Deadlines: one timer for the channel, not one per run. A batch-1 run is a fraction of a
- * millisecond and a timer set and cleared per call cost about as much as the rest of this file
- * (bench: `npm run bench`); the timer fires at the oldest run's deadline (runs share one timeout,
- * so the oldest is the first in the map) and is armed again for the next one.
+ * millisecond, and a timer set and cleared plus a promise around every call cost a measurable part
+ * of it (bench/predict-cost.ts). Runs share one timeout, so the oldest (the first in the map) is the
+ * next to expire: the timer fires at its deadline, or is armed again for it.
  */
 export class RunChannel {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** Set by the engine that adopts this channel: a run without a reply by then rejects TIMEOUT, then `onTimeout` (ending the worker). */
+  timeoutMs = 30_000;
+  onTimeout: () => void = () => undefined;
   /** Receives the liveness replies (see `liveness.ts`). */
   onLiveness: ((reply: LivenessReply) => void) | undefined;
-  /** Receives the runtime's download progress while it starts (see `runtime-download.ts`). */
-  onDownload: ((download: RuntimeDownload) => void) | undefined;
 
-  constructor(private readonly port: MessagePort) {
+  /** `onDownload`: the runtime's download progress while it starts (see `runtime-download.ts`). */
+  constructor(
+    private readonly port: MessagePort,
+    onDownload?: (download: RuntimeDownload) => void,
+  ) {
     port.onmessage = (event: MessageEvent<RunReply | LivenessReply | DownloadReply>) => {
       const data = event.data;
       if ('id' in data) this.settle(data);
-      else if ('download' in data) this.onDownload?.(data.download);
+      else if ('download' in data) onDownload?.(data.download);
       else this.onLiveness?.(data);
     };
   }
@@ -59,23 +53,20 @@ export class RunChannel {
     this.port.postMessage(request);
   }
 
-  /** Posts the request synchronously (the caller's work after this call overlaps the worker's). */
-  run(feeds: TensorMap, options: RunCallOptions): Promise<TensorMap> {
-    const { signal } = options;
+  /** Posts the request synchronously (the caller's work after this call overlaps the worker's). `signal`: rejects ABORTED at once; a late reply is dropped. */
+  run(feeds: TensorMap, signal?: AbortSignal): Promise<TensorMap> {
     if (signal?.aborted) return Promise.reject(abortError(signal));
     const id = this.nextId++;
     return new Promise<TensorMap>((resolve, reject) => {
-      const entry: Pending = { resolve, reject, deadline: clock() + options.timeoutMs, timeoutMs: options.timeoutMs, onTimeout: options.onTimeout, signal, onAbort: undefined };
+      const entry: Pending = { resolve, reject, at: performance.now(), signal };
       if (signal) {
         entry.onAbort = () => {
-          if (this.pending.get(id) !== entry) return;
-          this.pending.delete(id);
-          reject(abortError(signal));
+          if (this.take(id)) reject(abortError(signal));
         };
         signal.addEventListener('abort', entry.onAbort, { once: true });
       }
       this.pending.set(id, entry);
-      if (this.timer === undefined) this.arm(options.timeoutMs);
+      this.arm(this.timeoutMs);
       const request: RunRequest = { id, feeds };
       this.port.postMessage(request, tensorBuffers(feeds));
     });
@@ -83,57 +74,50 @@ export class RunChannel {
 
   /** A reply that will never come (the worker died or timed out) must not leave its promise hanging. */
   rejectAll(error: Error): void {
-    const entries = [...this.pending.values()];
-    this.pending.clear();
-    for (const entry of entries) {
-      release(entry);
-      entry.reject(error);
-    }
+    for (const id of [...this.pending.keys()]) this.take(id)?.reject(error);
   }
 
   close(): void {
     clearTimeout(this.timer);
-    this.timer = undefined;
     this.port.onmessage = null;
     this.port.close();
   }
 
   private settle(reply: RunReply): void {
-    const entry = this.pending.get(reply.id);
+    const entry = this.take(reply.id);
     if (!entry) return;
-    this.pending.delete(reply.id);
-    release(entry);
     if (reply.ok) entry.resolve(reply.value);
     else entry.reject(deserializeError(reply.error));
   }
 
-  /** Rejects every run past its deadline (then lets the engine end the worker), and waits for the next one. */
+  /** Removes a run and its abort listener; undefined when it was already settled. */
+  private take(id: number): Pending | undefined {
+    const entry = this.pending.get(id);
+    if (!entry) return undefined;
+    this.pending.delete(id);
+    if (entry.onAbort) entry.signal?.removeEventListener('abort', entry.onAbort);
+    return entry;
+  }
+
+  /** Rejects the oldest run if it is past its deadline (then the engine ends the worker), and waits for the next. */
   private readonly expire = (): void => {
     this.timer = undefined;
-    const now = clock();
-    const expired: Pending[] = [];
-    for (const [id, entry] of this.pending) {
-      if (entry.deadline > now) break;
-      this.pending.delete(id);
-      release(entry);
-      expired.push(entry);
+    const [id, entry] = this.pending.entries().next().value ?? [];
+    if (entry === undefined) return;
+    const left = entry.at + this.timeoutMs - performance.now();
+    if (left > 0) {
+      this.arm(left);
+      return;
     }
-    for (const entry of expired) {
-      entry.reject(new ModelshipError('TIMEOUT', `Inference did not finish within ${entry.timeoutMs} ms`, { details: { timeoutMs: entry.timeoutMs } }));
-    }
-    expired[0]?.onTimeout();
-    const next = this.pending.values().next();
-    if (!next.done && this.timer === undefined) this.arm(Math.max(0, next.value.deadline - clock()));
+    this.take(id!)!.reject(timeoutError('Inference', this.timeoutMs));
+    this.onTimeout();
+    if (this.pending.size > 0) this.arm(0);
   };
 
   /** Left armed when the channel goes idle (it then fires once and finds nothing); it never keeps Node alive. */
   private arm(ms: number): void {
-    const timer = setTimeout(this.expire, ms);
-    (timer as { unref?: () => void }).unref?.();
-    this.timer = timer;
+    if (this.timer !== undefined) return;
+    this.timer = setTimeout(this.expire, ms);
+    (this.timer as { unref?: () => void }).unref?.();
   }
-}
-
-function release(entry: Pending): void {
-  if (entry.onAbort) entry.signal?.removeEventListener('abort', entry.onAbort);
 }
