@@ -53,14 +53,18 @@ export function ownBuffer(message: object): ArrayBuffer | undefined {
  * grpc-js gathers a message's DATA frames into one new buffer, the 5-byte gRPC frame header
  * followed by the message (stream-decoder.js: Buffer.concat, an ArrayBuffer of its own above
  * Node's 4 KiB pool threshold), hands the message's view to the deserializer and keeps nothing
- * once it is decoded. A view that ends where its ArrayBuffer ends and starts within the frame
- * header's 5 bytes is that buffer; anything else (a pooled slice, another layout) is not
- * claimed. Small messages are not worth it: their tensors are copied.
+ * once it is decoded (a compressed message is inflated into a buffer of its own, offset 0).
+ * Only a view that is exactly that is claimed: it ends where its ArrayBuffer ends and either
+ * starts at 0, or at 5 behind a frame header that states this very length. Anything else (a
+ * pooled slice, another grpc-js layout) is copied, as are small messages (not worth it).
  */
 function ownedBuffer(bytes: Buffer): ArrayBuffer | undefined {
   const buf = bytes.buffer;
-  const own = buf instanceof ArrayBuffer && bytes.length > 4096 && bytes.byteOffset <= 5 && bytes.byteOffset + bytes.length === buf.byteLength;
-  return own ? buf : undefined;
+  if (!(buf instanceof ArrayBuffer) || bytes.length <= 4096 || bytes.byteOffset + bytes.length !== buf.byteLength) return undefined;
+  if (bytes.byteOffset === 0) return buf;
+  if (bytes.byteOffset !== 5) return undefined;
+  const header = new DataView(buf, 0, 5);
+  return header.getUint8(0) <= 1 && header.getUint32(1) === bytes.length ? buf : undefined;
 }
 
 /**
