@@ -29,12 +29,13 @@ export interface FieldSpec {
  * - centroidOffset: distance in pixels of the centre of mass from the field's centre
  * - strokeWidth: 2 · stroke area / stroke perimeter, about the pen's width in pixels
  */
-export function inputFeatures(field: ArrayLike<number>, spec: FieldSpec, offset = 0): InputFeatures {
+export function inputFeatures(field: ArrayLike<number>, spec: FieldSpec, offset = 0, scratch?: Uint8Array): InputFeatures {
   const { width, height, mean, std } = spec;
   const size = width * height;
   // One pass for the sums, one over the stroke mask for its perimeter; plain loops, no allocation
-  // but the mask: this runs on every prediction (see bench/monitoring.ts).
-  const stroke = new Uint8Array(size);
+  // but the mask (none with `scratch`): this runs on every prediction (see bench/monitoring.ts).
+  // A caller that scores many pictures lends one mask (cleared here), so each call allocates nothing.
+  const stroke = scratch && scratch.length >= size ? scratch.fill(0, 0, size) : new Uint8Array(size);
   let mass = 0;
   let inkSum = 0;
   let inkCount = 0;

@@ -43,6 +43,8 @@ export class ModelMonitor {
   }
 
   private lastVersion = '';
+  /** The features' stroke mask, lent to every call (inspect runs on the main thread, one call at a time). */
+  private strokeMask = new Uint8Array(0);
 
   /** A slot started serving: counts how its files were found (cache hit or not). */
   loaded(slot: Slot): void {
@@ -56,7 +58,9 @@ export class ModelMonitor {
     if (!this.enabled) return [];
     const { width, height, mean, std } = manifest.preprocessing;
     const spec = { width, height, mean, std };
-    return Array.from({ length: rows }, (_, row) => inputFeatures(data, spec, row * width * height));
+    if (this.strokeMask.length < width * height) this.strokeMask = new Uint8Array(width * height);
+    const mask = this.strokeMask;
+    return Array.from({ length: rows }, (_, row) => inputFeatures(data, spec, row * width * height, mask));
   }
 
   /** Turns one row of raw outputs into the scored part of a Prediction and records it. */
