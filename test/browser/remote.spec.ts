@@ -49,42 +49,39 @@ test('a weak device (probe override) is answered by the remote with the same lab
 
 test('a CPU throttled through the DevTools protocol misses the latency budget and goes remote', async ({ page }) => {
   const server = await startInferenceServer();
-  // Sustained predict time, measured as the library does: throttling takes hold after a moment,
-  // so a handful of quick runs would not see it.
-  const meanPredictMs = () =>
-    page.evaluate(async (manifest) => {
-      const { loadModel } = (await import('/dist/index.js' as string)) as Lib;
-      const model = await loadModel(manifest, { wasmPaths: '/wasm/', cache: 'memory', variant: 'fp32' });
-      const started = performance.now();
-      let runs = 0;
-      while (runs < 200 && performance.now() - started < 400) {
-        await model.predict(new Float32Array(784));
-        runs++;
-      }
-      const mean = (performance.now() - started) / runs;
-      await model.dispose();
-      return mean;
-    }, MANIFEST);
+  const remote = { url: server.url, protocol: 'v2' };
+  // The library's own measurement (engine round trips over a 250 ms window; "local predict takes X ms"
+  // in the reason), read with a budget it always misses: the test compares what the library compares.
+  const measuredMs = async (): Promise<number> => {
+    const { reason } = await classifyGolden(page, { variant: 'fp32', remote, latencyBudgetMs: 0.001 });
+    const ms = Number(/local predict takes ([\d.]+) ms/.exec(reason)?.[1]);
+    expect(ms, reason).toBeGreaterThan(0);
+    return ms;
+  };
   try {
     await page.goto('/empty.html');
     const cdp = await page.context().newCDPSession(page);
-    const fast = await meanPredictMs();
+    const fast = await measuredMs();
+    // Chromium's throttling reaches a freshly spawned worker's round trips only some of the time (seen
+    // on Chromium 156: the same rate gave 47 ms one load and 1.1 ms the next), so each throttled step
+    // gets up to three loads under one setting; what is tested is the library's decision on what it measured.
     await cdp.send('Emulation.setCPUThrottlingRate', { rate: 20 });
-    const slow = await meanPredictMs();
-    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+    let slow = 0;
+    for (let attempt = 0; attempt < 3 && slow <= fast * 3; attempt++) slow = await measuredMs();
     expect(slow, `throttled ${slow} ms vs ${fast} ms`).toBeGreaterThan(fast * 3);
     // Between the two, so the test holds on a fast or a busy machine alike.
     const budgetMs = Math.sqrt(fast * slow);
-    const remote = { url: server.url, protocol: 'v2' };
-    const unthrottled = await classifyGolden(page, { variant: 'fp32', remote, latencyBudgetMs: budgetMs });
-    expect(unthrottled.route, `budget ${budgetMs} ms`).toBe('local');
-
-    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 20 });
-    const throttled = await classifyGolden(page, { variant: 'fp32', remote, latencyBudgetMs: budgetMs });
+    let throttled = await classifyGolden(page, { variant: 'fp32', remote, latencyBudgetMs: budgetMs });
+    for (let attempt = 1; attempt < 3 && throttled.route !== 'remote'; attempt++) {
+      throttled = await classifyGolden(page, { variant: 'fp32', remote, latencyBudgetMs: budgetMs });
+    }
     await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
-    expect(throttled.route, `budget ${budgetMs} ms`).toBe('remote');
+    expect(throttled.route, `budget ${budgetMs} ms (${fast} vs ${slow} ms): ${throttled.reason}`).toBe('remote');
     expect(throttled.reason).toMatch(/over the .* ms budget/);
     expect(throttled.labels).toEqual(throttled.expected);
+
+    const unthrottled = await classifyGolden(page, { variant: 'fp32', remote, latencyBudgetMs: budgetMs });
+    expect(unthrottled.route, `budget ${budgetMs} ms (${fast} vs ${slow} ms): ${unthrottled.reason}`).toBe('local');
   } finally {
     await server.close();
   }
