@@ -3,7 +3,7 @@ import type { Emitter } from './emitter.js';
 import type { RunRows } from './explain/explain.js';
 import type { FeedbackClient } from './feedback/client.js';
 import { consentRequired } from './feedback/consent.js';
-import { newPredictionId } from './feedback/prediction-id.js';
+import { PredictionIds } from './feedback/prediction-id.js';
 import type { FeedbackCallOptions, FeedbackResult } from './feedback/types.js';
 import type { ExplainOptions, Explanation } from './explain/types.js';
 import { checkPredictOptions, checkSubscription, readInputs } from './args/model-args.js';
@@ -55,6 +55,7 @@ export class Model {
   private storage: ModelInfo['storage'] = { cacheBytes: 0 };
   private updater: Promise<Updater> | undefined;
   private readonly monitor: ModelMonitor;
+  private readonly ids = new PredictionIds();
   /** The preprocessing chunk once it is in: later calls read it without an await (a turn of the microtask queue per call). */
   private preprocessing: typeof import('./preprocess/input.js') | undefined;
 
@@ -224,7 +225,7 @@ export class Model {
       throw new ModelshipError('OUTPUT_INVALID', `${slot.engine.runtime} returned ${values?.data.length ?? 0} values for ${rows}×${classes}`);
     }
     const latencyMs = now() - started;
-    const predictions = Array.from({ length: rows }, (_, row) => toPrediction(this.monitor, values.data.subarray(row * classes, (row + 1) * classes), features[row], slot, latencyMs));
+    const predictions = Array.from({ length: rows }, (_, row) => toPrediction(this.monitor, this.ids, values.data.subarray(row * classes, (row + 1) * classes), features[row], slot, latencyMs));
     this.parts.feedback?.remember(predictions.map((p) => p.id), kept, predictions);
     return predictions;
   }
@@ -262,10 +263,10 @@ function channelInfo(resolved: ResolvedManifest): ModelInfo['channel'] {
   return { name: choice.channel.name, version: choice.version ?? resolved.manifest.version, reason: choice.reason };
 }
 
-function toPrediction(monitor: ModelMonitor, raw: Float32Array, features: InputFeatures | undefined, slot: Slot, latencyMs: number): Prediction {
+function toPrediction(monitor: ModelMonitor, ids: PredictionIds, raw: Float32Array, features: InputFeatures | undefined, slot: Slot, latencyMs: number): Prediction {
   const scored = monitor.score(raw, features, slot, latencyMs);
   return {
-    id: newPredictionId(),
+    id: ids.draw(),
     ...scored,
     route: slot.route,
     runtime: slot.engine.runtime,

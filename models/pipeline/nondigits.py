@@ -18,8 +18,8 @@ right: O o D Q (0), I l i j | (1), Z z (2), S s (5), G b (6), B (8), g q (9). Li
 of vertical are left out for the same reason (a "1").
 
 Output (git-ignored): .data/nondigits.u8 uint8 [N,112,112] (0 ink .. 255 paper), .data/nondigits.json
-and .data/printed-digits.{u8,json}: digits 0-9 drawn the same way in the calibration and test fonts, the
-control calibrate.ts reports.
+and .data/printed-digits.{u8,json}: digits 0-9 drawn the same way in the test fonts, the control
+calibrate.ts reports.
 """
 import json
 import math
@@ -232,7 +232,7 @@ def printed_digits(split):
 
 
 def write_printed_digits():
-    items = [(img, d, split) for split in ('calibration', 'test') for img, d in printed_digits(split) if img is not None]
+    items = [(img, d, 'test') for img, d in printed_digits('test') if img is not None]
     np.stack([np.asarray(img, dtype=np.uint8) for img, *_ in items]).tofile(os.path.join(OUT, 'printed-digits.u8'))
     with open(os.path.join(OUT, 'printed-digits.json'), 'w') as f:
         json.dump({'size': SIZE, 'items': [{'label': d, 'split': s} for _, d, s in items]}, f)

@@ -27,19 +27,37 @@ interface DatatypeInfo {
   bigint: boolean;
 }
 
+/** A typed array's constructor: the element size, and both a fresh array and a view over a buffer. */
+interface ArrayKind {
+  new (length: number): TypedArray;
+  new (buffer: ArrayBuffer, byteOffset: number, length: number): TypedArray;
+  readonly BYTES_PER_ELEMENT: number;
+}
+
+function info(kind: ArrayKind, ort: OrtType, json = true): DatatypeInfo {
+  return {
+    bytes: kind.BYTES_PER_ELEMENT,
+    ort,
+    create: (n) => new kind(n),
+    view: (b, o, n) => new kind(b, o, n),
+    json,
+    bigint: kind === (BigUint64Array as ArrayKind) || kind === (BigInt64Array as ArrayKind),
+  };
+}
+
 const INFO: Record<Datatype, DatatypeInfo> = {
-  BOOL: { bytes: 1, ort: 'bool', create: (n) => new Uint8Array(n), view: (b, o, n) => new Uint8Array(b, o, n), json: true, bigint: false },
-  UINT8: { bytes: 1, ort: 'uint8', create: (n) => new Uint8Array(n), view: (b, o, n) => new Uint8Array(b, o, n), json: true, bigint: false },
-  UINT16: { bytes: 2, ort: 'uint16', create: (n) => new Uint16Array(n), view: (b, o, n) => new Uint16Array(b, o, n), json: true, bigint: false },
-  UINT32: { bytes: 4, ort: 'uint32', create: (n) => new Uint32Array(n), view: (b, o, n) => new Uint32Array(b, o, n), json: true, bigint: false },
-  UINT64: { bytes: 8, ort: 'uint64', create: (n) => new BigUint64Array(n), view: (b, o, n) => new BigUint64Array(b, o, n), json: true, bigint: true },
-  INT8: { bytes: 1, ort: 'int8', create: (n) => new Int8Array(n), view: (b, o, n) => new Int8Array(b, o, n), json: true, bigint: false },
-  INT16: { bytes: 2, ort: 'int16', create: (n) => new Int16Array(n), view: (b, o, n) => new Int16Array(b, o, n), json: true, bigint: false },
-  INT32: { bytes: 4, ort: 'int32', create: (n) => new Int32Array(n), view: (b, o, n) => new Int32Array(b, o, n), json: true, bigint: false },
-  INT64: { bytes: 8, ort: 'int64', create: (n) => new BigInt64Array(n), view: (b, o, n) => new BigInt64Array(b, o, n), json: true, bigint: true },
-  FP16: { bytes: 2, ort: 'float16', create: (n) => new Uint16Array(n), view: (b, o, n) => new Uint16Array(b, o, n), json: false, bigint: false },
-  FP32: { bytes: 4, ort: 'float32', create: (n) => new Float32Array(n), view: (b, o, n) => new Float32Array(b, o, n), json: true, bigint: false },
-  FP64: { bytes: 8, ort: 'float64', create: (n) => new Float64Array(n), view: (b, o, n) => new Float64Array(b, o, n), json: true, bigint: false },
+  BOOL: info(Uint8Array, 'bool'),
+  UINT8: info(Uint8Array, 'uint8'),
+  UINT16: info(Uint16Array, 'uint16'),
+  UINT32: info(Uint32Array, 'uint32'),
+  UINT64: info(BigUint64Array, 'uint64'),
+  INT8: info(Int8Array, 'int8'),
+  INT16: info(Int16Array, 'int16'),
+  INT32: info(Int32Array, 'int32'),
+  INT64: info(BigInt64Array, 'int64'),
+  FP16: info(Uint16Array, 'float16', false),
+  FP32: info(Float32Array, 'float32'),
+  FP64: info(Float64Array, 'float64'),
 };
 
 /** Values a JSON number may take for each numeric datatype; beyond them it would wrap, saturate or become Infinity. */

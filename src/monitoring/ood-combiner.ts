@@ -78,34 +78,6 @@ export function oodTerms(inputs: TermInputs, global: Record<FeatureName, RobustS
   };
 }
 
-/**
- * `combine(oodTerms(...), combiner)` without building the terms (this runs for every row of every
- * prediction): the same sum, term by term. test/node/monitoring.test.ts checks the two agree.
- */
-export function combinedScore(
-  inputs: TermInputs,
-  global: Record<FeatureName, RobustStat>,
-  perClass: ClassFeatureStats,
-  rules: ZScoreRules,
-  combiner: OodCombiner,
-  featureZ: number,
-): number {
-  const { features } = inputs;
-  const w = combiner.weights;
-  const own = perClass[inputs.predicted];
-  return (
-    combiner.bias +
-    w.energy * inputs.energy +
-    w.logUnsure * Math.log(1 - inputs.top + 1e-6) +
-    w.featureZ * featureZ +
-    w.classZ * (own ? rmsZ(features, own, rules) : 0) +
-    w.inkMassZ * oneSidedZ(features, global, 'inkMass', rules) +
-    w.meanIntensityZ * oneSidedZ(features, global, 'meanIntensity', rules) +
-    w.bboxAspectZ * oneSidedZ(features, global, 'bboxAspect', rules) +
-    w.strokeWidthZ * oneSidedZ(features, global, 'strokeWidth', rules)
-  );
-}
-
 export function combine(terms: Record<OodTerm, number>, combiner: OodCombiner): number {
   let score = combiner.bias;
   for (const name of OOD_TERMS) score += combiner.weights[name] * terms[name];

@@ -4,7 +4,7 @@
  * the same score here.
  */
 import { FEATURE_NAMES, type InputFeatures } from './features.js';
-import { combinedScore, rmsZ, type ClassFeatureStats, type OodCombiner } from './ood-combiner.js';
+import { combine, oodTerms, rmsZ, type ClassFeatureStats, type OodCombiner } from './ood-combiner.js';
 
 /** Softmax of logits / temperature; temperature 1 is the plain softmax. */
 export function temperatureSoftmax(logits: ArrayLike<number>, temperature = 1): number[] {
@@ -60,10 +60,12 @@ export function oodScore(logits: ArrayLike<number>, features: InputFeatures, sta
   const free = energy(logits);
   const energyZ = Math.max(0, (free - stats.energy.center) / stats.energy.scale);
   const rules = { oodFeatures: stats.oodFeatures ?? FEATURE_NAMES, oneSided: stats.oneSided };
-  const featureZ = rmsZ(features, stats.features, rules);
-  if (!stats.combiner || !stats.classFeatures) return { energyZ, featureZ, score: Math.max(energyZ, featureZ) };
-  const score = combinedScore({ energy: free, top, predicted: argmax(logits), features }, stats.features, stats.classFeatures, rules, stats.combiner, featureZ);
-  return { energyZ, featureZ, score };
+  if (!stats.combiner || !stats.classFeatures) {
+    const featureZ = rmsZ(features, stats.features, rules);
+    return { energyZ, featureZ, score: Math.max(energyZ, featureZ) };
+  }
+  const terms = oodTerms({ energy: free, top, predicted: argmax(logits), features }, stats.features, stats.classFeatures, rules);
+  return { energyZ, featureZ: terms.featureZ, score: combine(terms, stats.combiner) };
 }
 
 function argmax(values: ArrayLike<number>): number {

@@ -71,13 +71,10 @@ export class Router {
   }
 
   private async runWithFallback(feeds: TensorMap, options: RunOptions, primary: Slot): Promise<Answer> {
-    if (this.canFallBack() && isCircuitOpen(primary)) {
-      return this.runFallback(feeds, options, primary, 'the remote circuit is open');
-    }
+    if (isCircuitOpen(primary)) return this.runFallback(feeds, options, primary, 'the remote circuit is open');
     try {
       // The fallback may need the inputs again: the primary's transfer would detach them.
-      const input = this.canFallBack() ? cloneTensors(feeds) : feeds;
-      return { outputs: await this.runOn(primary, input, options), slot: primary };
+      return { outputs: await this.runOn(primary, cloneTensors(feeds), options), slot: primary };
     } catch (error) {
       if (!this.canFallBack() || !isModelshipError(error) || !SWITCHABLE.includes(error.code)) throw error;
       if (options.signal?.aborted) throw error;
