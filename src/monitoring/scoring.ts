@@ -10,9 +10,16 @@ import { combine, oodTerms, rmsZ, type ClassFeatureStats, type OodCombiner } fro
 export function temperatureSoftmax(logits: ArrayLike<number>, temperature = 1): number[] {
   let max = -Infinity;
   for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i]! / temperature);
-  const exps = Array.from({ length: logits.length }, (_, i) => Math.exp(logits[i]! / temperature - max));
-  const sum = exps.reduce((a, b) => a + b, 0);
-  return exps.map((value) => value / sum);
+  // Plain loops into one array: this runs for every row of every prediction.
+  const out: number[] = [];
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) {
+    const value = Math.exp(logits[i]! / temperature - max);
+    out.push(value);
+    sum += value;
+  }
+  for (let i = 0; i < out.length; i++) out[i]! /= sum;
+  return out;
 }
 
 /**

@@ -3,7 +3,7 @@ import { ModelshipError, asModelshipError } from '../errors.js';
 import type { Manifest } from '../manifest/types.js';
 import { isDrawable, readDrawable, type InputScratch } from './drawable.js';
 import type { RgbaImage } from './grey-image.js';
-import { checkImageSize, checkRgba, describe, invalidInput, readPreprocessed } from './input-checks.js';
+import { checkImageSize, checkRgba, describe, invalidInput, readPreprocessed, readPreprocessedInto } from './input-checks.js';
 import { preprocessMnist } from './mnist.js';
 import { rgbaToGrey } from './pixels.js';
 
@@ -45,7 +45,13 @@ export function toBatchTensor(inputs: ModelInput[], manifest: Manifest, options:
   const size = manifest.preprocessing.width * manifest.preprocessing.height;
   const data = new Float32Array(inputs.length * size);
   const scratch = options.scratch ?? {};
-  inputs.forEach((input, i) => data.set(readInput(input, manifest, `inputs[${i}]`, scratch), i * size));
+  for (let i = 0; i < inputs.length; i++) {
+    const input = inputs[i];
+    const field = `inputs[${i}]`;
+    // Preprocessed rows are checked straight into the batch; pictures are preprocessed, then copied in.
+    if (input instanceof Float32Array || Array.isArray(input)) guarded(() => readPreprocessedInto(input, manifest.preprocessing, field, data, i * size), field);
+    else data.set(readInput(input, manifest, field, scratch), i * size);
+  }
   return { data, dims };
 }
 
@@ -67,8 +73,12 @@ export function batchDims(manifest: Manifest, batch: number): number[] {
 
 /** A getter that throws or a Proxy's trap is bad input too: INPUT_INVALID naming the element, not a raw TypeError. */
 function readInput(input: unknown, manifest: Manifest, field: string, scratch: InputScratch): Float32Array {
+  return guarded(() => readInputOrThrow(input, manifest, field, scratch), field);
+}
+
+function guarded<T>(read: () => T, field: string): T {
   try {
-    return readInputOrThrow(input, manifest, field, scratch);
+    return read();
   } catch (error) {
     throw asModelshipError(error, 'INPUT_INVALID', `${field} could not be read`, { field });
   }
