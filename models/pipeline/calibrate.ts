@@ -407,7 +407,7 @@ functions (\`src/monitoring/\`), run on the shipped ONNX files with onnxruntime-
 
 - **Data.** Held-out digits (${heldOut.x.length.toLocaleString('en-US')}) split in two: even positions are the calibration half (temperature,
   thresholds), odd positions the test half (reported below, never used for a choice). Non-digits (\`nondigits.py\`),
-  three splits that share no font family and no random seed: ${ndTrainCount} training pictures (DejaVu Sans faces;
+  three splits that share no font family and no random seed: ${ndTrainCount} training pictures (34 faces of DejaVu Sans, Open Sans, Roboto, Noto and TeX Gyre;
   the model learns to refuse them, see Training), ${ndCalib.length} calibration pictures (DejaVu Serif faces: thresholds) and
   ${ndTest.length} test pictures (Liberation faces; ${Object.entries(testCounts)
     .map(([k, n]) => `${n} ${k}`)

@@ -7,9 +7,11 @@ them into model inputs (preprocess_nondigits.ts, calibrate.ts), exactly as in th
 Kinds: letters and symbols rendered in installed TrueType fonts, random scribbles, a few random
 strokes, dots, straight lines, geometric shapes, noise and blank pages. Three splits that share no
 font family and no random seed:
-  train        DejaVu Sans family (10 faces), seed 11; a third of the glyphs (UNSEEN) is left out entirely;
-               3 renderings per glyph with random stroke thickening and tilt, plus training-only glyphs (EXTRA:
-               Greek, Cyrillic, math, arrows, pictographs). Outlier exposure in train.py.
+  train        DejaVu Sans family (10 faces) and 24 faces of Open Sans, Roboto, Noto Sans/Serif and TeX Gyre,
+               seed 11; a third of the glyphs (UNSEEN) is left out entirely; 3 renderings per glyph with random
+               stroke thickening and tilt, plus training-only glyphs (EXTRA: Greek, Cyrillic, math, arrows,
+               pictographs), and 2.5x as many scribbles, strokes, lines and shapes as before the extra faces, so
+               they keep their share of each batch. Outlier exposure in train.py.
   calibration  DejaVu Serif family (6 faces), seed 1: temperature and thresholds (calibrate.ts).
   test         Liberation family (6 faces), seed 2: the reported numbers only.
 
@@ -35,7 +37,8 @@ OUT = os.path.join(HERE, '.data')
 FONT_DIR = '/usr/share/fonts/truetype'
 # Three splits with disjoint font families and seeds: the model is trained on `train` (outlier exposure,
 # train.py), thresholds and temperature are picked on `calibration`, numbers are reported on `test`.
-# Debian packages: fonts-dejavu-core + fonts-dejavu-extra (DejaVu), fonts-liberation (Liberation).
+# Debian packages: fonts-dejavu-core + fonts-dejavu-extra (DejaVu), fonts-liberation (Liberation); for the extra
+# training faces below fonts-open-sans, fonts-roboto-unhinted, fonts-noto-core, fonts-texgyre.
 FONTS = {
     'train': ['dejavu/DejaVuSans.ttf', 'dejavu/DejaVuSans-Bold.ttf', 'dejavu/DejaVuSans-Oblique.ttf', 'dejavu/DejaVuSans-BoldOblique.ttf',
               'dejavu/DejaVuSans-ExtraLight.ttf', 'dejavu/DejaVuSansCondensed.ttf', 'dejavu/DejaVuSansCondensed-Bold.ttf',
@@ -45,6 +48,18 @@ FONTS = {
     'test': ['liberation/LiberationSans-Regular.ttf', 'liberation/LiberationSerif-Bold.ttf', 'liberation/LiberationMono-Italic.ttf',
              'liberation/LiberationSans-Italic.ttf', 'liberation/LiberationSansNarrow-Regular.ttf', 'liberation/LiberationMono-Bold.ttf'],
 }
+# More training faces from other families (Debian: fonts-open-sans, fonts-roboto-unhinted, fonts-noto-core,
+# fonts-texgyre): outlier exposure generalises to fonts it never saw only when it meets many. None is a clone of a
+# calibration or test family: TeX Gyre Heros, Termes and Cursor (Helvetica, Times, Courier, like Liberation's Arial,
+# Times New Roman and Courier New metrics) and Croscore (Liberation's own ancestors) are left out.
+TEX_GYRE = '/usr/share/texmf/fonts/opentype/public/tex-gyre/texgyre'
+FONTS['train'] += [
+    'open-sans/OpenSans-Regular.ttf', 'open-sans/OpenSans-Bold.ttf', 'open-sans/OpenSans-Italic.ttf', 'open-sans/OpenSans-Light.ttf',
+    'open-sans/OpenSans-CondBold.ttf', 'roboto/unhinted/RobotoTTF/Roboto-Regular.ttf', 'roboto/unhinted/RobotoTTF/Roboto-Bold.ttf',
+    'roboto/unhinted/RobotoTTF/Roboto-Italic.ttf', 'roboto/unhinted/RobotoTTF/Roboto-Thin.ttf', 'roboto/unhinted/RobotoTTF/Roboto-Black.ttf',
+    'noto/NotoSans-Regular.ttf', 'noto/NotoSans-BoldItalic.ttf', 'noto/NotoSerif-Regular.ttf', 'noto/NotoSerif-Bold.ttf', 'noto/NotoSerif-Italic.ttf',
+] + [f'{TEX_GYRE}{face}.otf' for face in ('adventor-regular', 'adventor-bold', 'bonum-regular', 'bonum-italic', 'pagella-regular', 'pagella-bolditalic',
+                                        'schola-regular', 'schola-bold', 'chorus-mediumitalic')]
 SEEDS = {'train': 11, 'calibration': 1, 'test': 2}
 HOMOGLYPHS = set('OoDQIlij|ZzSsGbBgq')
 LETTERS = [c for c in 'ABCEFHJKLMNPRTUVWXYacdefhkmnprtuvwxy' if c not in HOMOGLYPHS]
@@ -183,10 +198,17 @@ UNSEEN = set(GLYPHS[2::3])
 # Pictures per kind: the calibration and test splits are the same size; training has more (and several
 # renderings per glyph) because the model learns from it.
 COUNTS = {
-    'train': dict(copies=3, scribble=1200, strokes=1200, dots=240, line=240, shape=240, noise=180, blank=60),
+    'train': dict(copies=3, scribble=3000, strokes=2400, dots=480, line=720, shape=480, noise=360, blank=120),
     'calibration': dict(copies=1, scribble=150, strokes=150, dots=60, line=60, shape=60, noise=45, blank=15),
 }
 COUNTS['test'] = COUNTS['calibration']
+
+
+def check_fonts():
+    missing = [path for split in FONTS.values() for path in split if not os.path.exists(os.path.join(FONT_DIR, path))]
+    if missing:
+        raise SystemExit('nondigits.py: missing font files (install fonts-dejavu-core fonts-dejavu-extra fonts-liberation '
+                         f'fonts-open-sans fonts-roboto-unhinted fonts-noto-core fonts-texgyre): {", ".join(missing)}')
 
 
 def build(split):
@@ -240,6 +262,7 @@ def write_printed_digits():
 
 
 def main():
+    check_fonts()
     os.makedirs(OUT, exist_ok=True)
     items = build('train') + build('calibration') + build('test')
     pixels = np.stack([np.asarray(img, dtype=np.uint8) for img, *_ in items])

@@ -74,11 +74,11 @@ for (const [runtime, variant] of CASES) {
 
     const own = referenceScores(variant);
     const labels = result.scores!.map(argmax);
-    // The labels the pipeline measured for this variant: the true ones, except that `pruned`
-    // misreads the deliberately hard golden digit (MODEL_CARD.md says so).
+    // The labels the pipeline measured for this variant: the true ones, except on the deliberately hard
+    // golden digit, which the quantised variants may misread (int8 and pruned in this build; MODEL_CARD.md says which).
     expect(labels).toEqual(own.map(argmax));
     manifest.golden.forEach((g, i) => {
-      if (variant !== 'pruned' || !g.id.endsWith('-hard')) expect(labels[i], g.id).toBe(g.label);
+      if (!g.id.endsWith('-hard') || variant === 'fp32') expect(labels[i], g.id).toBe(g.label);
     });
     expect(maxScoreDiff(result.scores!, own)).toBeLessThanOrEqual(SAME_VARIANT_TOLERANCE);
     // Against fp32 on onnx-wasm: the variant's own quantisation gap, measured by the pipeline, plus the same margin.
