@@ -23,7 +23,7 @@ const CARRIED = 'tfjs-cpu';
 function leftOutRuntimes() {
   const registry = readFileSync(join(ROOT, 'src', 'runtimes', 'registry.ts'), 'utf8');
   const entries = [
-    ...registry.matchAll(/'([a-z0-9-]+)': async \(\) => import\('\.\/([a-z0-9-]+)\.js'\)\.then\(\(m\) => \(\{ start: m\.(\w+), load: m\.(\w+) \}\)\)/g),
+    ...registry.matchAll(/'([a-z0-9-]+)': async \(\) => (?:withTfjs\()?import\('\.\/([a-z0-9-]+)\.js'\)\)?\.then\(\(m\) => \(\{ start: m\.(\w+), load: m\.(\w+) \}\)\)/g),
   ];
   if (!entries.some(([, name]) => name === CARRIED))
     throw new Error('build-react-native-host: src/runtimes/registry.ts no longer lists runtimes the way this script reads them');

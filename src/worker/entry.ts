@@ -4,7 +4,9 @@ import { serializeError } from '../errors-wire.js';
 import { type RuntimeEntry, resolveRuntimeEntry } from '../runtimes/registry.js';
 import type { LoadedSession, RuntimeConfig } from '../runtimes/types.js';
 import type { DownloadReply, LivenessReply, LivenessRequest, RunReply, RunRequest, Span, WorkerApi, WorkerResult } from './protocol.js';
+import { wasmToPrefetch } from '../runtimes/wasm-to-prefetch.js';
 import { countRuntimeDownloads } from './runtime-download.js';
+import { prefetchWasm } from './wasm-prefetch.js';
 import { startSpans, now } from './spans.js';
 import { tensorBuffers } from './transfer.js';
 
@@ -27,6 +29,9 @@ function start(config: RuntimeConfig): Promise<{ entry: RuntimeEntry; spans: Spa
   starting ??= (async () => {
     const begun = now();
     // Around the whole start: some runtimes fetch their wasm while their chunk is imported.
+    // The wasm's fetch starts now, alongside the runtime's JS chunks, when its URL can be named.
+    const prefetching = wasmToPrefetch(config);
+    const stopPrefetch = prefetching === undefined ? () => undefined : prefetchWasm(prefetching);
     const stopCounting = config.reportDownload
       ? countRuntimeDownloads(config.runtime, (download) => runPort?.postMessage({ download } satisfies DownloadReply))
       : () => undefined;
@@ -37,6 +42,7 @@ function start(config: RuntimeConfig): Promise<{ entry: RuntimeEntry; spans: Spa
       return { entry, spans: startSpans(begun, imported, now()) };
     } finally {
       stopCounting();
+      stopPrefetch();
     }
   })();
   return starting;

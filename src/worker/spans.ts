@@ -13,11 +13,13 @@ export function startSpans(begun: number, imported: number, started: number): Sp
   const spans: Span[] = [{ name: 'runtime-import', start: begun, end: imported }];
   const origin = performance.timeOrigin;
   const wasm = (performance.getEntriesByType?.('resource') ?? []).filter(
-    (entry): entry is PerformanceResourceTiming => entry.name.endsWith('.wasm') && origin + entry.startTime >= imported - 1,
+    // From the start's beginning: the wasm may be fetched alongside the import (wasm-prefetch.ts).
+    (entry): entry is PerformanceResourceTiming => entry.name.endsWith('.wasm') && origin + entry.startTime >= begun - 1,
   );
   if (wasm.length === 0) return [...spans, { name: 'compile', start: imported, end: started }];
   const fetchStart = Math.min(...wasm.map((entry) => origin + entry.startTime));
-  const fetchEnd = Math.min(started, Math.max(...wasm.map((entry) => origin + entry.responseEnd)));
+  // Compile starts when both the bytes and the glue (in the imported chunk) are there.
+  const fetchEnd = Math.max(imported, Math.min(started, Math.max(...wasm.map((entry) => origin + entry.responseEnd))));
   // transferSize 0 with a body: served by the HTTP cache (same-origin, or Timing-Allow-Origin).
   const cached = wasm.every((entry) => entry.transferSize === 0 && entry.decodedBodySize > 0);
   const bytes = wasm.reduce((sum, entry) => sum + entry.decodedBodySize, 0);
