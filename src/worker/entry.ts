@@ -14,13 +14,13 @@ import { tensorBuffers } from './transfer.js';
 const boot: Span = { name: 'worker', start: performance.timeOrigin, end: now() };
 let session: LoadedSession | undefined;
 /** The runtime starts once per worker; a load waits for it. */
-let starting: Promise<{ entry: RuntimeEntry; spans: Span[] }> | undefined;
+let starting: Promise<{ entry: RuntimeEntry; spans: () => Span[] }> | undefined;
 
 let startedRuntime: RuntimeConfig['runtime'] | undefined;
 /** The run port, which also carries the runtime's download progress to the host. */
 let runPort: MessagePort | undefined;
 
-function start(config: RuntimeConfig): Promise<{ entry: RuntimeEntry; spans: Span[] }> {
+function start(config: RuntimeConfig): Promise<{ entry: RuntimeEntry; spans: () => Span[] }> {
   // One worker runs one runtime for its whole life (tfjs and onnxruntime keep one per realm).
   if (startedRuntime !== undefined && startedRuntime !== config.runtime) {
     return Promise.reject(new ModelshipError('BACKEND_UNAVAILABLE', `This worker runs ${startedRuntime}, not ${config.runtime}`));
@@ -39,7 +39,10 @@ function start(config: RuntimeConfig): Promise<{ entry: RuntimeEntry; spans: Spa
       const entry = await resolveRuntimeEntry(config.runtime);
       const imported = now();
       await entry.start(config);
-      return { entry, spans: startSpans(begun, imported, now()) };
+      const started = now();
+      // Read later, when the load reports them: the wasm's Resource Timing entry is queued after its last byte,
+      // which a small wasm reaches only just before the start ends.
+      return { entry, spans: () => startSpans(begun, imported, started) };
     } finally {
       stopCounting();
       stopPrefetch();
@@ -69,7 +72,7 @@ const api: WorkerApi = {
       const begun = now();
       session = await entry.load(config, files);
       const loaded: Span = { name: 'session', start: begun, end: now() };
-      return { runtime: session.runtime, runtimeVersion: session.runtimeVersion, executionProvider: session.executionProvider, spans: [boot, ...spans, loaded] };
+      return { runtime: session.runtime, runtimeVersion: session.runtimeVersion, executionProvider: session.executionProvider, spans: [boot, ...spans(), loaded] };
     }),
   connectRunPort: (port) => {
     runPort = port;

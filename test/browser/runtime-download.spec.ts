@@ -1,4 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
+import { watchWasmRequests } from './fixtures/wasm-requests.js';
 
 const MANIFEST = '/models/mnist/manifest.json';
 
@@ -31,12 +32,7 @@ function load(page: Page) {
 
 test('the runtime download is progress on a first visit, absent once the runtime has started here, and never after the load', async ({ page }) => {
   // Counting the bytes adds no request of its own, failed or not (no cache probe in the app's network log).
-  const failed: string[] = [];
-  page.on('requestfailed', (request) => failed.push(`${request.url()} ${request.failure()?.errorText}`));
-  const wasmRequests: string[] = [];
-  page.on('request', (request) => {
-    if (request.url().endsWith('.wasm')) wasmRequests.push(request.url());
-  });
+  const { failed, wasm: wasmRequests } = watchWasmRequests(page);
   await page.goto('/empty.html');
   const first = await load(page);
   expect(failed).toEqual([]);

@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { watchWasmRequests } from './fixtures/wasm-requests.js';
 
 const MANIFEST = '/models/mnist/manifest.json';
 
@@ -7,12 +8,7 @@ type Phase = { name: string; startMs: number; durationMs: number; detail?: strin
 // tfjs-wasm's wasm is fetched alongside its JS chunks (src/worker/wasm-prefetch.ts), not after them, and handed to
 // tfjs's glue: one request, no aborted one, the download still counted to its last byte, and a working model.
 test('tfjs-wasm: the wasm is fetched while the runtime chunks import, once, and the runtime takes that response', async ({ page }) => {
-  const failed: string[] = [];
-  page.on('requestfailed', (request) => failed.push(`${request.url()} ${request.failure()?.errorText}`));
-  const wasmRequests: string[] = [];
-  page.on('request', (request) => {
-    if (request.url().endsWith('.wasm')) wasmRequests.push(request.url());
-  });
+  const { failed, wasm: wasmRequests } = watchWasmRequests(page);
   await page.goto('/empty.html');
   const result = await page.evaluate(async (manifest) => {
     const { loadModel } = (await import('/dist/index.js' as string)) as typeof import('../../src/index.js');
