@@ -26,6 +26,8 @@ export interface LoadTimes {
   /** Each load's breakdown (`info().timings`) plus its first prediction. */
   coldBreakdowns: Breakdown[];
   warmBreakdowns: Breakdown[];
+  /** With `laterVisits`: per round, the totals of the third, fourth, ... visit (reloads of the same profile). */
+  later: number[][];
 }
 
 /** Milliseconds per load phase (summed when a phase occurs twice), `first-run`, and `total` (load + first prediction). */
@@ -54,8 +56,8 @@ async function throttle(page: Page, network: NetworkProfile): Promise<void> {
 }
 
 /** Cold: a new profile (empty IndexedDB and HTTP cache). Warm: the same profile reloaded. */
-export async function measureLoads(baseURL: string, manifest: string, network: NetworkProfile, rounds: number, variant = 'fp32'): Promise<LoadTimes> {
-  const result: LoadTimes = { cold: [], warm: [], warmModelRequests: 0, coldBytes: [], coldRuntimes: [], warmRuntimes: [], coldBreakdowns: [], warmBreakdowns: [] };
+export async function measureLoads(baseURL: string, manifest: string, network: NetworkProfile, rounds: number, variant = 'fp32', laterVisits = 0): Promise<LoadTimes> {
+  const result: LoadTimes = { cold: [], warm: [], warmModelRequests: 0, coldBytes: [], coldRuntimes: [], warmRuntimes: [], coldBreakdowns: [], warmBreakdowns: [], later: [] };
   for (let round = 0; round < rounds; round++) {
     const profile = await freshProfile(baseURL);
     try {
@@ -85,6 +87,14 @@ export async function measureLoads(baseURL: string, manifest: string, network: N
       result.warmRuntimes.push(warm.runtime);
       result.warmBreakdowns.push(breakdown(warm));
       result.warmModelRequests += modelRequests;
+      // Later visits: V8 keeps the code cache of a script from its second load, so a third one reads compiled code.
+      const later: number[] = [];
+      for (let visit = 0; visit < laterVisits; visit++) {
+        await page.reload();
+        const load = await page.evaluate(timeLoad, { manifest, variant });
+        later.push(load.loadMs + load.firstRunMs);
+      }
+      result.later.push(later);
     } finally {
       await profile.close();
     }

@@ -9,6 +9,8 @@ const PORT = Number(process.env['BENCH_PORT'] ?? 8398);
 const MANIFEST = '/models/mnist/manifest.json';
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const VARIANTS = (process.env['BENCH_VARIANTS'] ?? 'auto,fp32').split(',');
+/** BENCH_LATER_VISITS=n: n more reloads of each round's profile after the second visit (their totals are printed too). */
+const LATER = Number(process.env['BENCH_LATER_VISITS'] ?? 0);
 const PHASES = ['manifest', 'plan', 'files', 'worker', 'runtime-import', 'runtime-fetch', 'compile', 'session', 'proof', 'first-run', 'total', 'long tasks', 'longest task'];
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1]!;
 
@@ -24,7 +26,7 @@ async function main(): Promise<void> {
   const rows: Record<string, { runtime: string; warmRuntime: string; firstMs: number; secondMs: number; ratio: number; first: Breakdown; second: Breakdown }> = {};
   try {
     for (const variant of VARIANTS) {
-      const loads = await measureLoads(server.url, MANIFEST, loopback, ROUNDS, variant);
+      const loads = await measureLoads(server.url, MANIFEST, loopback, ROUNDS, variant, LATER);
       const firstMs = median(loads.cold);
       const secondMs = median(loads.warm);
       rows[variant] = {
@@ -37,7 +39,7 @@ async function main(): Promise<void> {
         first: medianBreakdown(loads.coldBreakdowns),
         second: medianBreakdown(loads.warmBreakdowns),
       };
-      console.log(JSON.stringify({ variant, cold: loads.cold, warm: loads.warm }));
+      console.log(JSON.stringify({ variant, cold: loads.cold, warm: loads.warm, ...(LATER > 0 ? { later: loads.later } : {}) }));
     }
   } finally {
     await server.stop();
