@@ -206,9 +206,14 @@ describe('remote engine faults, against a scripted HTTP server', () => {
   });
 
   it('rejects promptly with ABORTED when the caller aborts during a backoff wait', async () => {
-    script = [fail(503), answer()];
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 100);
+    // The abort comes once the 503 is answered, so it lands in the backoff wait whatever the machine's load
+    // (a fixed 100 ms timer could fire before the first request reached the server).
+    const failThenAbort: Reply = (request, res) => {
+      fail(503)(request, res);
+      setTimeout(() => controller.abort(), 50);
+    };
+    script = [failThenAbort, answer()];
     const started = Date.now();
     // Real sleeping here: a 5 s backoff the abort has to cut short.
     const remote = createRemoteEngine({ url, protocol: 'v2', backoff: { baseMs: 5000, capMs: 5000 } }, MANIFEST, { random: () => 1 });
