@@ -28,10 +28,10 @@ function start(config: RuntimeConfig): Promise<{ entry: RuntimeEntry; spans: () 
   startedRuntime = config.runtime;
   starting ??= (async () => {
     const begun = now();
-    // Around the whole start: some runtimes fetch their wasm while their chunk is imported.
     // The wasm's fetch starts now, alongside the runtime's JS chunks, when its URL can be named.
     const prefetching = wasmToPrefetch(config);
     const stopPrefetch = prefetching === undefined ? () => undefined : prefetchWasm(prefetching);
+    // Around the whole start: some runtimes fetch their wasm while their chunk is imported.
     const stopCounting = config.reportDownload
       ? countRuntimeDownloads(config.runtime, (download) => runPort?.postMessage({ download } satisfies DownloadReply))
       : () => undefined;
