@@ -13,6 +13,8 @@ const MANIFEST = '/models/mnist/manifest.json';
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
 /** `BENCH_ONLY=predict`: only the interleaved predict()/predictBatch comparison with the minimal worker (a minute instead of many). */
 const ONLY_PREDICT = process.env['BENCH_ONLY'] === 'predict';
+/** Blocks of the predict comparison, each on new workers for both sides (1: the same two workers throughout). */
+const PREDICT_BLOCKS = Number(process.env['BENCH_PREDICT_BLOCKS'] ?? 1);
 /** Blocks of the monitoring comparison, each on two new workers (about a second each). */
 const MONITORING_BLOCKS = Number(process.env['BENCH_MONITORING_BLOCKS'] ?? 40);
 
@@ -38,7 +40,7 @@ async function main(): Promise<void> {
     const profile = await freshProfile(server.url);
     const page = await profile.context.newPage();
     await page.goto('/empty.html');
-    const compare = await page.evaluate(comparePredict, { manifest: MANIFEST, modelUrl: '/models/mnist/mnist-fp32.onnx', iterations: 1000, batch: 64 });
+    const compare = await page.evaluate(comparePredict, { manifest: MANIFEST, modelUrl: '/models/mnist/mnist-fp32.onnx', iterations: 1000, batch: 64, blocks: PREDICT_BLOCKS });
     await profile.close();
     const ratio = compare.modelship.p50 / compare.minimal.p50;
     rows.push(['predict() p50 / p95, modelship', `${ms(compare.modelship.p50)} / ${ms(compare.modelship.p95)}`, `${ratio.toFixed(2)}× minimal worker (target ≤ 1.1×)`]);
