@@ -1,6 +1,7 @@
 import { RUNTIME_TABLE } from '../plan/runtime-table.generated.js';
 import type { RuntimeName } from '../runtimes/types.js';
 import type { RuntimeDownload } from './protocol.js';
+import { getRequestUrl } from './request-url.js';
 
 /** A progress message at most this often, or after this many bytes, whichever comes first (plus the last one). */
 const EVERY_MS = 100;
@@ -41,15 +42,8 @@ export function countRuntimeDownloads(runtime: RuntimeName, post: (download: Run
 
 /** The absolute URL of a GET of a `.wasm` file, else undefined. */
 function wasmUrl(input: RequestInfo | URL, init: RequestInit | undefined): string | undefined {
-  const request = input instanceof Request ? input : undefined;
-  const method = (init?.method ?? request?.method ?? 'GET').toUpperCase();
-  if (method !== 'GET') return undefined;
-  try {
-    const url = new URL(request ? request.url : String(input), self.location.href);
-    return url.pathname.endsWith('.wasm') ? url.href : undefined;
-  } catch {
-    return undefined;
-  }
+  const url = getRequestUrl(input, init);
+  return url?.pathname.endsWith('.wasm') ? url.href : undefined;
 }
 
 /** Reads the clone to its end; a failed download is the runtime's to report, so errors end the count quietly. */

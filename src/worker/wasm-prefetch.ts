@@ -1,3 +1,5 @@
+import { getRequestUrl } from './request-url.js';
+
 /**
  * Starts the fetch of a runtime's wasm at the start of the runtime's start, while its JS chunks are
  * still being imported, and hands that response to the runtime's glue when it asks for the same URL.
@@ -16,7 +18,7 @@ export function prefetchWasm(url: string): () => void {
   // A failure is the glue's to report when it asks; unclaimed, it is nobody's.
   pending.catch(() => undefined);
   const wrapped: typeof fetch = (input, init) => {
-    if (pending !== undefined && isGetOf(url, input, init)) {
+    if (pending !== undefined && getRequestUrl(input, init)?.href === url) {
       const response = pending;
       pending = undefined;
       return response;
@@ -30,14 +32,4 @@ export function prefetchWasm(url: string): () => void {
     if (pending !== undefined) controller.abort();
     pending = undefined;
   };
-}
-
-function isGetOf(url: string, input: RequestInfo | URL, init: RequestInit | undefined): boolean {
-  const request = input instanceof Request ? input : undefined;
-  if ((init?.method ?? request?.method ?? 'GET').toUpperCase() !== 'GET') return false;
-  try {
-    return new URL(request ? request.url : String(input), globalThis.location?.href).href === url;
-  } catch {
-    return false;
-  }
 }
