@@ -3,7 +3,7 @@ import { expose } from 'comlink';
 import { serializeError } from '../errors-wire.js';
 import { type RuntimeEntry, resolveRuntimeEntry } from '../runtimes/registry.js';
 import type { LoadedSession, RuntimeConfig } from '../runtimes/types.js';
-import type { DownloadReply, LivenessReply, LivenessRequest, RunReply, RunRequest, Span, WorkerApi, WorkerResult } from './protocol.js';
+import type { ConnectRequest, DownloadReply, LivenessReply, LivenessRequest, RunReply, RunRequest, Span, WorkerApi, WorkerResult } from './protocol.js';
 import { wasmToPrefetch } from '../runtimes/wasm-to-prefetch.js';
 import { countRuntimeDownloads } from './runtime-download.js';
 import { prefetchWasm } from './wasm-prefetch.js';
@@ -17,8 +17,6 @@ let session: LoadedSession | undefined;
 let starting: Promise<{ entry: RuntimeEntry; spans: () => Span[] }> | undefined;
 
 let startedRuntime: RuntimeConfig['runtime'] | undefined;
-/** The run port, which also carries the runtime's download progress to the host. */
-let runPort: MessagePort | undefined;
 
 function start(config: RuntimeConfig): Promise<{ entry: RuntimeEntry; spans: () => Span[] }> {
   // One worker runs one runtime for its whole life (tfjs and onnxruntime keep one per realm).
@@ -33,7 +31,7 @@ function start(config: RuntimeConfig): Promise<{ entry: RuntimeEntry; spans: () 
     const stopPrefetch = prefetching === undefined ? () => undefined : prefetchWasm(prefetching);
     // Around the whole start: some runtimes fetch their wasm while their chunk is imported.
     const stopCounting = config.reportDownload
-      ? countRuntimeDownloads(config.runtime, (download) => runPort?.postMessage({ download } satisfies DownloadReply))
+      ? countRuntimeDownloads(config.runtime, (download) => self.postMessage({ download } satisfies DownloadReply))
       : () => undefined;
     try {
       const entry = await resolveRuntimeEntry(config.runtime);
@@ -74,38 +72,42 @@ const api: WorkerApi = {
       const loaded: Span = { name: 'session', start: begun, end: now() };
       return { runtime: session.runtime, runtimeVersion: session.runtimeVersion, executionProvider: session.executionProvider, spans: [boot, ...spans(), loaded] };
     }),
-  connectRunPort: (port) => {
-    runPort = port;
-    port.onmessage = async (event: MessageEvent<RunRequest | LivenessRequest>) => {
-      if (!('id' in event.data)) return answerLiveness(port, event.data);
-      const { id, feeds } = event.data;
-      let reply: RunReply;
-      try {
-        if (!session) throw new ModelshipError('BACKEND_UNAVAILABLE', 'No model is loaded in this worker');
-        reply = { ok: true, value: await session.run(feeds), id };
-      } catch (error) {
-        reply = { ok: false, error: serializeError(error), id };
-      }
-      port.postMessage(reply, reply.ok ? tensorBuffers(reply.value) : []);
-    };
-  },
   dispose: async () => {
     await session?.dispose();
     session = undefined;
   },
 };
 
+async function answerRun({ id, feeds }: RunRequest): Promise<void> {
+  let reply: RunReply;
+  try {
+    if (!session) throw new ModelshipError('BACKEND_UNAVAILABLE', 'No model is loaded in this worker');
+    reply = { ok: true, value: await session.run(feeds), id };
+  } catch (error) {
+    reply = { ok: false, error: serializeError(error), id };
+  }
+  self.postMessage(reply, { transfer: reply.ok ? tensorBuffers(reply.value) : [] });
+}
+
 /** Held until this context ends: the main thread's request for the same lock is granted only then. */
-function answerLiveness(port: MessagePort, request: LivenessRequest): void {
+function answerLiveness(request: LivenessRequest): void {
   if ('ping' in request) {
-    port.postMessage({ pong: request.ping } satisfies LivenessReply);
+    self.postMessage({ pong: request.ping } satisfies LivenessReply);
     return;
   }
   const name = request.hold;
   void navigator.locks?.request(name, () => {
-    port.postMessage({ held: name } satisfies LivenessReply);
+    self.postMessage({ held: name } satisfies LivenessReply);
     return new Promise<never>(() => undefined);
   });
 }
 
-expose(api);
+// The worker's own channel: first the port comlink's calls use, then runs and liveness checks. Anything
+// else (a message an app or a shim posts to this worker) is not ours to answer.
+self.onmessage = (event: MessageEvent<ConnectRequest | RunRequest | LivenessRequest | null>) => {
+  const data = event.data;
+  if (typeof data !== 'object' || data === null) return;
+  if ('id' in data) void answerRun(data);
+  else if ('connect' in data) expose(api, data.connect);
+  else if ('ping' in data || 'hold' in data) answerLiveness(data);
+};

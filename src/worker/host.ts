@@ -1,13 +1,12 @@
-import { releaseProxy, transfer, wrap, type Remote } from 'comlink';
+import { releaseProxy, wrap, type Remote } from 'comlink';
 import type { RuntimeConfig } from '../runtimes/types.js';
-import type { DownloadReply, RuntimeDownload, WorkerApi } from './protocol.js';
+import type { ConnectRequest, DownloadReply, RuntimeDownload, WorkerApi } from './protocol.js';
 
 /** A worker whose runtime is starting (or is yet to be named), before its model's bytes are there. */
 export interface WorkerHandle {
   readonly worker: Worker;
+  /** comlink's calls, on a port of their own; the worker's own channel is left to runs (a RunChannel on `worker`). */
   readonly api: Remote<WorkerApi>;
-  /** The run port's main-thread end; the engine that adopts the worker puts a RunChannel on it. */
-  readonly port: MessagePort;
   /** Where that RunChannel hands the download progress it receives. */
   readonly receiveDownload: (download: RuntimeDownload) => void;
   /** Starts the runtime (once; a worker runs one runtime for its life). */
@@ -31,7 +30,9 @@ export interface WorkerHandle {
  */
 export function spawnWorker(config: RuntimeConfig | undefined, createWorker: () => Worker = defaultCreateWorker): WorkerHandle {
   const worker = createWorker();
-  const api = wrap<WorkerApi>(worker);
+  const { port1, port2 } = new MessageChannel();
+  worker.postMessage({ connect: port2 } satisfies ConnectRequest, [port2]);
+  const api = wrap<WorkerApi>(port1);
   let crash: Event | undefined;
   let listener: ((event: Event) => void) | undefined;
   const onError = (event: Event): void => {
@@ -40,16 +41,14 @@ export function spawnWorker(config: RuntimeConfig | undefined, createWorker: () 
   };
   worker.addEventListener('error', onError);
   worker.addEventListener('messageerror', onError);
-  const { port1, port2 } = new MessageChannel();
-  void api.connectRunPort(transfer(port2, [port2]));
   let lastDownload: RuntimeDownload | undefined;
   let downloadListener: ((download: RuntimeDownload) => void) | undefined;
   const receiveDownload = (download: RuntimeDownload): void => {
     lastDownload = download;
     downloadListener?.(download);
   };
-  // Until an engine adopts the worker, the port carries only the runtime's download progress.
-  port1.onmessage = (event: MessageEvent<DownloadReply>) => {
+  // Until an engine adopts the worker, its channel carries only the runtime's download progress.
+  worker.onmessage = (event: MessageEvent<DownloadReply>) => {
     if ('download' in event.data) receiveDownload(event.data.download);
   };
   let started: RuntimeConfig | undefined;
@@ -63,7 +62,6 @@ export function spawnWorker(config: RuntimeConfig | undefined, createWorker: () 
   return {
     worker,
     api,
-    port: port1,
     receiveDownload,
     startRuntime,
     onCrash: (next) => {
@@ -76,8 +74,8 @@ export function spawnWorker(config: RuntimeConfig | undefined, createWorker: () 
     },
     terminate: () => {
       api[releaseProxy]();
-      port1.onmessage = null;
       port1.close();
+      worker.onmessage = null;
       worker.terminate();
     },
   };

@@ -14,8 +14,14 @@ interface Pending {
   onAbort?: () => void;
 }
 
+/** What runs travel on: the worker itself in the library (protocol.ts says why), a MessagePort in tests. */
+export interface RunEndpoint {
+  postMessage(message: unknown, transfer: Transferable[]): void;
+  onmessage: ((event: MessageEvent) => void) | null;
+}
+
 /**
- * The main-thread end of the run port: requests get increasing ids, replies are matched by id.
+ * The main-thread end of the run channel: requests get increasing ids, replies are matched by id.
  *
  * Deadlines: one timer for the channel, not one per run. A batch-1 run is a fraction of a
  * millisecond, and a timer set and cleared plus a promise around every call cost a measurable part
@@ -34,7 +40,7 @@ export class RunChannel {
 
   /** `onDownload`: the runtime's download progress while it starts (see `runtime-download.ts`). */
   constructor(
-    private readonly port: MessagePort,
+    private readonly port: RunEndpoint,
     onDownload?: (download: RuntimeDownload) => void,
   ) {
     port.onmessage = (event: MessageEvent<RunReply | LivenessReply | DownloadReply>) => {
@@ -50,7 +56,7 @@ export class RunChannel {
   }
 
   sendLiveness(request: LivenessRequest): void {
-    this.port.postMessage(request);
+    this.port.postMessage(request, []);
   }
 
   /** Posts the request synchronously (the caller's work after this call overlaps the worker's). `signal`: rejects ABORTED at once; a late reply is dropped. */
@@ -77,10 +83,10 @@ export class RunChannel {
     for (const id of [...this.pending.keys()]) this.take(id)?.reject(error);
   }
 
+  /** Stops listening; the endpoint itself (the worker) is the engine's to end. */
   close(): void {
     clearTimeout(this.timer);
     this.port.onmessage = null;
-    this.port.close();
   }
 
   private settle(reply: RunReply): void {

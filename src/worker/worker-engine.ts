@@ -74,7 +74,7 @@ export async function createWorkerEngine(options: WorkerEngineOptions): Promise<
     const handle = given ?? spawnWorker(config, options.createWorker);
     handle.startRuntime(config);
     const { worker, api, onCrash } = handle;
-    const channel = new RunChannel(handle.port, handle.receiveDownload);
+    const channel = new RunChannel(worker, handle.receiveDownload);
     channel.timeoutMs = options.runTimeoutMs;
     channel.onTimeout = () => kill(new ModelshipError('TIMEOUT', 'Inference timed out; the worker was restarted'));
     onCrash((event) => {

@@ -16,13 +16,14 @@ self.addEventListener('message', (event) => {
   if (order === 'close-now') self.close();
   if (order === 'close-instead-of-reply') mode = 'close-on-reply';
 });
-const post = MessagePort.prototype.postMessage;
-MessagePort.prototype.postMessage = function (message, transfer) {
+// Run replies travel on the worker's own channel (src/worker/entry.ts).
+const post = self.postMessage;
+self.postMessage = function (message, options) {
   if (mode === 'close-on-reply' && message && typeof message.id === 'number' && 'ok' in message) {
     self.close();
     return;
   }
-  return post.call(this, message, transfer);
+  return post.call(self, message, options);
 };
 `;
 

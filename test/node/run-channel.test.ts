@@ -37,6 +37,7 @@ describe('RunChannel: deadlines on one timer, cancellation', () => {
       assert.equal(channel.pendingRuns, 0);
     } finally {
       channel.close();
+      port1.close();
       port2.close();
     }
   });
@@ -64,6 +65,7 @@ describe('RunChannel: deadlines on one timer, cancellation', () => {
       assert.equal(channel.pendingRuns, 0);
     } finally {
       channel.close();
+      port1.close();
       port2.close();
     }
   });
@@ -84,6 +86,7 @@ describe('RunChannel: deadlines on one timer, cancellation', () => {
     } finally {
       globalThis.setTimeout = original;
       channel.close();
+      port1.close();
       port2.close();
     }
     // The worker's end above sets its own reply timers through the same global: 50 of them, plus the channel's one.
@@ -110,6 +113,7 @@ describe('RunChannel: deadlines on one timer, cancellation', () => {
       await assert.rejects(channel.run(feeds(8), controller.signal), (error) => code(error) === 'ABORTED');
     } finally {
       channel.close();
+      port1.close();
       port2.close();
     }
   });

@@ -42,6 +42,7 @@ describe('watchLiveness without Web Locks: a ping on the run port', () => {
     } finally {
       unwatch();
       channel.close();
+      port1.close();
       port2.close();
     }
   });
@@ -67,6 +68,7 @@ describe('watchLiveness without Web Locks: a ping on the run port', () => {
     } finally {
       unwatch();
       channel.close();
+      port1.close();
       port2.close();
     }
   });
