@@ -17,7 +17,7 @@ export interface LivenessOptions {
  * moment the worker's context ends, even while the worker was busy in a long synchronous run, so
  * in-flight calls are rejected at once instead of at the run deadline.
  *
- * Without them: a ping on the run port while no run is in flight (a busy worker cannot answer, so
+ * Without them: a ping on the worker's channel while no run is in flight (a busy worker cannot answer, so
  * only an idle one is judged: no run, no load); a dead idle worker is replaced before the next call waits on it,
  * and a call in flight falls back on the run deadline.
  */
