@@ -5,7 +5,8 @@
 //   `monitoring: false`, predict() with monitoring on; then the same for batches of 64 (blocks of 5);
 // - with BENCH_TOP=n, where the page's thread spends its time per call (Chrome's sampling profiler
 //   over 2000 calls of each way; self time of the n busiest functions). On a busy machine the
-//   sampler also counts time the thread waited for a core, so read it for proportions.
+//   sampler also counts time the thread waited for a core, so read it for proportions. The batch
+//   ways are profiled too, over 100 calls each.
 // Prints a table and one JSON line. Run after `npm run build`.
 import type { Page } from '@playwright/test';
 import { freshProfile, startReferenceServer } from './browser.js';
@@ -113,6 +114,7 @@ async function main(): Promise<void> {
     for (const way of [...WAYS, ...BATCH_WAYS]) rows[way] = { p50Us: percentile(times[way]!, 50) * 1000, p90Us: percentile(times[way]!, 90) * 1000 };
     const top = Number(process.env['BENCH_TOP'] ?? 0);
     if (top > 0) for (const way of WAYS) await profileWay(page, way, 2000, top);
+    if (top > 0) for (const way of BATCH_WAYS) await profileWay(page, way, 100, top);
   } finally {
     await profile.close();
     await server.stop();

@@ -20,8 +20,7 @@ import { toLoadTimings } from './load/timings-report.js';
 import type { UpdateResult, Updater } from './lifecycle/updater.js';
 import type { ModelEvents, ModelInfo, PredictOptions, Prediction } from './model-types.js';
 import { calibrationFor } from './monitoring/calibration.js';
-import type { InputFeatures } from './monitoring/features.js';
-import { ModelMonitor } from './monitoring/monitor.js';
+import { ModelMonitor, type Scored } from './monitoring/monitor.js';
 import type { MonitoringOptions, MonitoringSnapshot } from './monitoring/types.js';
 
 export interface ModelParts {
@@ -213,7 +212,7 @@ export class Model {
     const kept = this.parts.feedback?.keep(data);
     // The engine may take (transfer) the buffer, so monitoring reads a copy (feedback's, when it keeps one), and reads it while the
     // worker computes: the features then cost the caller nothing (bench/monitoring.ts measures it).
-    const copy = this.monitor.enabled ? (kept ?? data.slice()) : undefined;
+    const copy = this.monitor.enabled ? (kept ?? this.monitor.copyInput(data)) : undefined;
     const running = router.run({ [input.name]: { data, dims: [rows, ...input.shape.slice(1)] } }, options);
     const features = copy ? this.monitor.inspect(copy, rows, router.primary.manifest) : [];
     const { outputs, slot } = await running;
@@ -225,7 +224,9 @@ export class Model {
       throw new ModelshipError('OUTPUT_INVALID', `${slot.engine.runtime} returned ${values?.data.length ?? 0} values for ${rows}×${classes}`);
     }
     const latencyMs = now() - started;
-    const predictions = Array.from({ length: rows }, (_, row) => toPrediction(this.monitor, this.ids, values.data.subarray(row * classes, (row + 1) * classes), features[row], slot, latencyMs));
+    const scored = Array.from({ length: rows }, (_, row) => this.monitor.score(values.data.subarray(row * classes, (row + 1) * classes), features[row], slot));
+    this.monitor.recorded(slot, latencyMs, scored);
+    const predictions = scored.map((part) => toPrediction(part, this.ids, slot, latencyMs));
     this.parts.feedback?.remember(predictions.map((p) => p.id), kept, predictions);
     return predictions;
   }
@@ -263,8 +264,7 @@ function channelInfo(resolved: ResolvedManifest): ModelInfo['channel'] {
   return { name: choice.channel.name, version: choice.version ?? resolved.manifest.version, reason: choice.reason };
 }
 
-function toPrediction(monitor: ModelMonitor, ids: PredictionIds, raw: Float32Array, features: InputFeatures | undefined, slot: Slot, latencyMs: number): Prediction {
-  const scored = monitor.score(raw, features, slot, latencyMs);
+function toPrediction(scored: Scored, ids: PredictionIds, slot: Slot, latencyMs: number): Prediction {
   return {
     id: ids.draw(),
     ...scored,

@@ -11,7 +11,7 @@ export interface DriftThresholds {
 
 export const DEFAULT_DRIFT_THRESHOLDS: DriftThresholds = { jensenShannon: 0.1, psi: 0.25 };
 export const DEFAULT_DRIFT_WINDOW = 200;
-/** Thresholds are checked every this many observations: a window statistic moves slowly, and the check is most of the cost. */
+/** Thresholds are checked every this many observations (a batch: once, at its end): a window statistic moves slowly, and the check is most of the cost. */
 export const DRIFT_CHECK_EVERY = 10;
 
 export interface DriftFigure {
@@ -75,6 +75,12 @@ export class DriftWindow {
 
   /** Adds one observation (values keyed like the reference) and returns the crossings it caused. */
   add(values: Record<string, number>): DriftEvent[] {
+    this.record(values);
+    return this.check();
+  }
+
+  /** Adds one observation without checking: a batch records its rows, then checks once. */
+  record(values: Record<string, number>): void {
     for (const t of this.tracked) {
       const value = values[t.name];
       const old = t.ring[this.cursor]!;
@@ -89,7 +95,12 @@ export class DriftWindow {
     }
     this.cursor = (this.cursor + 1) % this.size;
     this.filled = Math.min(this.size, this.filled + 1);
-    if (this.filled < this.size || ++this.sinceCheck < DRIFT_CHECK_EVERY) return [];
+    if (this.filled === this.size) this.sinceCheck++;
+  }
+
+  /** The thresholds crossed since the last check, once the window is full and DRIFT_CHECK_EVERY observations have come in since. */
+  check(): DriftEvent[] {
+    if (this.filled < this.size || this.sinceCheck < DRIFT_CHECK_EVERY) return [];
     this.sinceCheck = 0;
     return this.crossings();
   }

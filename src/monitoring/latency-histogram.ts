@@ -9,7 +9,8 @@ export class LatencyHistogram {
   readonly counts = new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(0);
   total = 0;
 
-  record(ms: number): void {
+  /** `times`: one call's latency counts once for each of its rows. */
+  record(ms: number, times = 1): void {
     let low = 0;
     let high = LATENCY_BOUNDS_MS.length;
     while (low < high) {
@@ -17,8 +18,8 @@ export class LatencyHistogram {
       if (ms <= LATENCY_BOUNDS_MS[mid]!) high = mid;
       else low = mid + 1;
     }
-    this.counts[low]!++;
-    this.total++;
+    this.counts[low]! += times;
+    this.total += times;
   }
 
   /** The upper bound of the bucket holding the q-quantile; NaN with no samples. */
