@@ -215,6 +215,8 @@ export class Model {
     const copy = this.monitor.enabled ? (kept ?? this.monitor.copyInput(data)) : undefined;
     const running = router.run({ [input.name]: { data, dims: [rows, ...input.shape.slice(1)] } }, options);
     const features = copy ? this.monitor.inspect(copy, rows, router.primary.manifest) : [];
+    // Drawn while the worker computes, like the features: the answer's ids do not depend on it (a failed call drops them).
+    const ids = Array.from({ length: rows }, () => this.ids.draw());
     const { outputs, slot } = await running;
     const manifest = slot.manifest;
     const output = manifest.outputs[0]!;
@@ -226,7 +228,7 @@ export class Model {
     const latencyMs = now() - started;
     const scored = Array.from({ length: rows }, (_, row) => this.monitor.score(values.data.subarray(row * classes, (row + 1) * classes), features[row], slot));
     this.monitor.recorded(slot, latencyMs, scored);
-    const predictions = scored.map((part) => toPrediction(part, this.ids, slot, latencyMs));
+    const predictions = scored.map((part, row) => toPrediction(part, ids[row]!, slot, latencyMs));
     this.parts.feedback?.remember(predictions.map((p) => p.id), kept, predictions);
     return predictions;
   }
@@ -264,10 +266,17 @@ function channelInfo(resolved: ResolvedManifest): ModelInfo['channel'] {
   return { name: choice.channel.name, version: choice.version ?? resolved.manifest.version, reason: choice.reason };
 }
 
-function toPrediction(scored: Scored, ids: PredictionIds, slot: Slot, latencyMs: number): Prediction {
+/** Every field written out, in one order: one object shape for every answer (a spread of `scored` built each one key by key). */
+function toPrediction(scored: Scored, id: string, slot: Slot, latencyMs: number): Prediction {
   return {
-    id: ids.draw(),
-    ...scored,
+    id,
+    label: scored.label,
+    index: scored.index,
+    scores: scored.scores,
+    top: scored.top,
+    abstain: scored.abstain,
+    abstainReason: scored.abstainReason,
+    oodScore: scored.oodScore,
     route: slot.route,
     runtime: slot.engine.runtime,
     variant: slot.variant.id,
