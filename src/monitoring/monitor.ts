@@ -11,7 +11,8 @@ import { inputFeatures, type InputFeatures } from './features.js';
 import { LATENCY_BOUNDS_MS } from './latency-histogram.js';
 import { DRIFT_QUANTITIES } from './manifest-block.js';
 import { Reporter } from './reporter.js';
-import { abstainReason, oodScore, temperatureSoftmax } from './scoring.js';
+import { compileOodScorer, type OodScorer } from './ood-scorer.js';
+import { abstainReason, temperatureSoftmax } from './scoring.js';
 import type { MonitoringOptions, MonitoringSnapshot, VersionUsage } from './types.js';
 
 /** The part of a Prediction that scoring decides. */
@@ -26,7 +27,7 @@ const REUSED_COPY_LIMIT = 262_144;
  * outputs, `error` when a call fails. Nothing here touches the network unless `endpoint` is set.
  */
 export class ModelMonitor {
-  private readonly calibrations = new WeakMap<Manifest, Map<string, Calibration>>();
+  private readonly calibrations = new WeakMap<Manifest, Map<string, VariantScoring>>();
   private readonly totals = new Map<string, UsageCounters>();
   private pending = new Map<string, UsageCounters>();
   private drift: { version: string; window: DriftWindow; size: number } | undefined;
@@ -95,7 +96,7 @@ export class ModelMonitor {
       const top = topK(scores, manifest.labels, 3);
       return { label: top[0]!.label, index: top[0]!.index, scores, top, abstain: false, abstainReason: undefined, oodScore: 0 };
     }
-    const calibration = this.calibrationOf(manifest, slot.variant.id);
+    const { calibration, scorer } = this.scoringOf(manifest, slot.variant.id);
     this.current = calibration;
     const logits = manifest.outputs[0]!.kind === 'logits';
     const scores = calibration.calibrated ? temperatureSoftmax(raw, calibration.variant.temperature) : logits ? temperatureSoftmax(raw, 1) : Array.from(raw);
@@ -103,15 +104,8 @@ export class ModelMonitor {
     const best = top[0]!;
     let ood = 0;
     let reason: Prediction['abstainReason'];
-    if (calibration.calibrated) {
-      ood = oodScore(raw, features, {
-        energy: calibration.variant.energy,
-        features: calibration.block.features,
-        oodFeatures: calibration.block.oodFeatures,
-        oneSided: calibration.block.oneSided,
-        combiner: calibration.variant.combiner,
-        classFeatures: calibration.block.classFeatures,
-      }, best.score).score;
+    if (calibration.calibrated && scorer) {
+      ood = scorer(raw, features, best.score);
       reason = abstainReason(features.inkMass, ood, best.score, calibration.variant.thresholds);
       // The features object is this row's own (made by inspect), so it carries the outputs too rather than being copied.
       const values = features as InputFeatures & Record<string, number>;
@@ -176,11 +170,16 @@ export class ModelMonitor {
   }
 
   private calibrationOf(manifest: Manifest, variant: string): Calibration {
+    return this.scoringOf(manifest, variant).calibration;
+  }
+
+  /** A variant's calibration and its OOD score, compiled once per manifest and variant. */
+  private scoringOf(manifest: Manifest, variant: string): VariantScoring {
     let byVariant = this.calibrations.get(manifest);
     if (!byVariant) this.calibrations.set(manifest, (byVariant = new Map()));
-    let calibration = byVariant.get(variant);
-    if (!calibration) byVariant.set(variant, (calibration = calibrationFor(manifest, variant)));
-    return calibration;
+    let scoring = byVariant.get(variant);
+    if (!scoring) byVariant.set(variant, (scoring = compileScoring(calibrationFor(manifest, variant))));
+    return scoring;
   }
 
   private count(version: string, update: (counters: UsageCounters) => void): void {
@@ -240,6 +239,19 @@ export interface ReportBody {
   abstentions: Record<string, number>;
   cache: Record<string, number>;
   drift: Record<string, { jensenShannon: number; psi: number }>;
+}
+
+interface VariantScoring {
+  calibration: Calibration;
+  /** Present when calibrated. */
+  scorer?: OodScorer;
+}
+
+function compileScoring(calibration: Calibration): VariantScoring {
+  if (!calibration.calibrated) return { calibration };
+  const { block, variant } = calibration;
+  const { features, oodFeatures, oneSided, classFeatures } = block;
+  return { calibration, scorer: compileOodScorer({ energy: variant.energy, features, oodFeatures, oneSided, combiner: variant.combiner, classFeatures }) };
 }
 
 const round = (value: number): number => Math.round(value * 1e4) / 1e4;
