@@ -11,8 +11,13 @@ import { benchVariants } from './variants.js';
 const PORT = Number(process.env['BENCH_PORT'] ?? 8392);
 const MANIFEST = '/models/mnist/manifest.json';
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
-/** `BENCH_ONLY=predict`: only the interleaved predict()/predictBatch comparison with the minimal worker (a minute instead of many). */
-const ONLY_PREDICT = process.env['BENCH_ONLY'] === 'predict';
+/**
+ * `BENCH_ONLY=predict`: only the interleaved predict()/predictBatch comparison with the minimal worker (a minute instead of many);
+ * `BENCH_ONLY=monitoring`: only the monitoring off/on comparison.
+ */
+const ONLY = process.env['BENCH_ONLY'];
+const ONLY_PREDICT = ONLY === 'predict';
+const ONLY_MONITORING = ONLY === 'monitoring';
 /** Blocks of the predict comparison, each on new workers for both sides (1: the same two workers throughout). */
 const PREDICT_BLOCKS = Number(process.env['BENCH_PREDICT_BLOCKS'] ?? 1);
 /** Blocks of the monitoring comparison, each on two new workers (about a second each). */
@@ -22,13 +27,14 @@ const median = (values: number[]): number => [...values].sort((a, b) => a - b)[v
 const ms = (value: number): string => `${value.toFixed(value < 10 ? 3 : 0)} ms`;
 
 async function main(): Promise<void> {
+  if (ONLY !== undefined && !ONLY_PREDICT && !ONLY_MONITORING) throw new Error(`BENCH_ONLY=${ONLY}: expected predict or monitoring`);
   // Cross-origin isolation gives the page 5 µs timers instead of 100 µs ones; both sides run one thread.
   const server = await startReferenceServer(PORT, ['--coop-coep', '--no-grpc']);
   const rows: [string, string, string][] = [];
   const json: Record<string, unknown> = { bench: 'modelship-local', rounds: ROUNDS };
   let bridge: Awaited<ReturnType<typeof benchReactNative>> = [];
   try {
-    for (const network of ONLY_PREDICT ? [] : NETWORKS) {
+    for (const network of ONLY ? [] : NETWORKS) {
       const loads = await measureLoads(server.url, MANIFEST, network, ROUNDS);
       const cold = median(loads.cold);
       const warm = median(loads.warm);
@@ -37,20 +43,7 @@ async function main(): Promise<void> {
       rows.push([`model requests on warm loads, ${network.name}`, String(loads.warmModelRequests), 'target 0']);
       json[network.name] = { coldMs: cold, warmMs: warm, warmOverCold: warm / cold, warmModelRequests: loads.warmModelRequests };
     }
-    const profile = await freshProfile(server.url);
-    const page = await profile.context.newPage();
-    await page.goto('/empty.html');
-    const compare = await page.evaluate(comparePredict, { manifest: MANIFEST, modelUrl: '/models/mnist/mnist-fp32.onnx', iterations: 1000, batch: 64, blocks: PREDICT_BLOCKS });
-    await profile.close();
-    const ratio = compare.modelship.p50 / compare.minimal.p50;
-    rows.push(['predict() p50 / p95, modelship', `${ms(compare.modelship.p50)} / ${ms(compare.modelship.p95)}`, `${ratio.toFixed(2)}× minimal worker (target ≤ 1.1×)`]);
-    rows.push(['predict() p50 / p95, minimal worker', `${ms(compare.minimal.p50)} / ${ms(compare.minimal.p95)}`, 'hand-written worker + session.run']);
-    const ours = 64_000 / compare.modelship.batchP50;
-    const theirs = 64_000 / compare.minimal.batchP50;
-    rows.push(['predictBatch(64), modelship', `${ours.toFixed(0)} inf/s`, `${(ours / theirs).toFixed(2)}× minimal worker (target ≥ 0.95×)`]);
-    rows.push(['batch 64, minimal worker', `${theirs.toFixed(0)} inf/s`, '']);
-    rows.push(['main-thread long tasks (> 50 ms) while predicting', String(compare.longTasks.count), `longest ${compare.longTasks.maxMs.toFixed(0)} ms (target 0)`]);
-    Object.assign(json, { predict: compare, predictP50Ratio: ratio, batch64InferencesPerSecond: ours, minimalBatch64InferencesPerSecond: theirs });
+    if (!ONLY_MONITORING) await predictRows(server.url, rows, json);
     if (ONLY_PREDICT) return await report(rows, json, undefined);
     const monitoringProfile = await freshProfile(server.url);
     const monitoringPage = await monitoringProfile.context.newPage();
@@ -62,6 +55,7 @@ async function main(): Promise<void> {
     const onP50 = monitoring.blocks.map((b) => b.onP50).sort((a, b) => a - b)[monitoring.blocks.length >> 1]!;
     rows.push(['predict() p50, monitoring off / on', `${ms(offP50)} / ${ms(onP50)}`, `${((monitoring.medianRatio - 1) * 100).toFixed(1)}% (median of ${MONITORING_BLOCKS} blocks, new workers each; target ≤ 3%)`]);
     Object.assign(json, { monitoring });
+    if (ONLY_MONITORING) return await report(rows, json, undefined);
     const explained = await benchExplain(server.url);
     rows.push(...explainRows(explained));
     json['explain'] = explained;
@@ -70,6 +64,24 @@ async function main(): Promise<void> {
     await server.stop();
   }
   await report(rows, json, bridge);
+}
+
+/** predict() and predictBatch(64) against the minimal worker, interleaved in one page. */
+async function predictRows(baseUrl: string, rows: [string, string, string][], json: Record<string, unknown>): Promise<void> {
+  const profile = await freshProfile(baseUrl);
+  const page = await profile.context.newPage();
+  await page.goto('/empty.html');
+  const compare = await page.evaluate(comparePredict, { manifest: MANIFEST, modelUrl: '/models/mnist/mnist-fp32.onnx', iterations: 1000, batch: 64, blocks: PREDICT_BLOCKS });
+  await profile.close();
+  const ratio = compare.modelship.p50 / compare.minimal.p50;
+  rows.push(['predict() p50 / p95, modelship', `${ms(compare.modelship.p50)} / ${ms(compare.modelship.p95)}`, `${ratio.toFixed(2)}× minimal worker (target ≤ 1.1×)`]);
+  rows.push(['predict() p50 / p95, minimal worker', `${ms(compare.minimal.p50)} / ${ms(compare.minimal.p95)}`, 'hand-written worker + session.run']);
+  const ours = 64_000 / compare.modelship.batchP50;
+  const theirs = 64_000 / compare.minimal.batchP50;
+  rows.push(['predictBatch(64), modelship', `${ours.toFixed(0)} inf/s`, `${(ours / theirs).toFixed(2)}× minimal worker (target ≥ 0.95×)`]);
+  rows.push(['batch 64, minimal worker', `${theirs.toFixed(0)} inf/s`, '']);
+  rows.push(['main-thread long tasks (> 50 ms) while predicting', String(compare.longTasks.count), `longest ${compare.longTasks.maxMs.toFixed(0)} ms (target 0)`]);
+  Object.assign(json, { predict: compare, predictP50Ratio: ratio, batch64InferencesPerSecond: ours, minimalBatch64InferencesPerSecond: theirs });
 }
 
 async function report(rows: [string, string, string][], json: Record<string, unknown>, bridge: Awaited<ReturnType<typeof benchReactNative>> | undefined): Promise<void> {
