@@ -33,7 +33,8 @@ export async function timeLoad(args: {
  * Interleaves modelship and the minimal worker call by call, so machine noise hits both alike. With
  * `blocks`, both sides get new workers before every block (the calls are pooled): on this VM a
  * long-lived worker keeps the latency of where the scheduler put it for seconds, which can favour
- * either side by more than the difference being measured (bench/monitoring.ts has the A/A control).
+ * either side by more than the difference being measured. `control` is an A/A run of the same loop:
+ * the minimal worker in modelship's place (bench/monitoring.ts has one for monitoring off/on).
  */
 export async function comparePredict(args: { manifest: string; modelUrl: string; iterations: number; batch: number; blocks?: number }) {
   const { loadModel } = (await import('/dist/index.js' as string)) as Lib;
@@ -45,15 +46,19 @@ export async function comparePredict(args: { manifest: string; modelUrl: string;
   const bytes = new Uint8Array(await (await fetch(args.modelUrl)).arrayBuffer());
   let model: Awaited<ReturnType<Lib['loadModel']>> | undefined;
   let worker: Worker | undefined;
-  const reply = (): Promise<MessageEvent> => new Promise((resolve) => worker!.addEventListener('message', resolve, { once: true }));
+  const reply = (on = worker!): Promise<MessageEvent> => new Promise((resolve) => on.addEventListener('message', resolve, { once: true }));
+  const minimalWorker = async (): Promise<Worker> => {
+    const created = new Worker('/dist/bench/minimal-worker.js', { type: 'module' });
+    const copy = bytes.slice();
+    created.postMessage({ type: 'load', bytes: copy, wasmPaths: '/wasm/' }, [copy.buffer]);
+    await reply(created);
+    return created;
+  };
   const start = async (): Promise<void> => {
     await model?.dispose();
     worker?.terminate();
     model = await loadModel(args.manifest, { wasmPaths: '/wasm/', variant: 'fp32', cache: 'memory' });
-    worker = new Worker('/dist/bench/minimal-worker.js', { type: 'module' });
-    const copy = bytes.slice();
-    worker.postMessage({ type: 'load', bytes: copy, wasmPaths: '/wasm/' }, [copy.buffer]);
-    await reply();
+    worker = await minimalWorker();
     for (let i = 0; i < 20; i++) {
       await model.predict(sample());
       worker.postMessage({ type: 'run', data: sample(), dims: [1, 1, 28, 28] });
@@ -71,21 +76,30 @@ export async function comparePredict(args: { manifest: string; modelUrl: string;
   });
   const batchTimes: number[] = [];
   const minimalBatchTimes: number[] = [];
+  const controlStandIn: number[] = [];
+  const controlMinimal: number[] = [];
   for (let block = 0; block < blocks; block++) {
     // New workers are not part of what is measured: the observer watches the loops only.
     await start();
     observer.observe({ type: 'longtask' });
-    for (let i = 0; i < Math.ceil(args.iterations / blocks); i++) {
-      // Inputs are made before the clock starts, for both sides.
-      const input = sample();
-      let t = performance.now();
+    // One call of each side in turn, the side that goes first swapped every pair (ABBA), so neither side is
+    // always the one called after the page's own work between pairs.
+    const oursCall = async (): Promise<void> => {
+      const input = sample(); // made before the clock starts, for both sides
+      const t = performance.now();
       await model!.predict(input);
       ours.push(performance.now() - t);
+    };
+    const minimalCall = (on: Worker, into: number[]) => async (): Promise<void> => {
       const data = sample();
-      t = performance.now();
-      worker!.postMessage({ type: 'run', data, dims: [1, 1, 28, 28] }, [data.buffer]);
-      await reply();
-      theirs.push(performance.now() - t);
+      const t = performance.now();
+      on.postMessage({ type: 'run', data, dims: [1, 1, 28, 28] }, [data.buffer]);
+      await reply(on);
+      into.push(performance.now() - t);
+    };
+    const theirsCall = minimalCall(worker!, theirs);
+    for (let i = 0; i < Math.ceil(args.iterations / blocks); i++) {
+      for (const call of i % 2 === 0 ? [oursCall, theirsCall] : [theirsCall, oursCall]) await call();
     }
     for (let i = 0; i < Math.ceil(30 / blocks); i++) {
       let t = performance.now();
@@ -101,6 +115,16 @@ export async function comparePredict(args: { manifest: string; modelUrl: string;
     }
     await new Promise((resolve) => setTimeout(resolve, 0));
     observer.disconnect();
+    // The control, after the measured loops so that they run with two workers as before: a second minimal
+    // worker in modelship's place, the same ABBA loop. It reads 1 when taking turns between two workers
+    // favours neither; on this VM a worker keeps the latency of where it was placed, so it often does not.
+    const control = await minimalWorker();
+    for (let i = 0; i < 20; i++) for (const on of [control, worker!]) await minimalCall(on, [])();
+    const controlCalls = [minimalCall(control, controlStandIn), minimalCall(worker!, controlMinimal)];
+    for (let i = 0; i < Math.ceil(args.iterations / blocks / 2); i++) {
+      for (const call of i % 2 === 0 ? controlCalls : [...controlCalls].reverse()) await call();
+    }
+    control.terminate();
   }
   worker!.terminate();
   await model!.dispose();
@@ -108,5 +132,6 @@ export async function comparePredict(args: { manifest: string; modelUrl: string;
     longTasks: { count: long.length, maxMs: Math.max(0, ...long) },
     modelship: { p50: percentile(ours, 50), p95: percentile(ours, 95), batchP50: percentile(batchTimes, 50) },
     minimal: { p50: percentile(theirs, 50), p95: percentile(theirs, 95), batchP50: percentile(minimalBatchTimes, 50) },
+    control: { standInP50: percentile(controlStandIn, 50), minimalP50: percentile(controlMinimal, 50) },
   };
 }
