@@ -117,7 +117,7 @@ export async function measureInstances(repository: string, threads: number, dura
   const rows: InstancesRow[] = [];
   for (const instances of [1, 2]) {
     const nice = process.env.BENCH_INSTANCE_NICE;
-    const { url, child } = await startServer({ modelRepository: repository, intraOpNumThreads: threads, instances, ...(nice ? { instanceNice: Number(nice) } : {}) });
+    const { url, child } = await startServer({ modelRepository: repository, intraOpNumThreads: threads, instances, ...(nice ? { instanceNice: nice === 'idle' ? ('idle' as const) : Number(nice) } : {}) });
     try {
       const target = { url: `${url}/v2/models/${MLP_NAME}/infer`, method: 'POST', headers: body.headers, body: body.body };
       await autocannon({ ...target, connections: 4, amount: 40 });

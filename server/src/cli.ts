@@ -9,7 +9,7 @@ import { resolveOptions, type ServerOptions } from './options.js';
 
 const USAGE = `usage: modelship serve [models-dir] [--port N] [--host H] [--token T] [--no-batching]
                        [--max-batch N] [--max-queue-delay-us N] [--coop-coep] [--threads N] [--instances N]
-                       [--instance-nice N]
+                       [--instance-nice N|idle]
                        [--graph-optimization disabled|basic|extended|all] [--grpc-port N | --no-grpc]
                        [--repository-poll-secs N] [--max-buffered-bytes N] [--data-dir DIR [--trusted-proxies N]]
   models-dir   Triton-layout model repository (default: <package>/models/repository)
@@ -17,7 +17,8 @@ const USAGE = `usage: modelship serve [models-dir] [--port N] [--host H] [--toke
   --token      bearer token for /v1, /v2 and /feedback (default $MODELSHIP_TOKEN)
   --grpc-port  Open Inference Protocol gRPC, default $GRPC_PORT or 8001 (Triton's); --no-grpc: none
   --instance-nice  added to model-instance threads' nice value, 0-19 (default 10; Linux):
-               compute yields the CPU to the thread that answers requests and probes
+               compute yields the CPU to the thread that answers requests and probes; idle: SCHED_IDLE,
+               preempted at once, but starved by any busy normal process (for a container of its own)
   --data-dir   keep feedback (POST /feedback) in DIR/feedback/<model>.jsonl; without it /feedback is off
   --trusted-proxies  reverse proxies in front whose X-Forwarded-For sets the feedback rate limit's
                client address (default 0: the socket address)
@@ -107,10 +108,13 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
   if (delay !== undefined) options.maxQueueDelayUs = delay;
   const instances = int(values.instances, '--instances');
   if (instances !== undefined) options.instances = Math.max(1, instances);
-  const nice = int(values['instance-nice'], '--instance-nice');
-  if (nice !== undefined) {
-    if (nice > 19) throw new CliUsageError(`--instance-nice must be 0-19, got ${nice}`);
-    options.instanceNice = nice;
+  if (values['instance-nice'] === 'idle') options.instanceNice = 'idle';
+  else {
+    const nice = int(values['instance-nice'], '--instance-nice');
+    if (nice !== undefined) {
+      if (nice > 19) throw new CliUsageError(`--instance-nice must be 0-19 or idle, got ${nice}`);
+      options.instanceNice = nice;
+    }
   }
   const threads = int(values.threads, '--threads');
   if (threads !== undefined) options.intraOpNumThreads = threads;

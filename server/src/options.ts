@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { GraphOptimizationLevel } from './config.js';
+import type { InstancePriority } from './instances/cpu-priority.js';
 import type { CorsOptions } from './cors.js';
 import type { FeedbackServerOptions } from './feedback/intake.js';
 import { IMMUTABLE, REVALIDATE, type StaticMount } from './static.js';
@@ -46,9 +47,12 @@ export interface ServerOptions {
    * Added to the nice value of every model-instance thread (Linux: per thread, inherited by
    * onnxruntime's threads), 0–19; default 10. Compute then yields the CPU to the event loop, so
    * probes and small requests are answered while instances compute. 0: instances compete with
-   * the event loop as equals.
+   * the event loop as equals. `idle`: nice 19 and Linux's SCHED_IDLE, so the event loop preempts
+   * compute the moment it wakes; instances then starve while any other normal-priority work keeps
+   * the cores busy, so use it where the server has its cgroup to itself (a container), not on a
+   * shared host (instances/cpu-priority.ts).
    */
-  instanceNice?: number;
+  instanceNice?: InstancePriority;
   /** Overrides every model's `optimization { graph { level } }`; default per model, else 'all' as in Triton and the browser runtime. */
   graphOptimizationLevel?: GraphOptimizationLevel;
   /** Largest request body; Triton's --http-max-input-size default is 64 MiB. */

@@ -189,6 +189,9 @@ export class ModelRepository {
   private async startVersion(v: ModelVersion, modelDir: string): Promise<void> {
     try {
       v.instances = await startInstances(v.config, modelDir, v.path, this.settings);
+      // No silent downgrade: an instance computing at a higher priority than configured is said once per version.
+      const short = v.instances.find((instance) => instance.priority.shortfall)?.priority;
+      if (short) this.log(`model ${v.model} version ${v.version}: instance threads at ${short.got}: ${short.shortfall}`);
       v.state = 'ready';
       const events = this.options.instanceEvents;
       v.supervisor = new InstanceSupervisor(v, () => startInstance(v.config, modelDir, v.path, this.settings), {

@@ -1,4 +1,5 @@
 import type { GraphOptimizationLevel, ModelConfig } from './config.js';
+import type { InstancePriority } from './instances/cpu-priority.js';
 import { ModelInstance } from './instances/instance.js';
 import { warmupTensors } from './warmup.js';
 
@@ -8,15 +9,15 @@ export interface SessionSettings {
   intraOpNumThreads: number | undefined;
   /** Overrides the config's instance_group count for every model. */
   instances: number | undefined;
-  /** Nice increment of instance threads (default 10); 0 keeps them at the event loop's priority. */
-  instanceNice?: number | undefined;
+  /** Nice increment of instance threads (default 10), or `idle` (SCHED_IDLE); 0 keeps them at the event loop's priority. */
+  instanceNice?: InstancePriority | undefined;
 }
 
 /** The default nice increment of instance threads: compute yields the CPU to the event loop. */
 export const DEFAULT_INSTANCE_NICE = 10;
 
 /** A model's `optimization { priority }` over the server's nice increment (config.ts). */
-export function instanceNice(config: ModelConfig, settings: SessionSettings): number {
+export function instanceNice(config: ModelConfig, settings: SessionSettings): InstancePriority {
   if (config.priority === 'PRIORITY_MAX') return 0;
   if (config.priority === 'PRIORITY_MIN') return 19;
   return settings.instanceNice ?? DEFAULT_INSTANCE_NICE;

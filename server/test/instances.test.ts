@@ -161,4 +161,51 @@ describe('model instances on worker threads', () => {
       tmp.remove();
     }
   });
+
+  it('instanceNice idle: the instance thread runs under SCHED_IDLE at nice 19, and answers', { skip: !existsSync('/proc/self/task') && 'Linux only' }, async () => {
+    /** Scheduling policy (field 41 of /proc/<pid>/task/<tid>/stat; SCHED_IDLE = 5) and nice (field 19) of each thread. */
+    const threads = (): Map<string, { policy: number; nice: number }> =>
+      new Map(
+        readdirSync('/proc/self/task').map((tid) => {
+          const fields = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+          return [tid, { policy: Number(fields[38]), nice: Number(fields[16]) }];
+        }),
+      );
+    const before = threads();
+    const instance = await ModelInstance.start({ modelPath: join(MNIST_DIR, '1', 'model.onnx'), graphOptimizationLevel: 'all', intraOpNumThreads: 1, nice: 'idle' });
+    try {
+      assert.deepEqual(instance.priority, { got: 'SCHED_IDLE, nice 19' });
+      const idle = [...threads()].filter(([tid, t]) => !before.has(tid) && t.policy === 5);
+      assert.ok(idle.length >= 1, 'a new thread of this process runs under SCHED_IDLE');
+      assert.ok(idle.every(([, t]) => t.nice === 19), 'at nice 19');
+      assert.ok([...before.keys()].every((tid) => threads().get(tid)?.policy !== 5), 'no thread that was here before changed policy');
+      const d = await digit(4);
+      const { outputs } = await instance.run([{ name: 'input', datatype: 'FP32', shape: [1, 1, 28, 28], data: d.pixels.slice() }]);
+      assert.equal(argmax(outputs[0]!.data as Float32Array), 4);
+    } finally {
+      await instance.release();
+    }
+  });
+
+  it('instanceNice idle where SCHED_IDLE cannot be set: the server logs what its instances got instead', { skip: !existsSync('/proc/self/task') && 'Linux only' }, async () => {
+    const path = process.env.PATH;
+    const logged: string[] = [];
+    // Without `chrt` on the PATH (a worker thread copies the environment when it starts).
+    process.env.PATH = '/nonexistent';
+    let s: Awaited<ReturnType<typeof start>> | undefined;
+    try {
+      s = await start({ instances: 1, instanceNice: 'idle', intraOpNumThreads: 1, log: (message) => logged.push(message) });
+    } finally {
+      process.env.PATH = path;
+    }
+    try {
+      const line = logged.find((message) => message.includes('SCHED_IDLE not set'));
+      assert.ok(line, `a log line says so (got ${JSON.stringify(logged)})`);
+      assert.match(line, /^model mnist version 1: instance threads at nice 19: SCHED_IDLE not set \(.*ENOENT/);
+      const response = await fetch(`${s.url}/v2/models/mnist/infer`, { method: 'POST', body: jsonInfer([(await digit(7)).pixels]) });
+      assert.equal(argmax(((await response.json()) as { outputs: Array<{ data: number[] }> }).outputs[0]!.data), 7);
+    } finally {
+      await s.close();
+    }
+  });
 });

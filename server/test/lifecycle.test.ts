@@ -131,6 +131,8 @@ describe('cli', () => {
     assert.throws(() => parseCli(['serve', '--graph-optimization', 'max'], {}), /--graph-optimization/);
     assert.equal(parseCli(['serve', '--instance-nice', '19'], {}).options.instanceNice, 19);
     assert.equal(parseCli(['serve'], {}).options.instanceNice, undefined);
+    assert.equal(parseCli(['serve', '--instance-nice', 'idle'], {}).options.instanceNice, 'idle');
+    assert.throws(() => parseCli(['serve', '--instance-nice', 'lazy'], {}), CliUsageError);
     assert.throws(() => parseCli(['serve', '--instance-nice', '20'], {}), /--instance-nice must be 0-19/);
     assert.throws(() => parseCli(['serve', '--instance-nice=-1'], {}), CliUsageError);
   });

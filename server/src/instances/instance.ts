@@ -1,5 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import { HttpError } from '../errors.js';
+import type { PriorityResult } from './cpu-priority.js';
 import { transferables, type ComputeTimes, type FromInstance, type InstanceInit, type ToInstance, type WireTensor } from './protocol.js';
 import { spawnInstanceWorker } from './spawn.js';
 
@@ -32,6 +33,8 @@ export class ModelInstance {
     private readonly worker: Worker,
     readonly inputNames: readonly string[],
     readonly outputNames: readonly string[],
+    /** The CPU priority the instance thread got (cpu-priority.ts), e.g. `nice 10`. */
+    readonly priority: PriorityResult,
   ) {
     worker.on('message', (m: FromInstance) => this.receive(m));
     worker.on('error', (err: Error) => this.die(`instance worker failed: ${err.message}`));
@@ -48,7 +51,7 @@ export class ModelInstance {
       };
       const onMessage = (m: FromInstance): void => {
         cleanup();
-        if (m.type === 'ready') resolve(new ModelInstance(worker, m.inputNames, m.outputNames));
+        if (m.type === 'ready') resolve(new ModelInstance(worker, m.inputNames, m.outputNames, m.priority));
         else fail(m.type === 'load-failed' ? m.message : `unexpected first message ${m.type}`);
       };
       const onError = (err: Error): void => {

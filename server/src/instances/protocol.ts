@@ -1,4 +1,5 @@
 import type { Datatype, TypedArray } from '../datatypes.js';
+import type { InstancePriority, PriorityResult } from './cpu-priority.js';
 
 /**
  * Messages between the event loop and one model-instance worker (instances/worker.ts).
@@ -22,8 +23,8 @@ export interface InstanceInit {
   modelPath: string;
   graphOptimizationLevel: 'disabled' | 'basic' | 'extended' | 'all';
   intraOpNumThreads: number | undefined;
-  /** Added to the instance thread's nice value (Linux), so compute yields to the event loop. */
-  nice: number;
+  /** Added to the instance thread's nice value, or `idle` for SCHED_IDLE (Linux; cpu-priority.ts), so compute yields to the event loop. */
+  nice: InstancePriority;
 }
 
 /**
@@ -41,7 +42,8 @@ export interface ComputeTimes {
 }
 
 export type FromInstance =
-  | { type: 'ready'; inputNames: string[]; outputNames: string[] }
+  /** `priority`: what the thread got (cpu-priority.ts), e.g. `nice 10` or `SCHED_IDLE, nice 19`. */
+  | { type: 'ready'; inputNames: string[]; outputNames: string[]; priority: PriorityResult }
   | { type: 'load-failed'; message: string }
   | { type: 'result'; id: number; outputs: WireTensor[]; times: ComputeTimes }
   | { type: 'run-failed'; id: number; message: string }

@@ -1,8 +1,8 @@
-import { getPriority, setPriority } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { datatypeFromOrt, datatypeInfo, type TypedArray } from '../datatypes.js';
+import { lowerPriority } from './cpu-priority.js';
 import { transferables, type FromInstance, type InstanceInit, type ToInstance, type WireTensor } from './protocol.js';
 
 /**
@@ -17,7 +17,7 @@ const post = (m: FromInstance, transfer: ArrayBuffer[] = []): void => port.postM
 const ns = (fromMs: number): number => Math.round((performance.now() - fromMs) * 1e6);
 
 async function main(): Promise<void> {
-  lowerPriority(init.nice);
+  const priority = lowerPriority(init.nice);
   const options: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: init.graphOptimizationLevel, executionMode: 'sequential' };
   if (init.intraOpNumThreads !== undefined) options.intraOpNumThreads = init.intraOpNumThreads;
   let session: ort.InferenceSession;
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     post({ type: 'load-failed', message: (err as Error).message });
     return;
   }
-  post({ type: 'ready', inputNames: [...session.inputNames], outputNames: [...session.outputNames] });
+  post({ type: 'ready', inputNames: [...session.inputNames], outputNames: [...session.outputNames], priority });
 
   // One run at a time: the next message is read once this run has answered.
   let queue = Promise.resolve();
@@ -67,21 +67,6 @@ async function main(): Promise<void> {
       }
     });
   });
-}
-
-/**
- * On Linux a thread's nice value is its own (setpriority on thread id 0 = this thread), and the
- * threads onnxruntime creates inherit it. Instances compute at a lower priority than the event
- * loop, so on a busy machine health probes, metrics and small requests are not queued behind
- * compute. Elsewhere (or without permission) the instance keeps the default priority.
- */
-function lowerPriority(nice: number): void {
-  if (nice === 0) return;
-  try {
-    setPriority(0, Math.min(19, getPriority(0) + Math.max(0, nice)));
-  } catch {
-    // not permitted here: compute at normal priority
-  }
 }
 
 void main();
