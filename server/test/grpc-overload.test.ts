@@ -16,13 +16,15 @@ const input = (pixels: Float32Array[]): InferInput => {
 describe('gRPC overload control', () => {
   it('a full queue answers UNAVAILABLE with retry-after, counted like REST (pending count too)', async () => {
     const tmp = tempDir('grpc-queue');
-    // One instance and a 400 ms batching delay: requests wait in the queue, where the policy applies.
+    // One instance and a 1.5 s batching delay: requests wait in the queue, where the policy applies, for longer
+    // than the checks below take on a loaded machine (with 400 ms the queue had drained before the last one, once
+    // in a full `npm test`).
     writeMnistModel(
       tmp.dir,
       'full',
       ['1'],
       mnistConfig('full', 'instance_group [ { count: 1 kind: KIND_CPU } ]', [
-        [/dynamic_batching \{[^}]*\}/, 'dynamic_batching { max_queue_delay_microseconds: 400000 default_queue_policy { max_queue_size: 2 } }'],
+        [/dynamic_batching \{[^}]*\}/, 'dynamic_batching { max_queue_delay_microseconds: 1500000 default_queue_policy { max_queue_size: 2 } }'],
       ]),
     );
     const s = await start({ modelRepository: tmp.dir, retryAfterSeconds: 3 });
