@@ -8,7 +8,7 @@
  */
 import { FEATURE_NAMES, type FeatureName, type InputFeatures } from './features.js';
 import { OOD_TERMS } from './ood-combiner.js';
-import { energy, type OodStats, type RobustStat } from './scoring.js';
+import { argmax, energy, type OodStats, type RobustStat } from './scoring.js';
 
 export type OodScorer = (logits: ArrayLike<number>, features: InputFeatures, top: number) => number;
 
@@ -77,10 +77,4 @@ function rmsZ(values: Float64Array, table: ZTable): number {
     squares += score * score;
   }
   return Math.sqrt(squares / values.length);
-}
-
-function argmax(values: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
-  return best;
 }

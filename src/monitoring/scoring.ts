@@ -75,7 +75,8 @@ export function oodScore(logits: ArrayLike<number>, features: InputFeatures, sta
   return { energyZ, featureZ: terms.featureZ, score: combine(terms, stats.combiner) };
 }
 
-function argmax(values: ArrayLike<number>): number {
+/** Index of the largest value, the first of equals. */
+export function argmax(values: ArrayLike<number>): number {
   let best = 0;
   for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
   return best;
