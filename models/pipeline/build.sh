@@ -23,9 +23,9 @@ if [ -d ../../node_modules/@tensorflow/tfjs ] || [ -n "${TFJS_DIR:-}" ]; then no
 $PY printed_check.py                     # .data/printed.json (printed-font sanity check)
 $PY evaluate.py                            # .data/metrics.json, ../mnist/misclassified.json
 $PY write_manifest.py                      # ../mnist/manifest.json
-$PY model_card.py                          # ../mnist/MODEL_CARD.md
 $PY verify_tflite.py                       # .data/eval-tflite-fp32.json (Arm NN reference interpreter; fails on drift)
 $PY write_tflite_variant.py                # tflite-fp32 variant in manifest.json, its MODEL_CARD.md section
+$PY model_card.py                          # ../mnist/MODEL_CARD.md (after the tflite variant, so its table has it; keeps the tflite and monitoring sections)
 node --import tsx calibrate.ts             # manifest.monitoring + MODEL_CARD.md section (imports src/monitoring)
 node write_expectations.mjs                # ../mnist/expectations.json (per-class rates for the demo)
 $PY write_repository.py                    # ../repository/{mnist,mnist_int8}

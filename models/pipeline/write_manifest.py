@@ -73,7 +73,7 @@ def main():
                      for k, v in pm.items()})
     int8 = {'weightonly': 'weight-only QDQ: per-output-channel symmetric int8 weights (zero point 0), fp32 activations',
             'full': 'QDQ: per-output-channel symmetric 7-bit weights in int8, uint8 activations calibrated (max) on '
-                    'the first 2,000 training digits, int32 biases'}
+                    'the first 2,000 training digits and the training-split non-digits, int32 biases'}
     training['int8'] = int8[load('int8_decision.json')['winner']]
     training['prunedInt8'] = int8['weightonly']
     training['tfjsQuantization'] = 'uint8 affine per tensor (tfjs-converter scheme), input NHWC [N,28,28,1]'

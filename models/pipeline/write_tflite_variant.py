@@ -1,5 +1,5 @@
 """Adds (or refreshes) the tflite-fp32 variant in models/mnist/manifest.json from .data/eval-tflite-fp32.json
-(verify_tflite.py), and its section in MODEL_CARD.md. Runs after write_manifest.py and model_card.py, so the
+(verify_tflite.py), and its section in MODEL_CARD.md. Runs after write_manifest.py and before model_card.py (which keeps the section), so the
 TF Lite export can be rebuilt and re-checked without retraining."""
 import json
 import os
