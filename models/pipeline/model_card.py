@@ -59,7 +59,7 @@ def main():
     w(f"- Outlier exposure (so the model spreads its probability on pictures that are no digit and can abstain, see the "
       f"last section): each batch of {tm['batchSize']} digits is joined by {tm['oeBatchSize']} non-digits from the {tm['oeData']}, "
       f"augmented alike, whose loss is the cross-entropy against the uniform distribution, weight {tm['oeWeight']}.")
-    w(f"- Pruning: per-layer magnitude pruning ramped {pm['schedule']} (conv1 at {pm['conv1Factor']}x the target), "
+    w(f"- Pruning: {pm.get('method', 'per-layer magnitude')} pruning ramped {pm['schedule']} (conv1 at {pm['conv1Factor']}x the target), "
       f"{pm['epochsPerStep']} masked fine-tuning epochs per step (Adam lr {pm['lr']}, outlier exposure weight {pm['oeWeight']}); final weight sparsity "
       f"{pct(pm['sparsity'], 1)}; then int8 like the int8 variant.")
     w(f"- Rebuild: `{lin['code']['entry']}` (code revision `{lin['code']['revision']}`, built {lin['createdAt']}).\n")
