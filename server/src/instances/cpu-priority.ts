@@ -18,21 +18,32 @@ export type InstancePriority = number | 'idle';
  * Never throws: where the platform refuses, the thread keeps what it has and `shortfall` says so.
  */
 export function lowerPriority(priority: InstancePriority): PriorityResult {
-  if (priority === 0) return { got: 'nice unchanged' };
+  const thread = threadId();
+  const withThread = (result: PriorityResult): PriorityResult => (thread === undefined ? result : { ...result, thread });
+  if (priority === 0) return withThread({ got: 'nice unchanged' });
   const nice = priority === 'idle' ? 19 : priority;
   try {
     setPriority(0, Math.min(19, getPriority(0) + Math.max(0, nice)));
   } catch (err) {
-    return { got: 'priority unchanged', shortfall: `setpriority refused: ${(err as Error).message}` };
+    return withThread({ got: 'priority unchanged', shortfall: `setpriority refused: ${(err as Error).message}` });
   }
   const got = `nice ${getPriority(0)}`;
-  if (priority !== 'idle') return { got };
+  if (priority !== 'idle') return withThread({ got });
   try {
-    const thread = readlinkSync('/proc/thread-self').split('/').pop()!;
-    execFileSync('chrt', ['--idle', '-p', '0', thread], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 5000 });
-    return { got: `SCHED_IDLE, ${got}` };
+    if (thread === undefined) throw new Error('no /proc/thread-self');
+    execFileSync('chrt', ['--idle', '-p', '0', String(thread)], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 5000 });
+    return withThread({ got: `SCHED_IDLE, ${got}` });
   } catch (err) {
-    return { got, shortfall: `SCHED_IDLE not set (${(err as Error).message.split('\n')[0]})` };
+    return withThread({ got, shortfall: `SCHED_IDLE not set (${(err as Error).message.split('\n')[0]})` });
+  }
+}
+
+/** The calling thread's kernel id (Linux: /proc/thread-self links to <pid>/task/<tid>); undefined elsewhere. */
+function threadId(): number | undefined {
+  try {
+    return Number(readlinkSync('/proc/thread-self').split('/').pop());
+  } catch {
+    return undefined;
   }
 }
 
@@ -40,4 +51,6 @@ export function lowerPriority(priority: InstancePriority): PriorityResult {
 export interface PriorityResult {
   got: string;
   shortfall?: string;
+  /** The instance thread's kernel thread id (Linux), so an operator or a test can read its priority back from /proc. */
+  thread?: number;
 }
