@@ -80,7 +80,12 @@ test('a CPU throttled through the DevTools protocol misses the latency budget an
     expect(throttled.reason).toMatch(/over the .* ms budget/);
     expect(throttled.labels).toEqual(throttled.expected);
 
-    const unthrottled = await classifyGolden(page, { variant: 'fp32', remote, latencyBudgetMs: budgetMs });
+    // Up to three loads here too: the rate's reset reaches a freshly spawned worker late some of the time (seen once in
+    // a full run: 17.7 ms measured right after the reset, against 1.75 ms before throttling).
+    let unthrottled = await classifyGolden(page, { variant: 'fp32', remote, latencyBudgetMs: budgetMs });
+    for (let attempt = 1; attempt < 3 && unthrottled.route !== 'local'; attempt++) {
+      unthrottled = await classifyGolden(page, { variant: 'fp32', remote, latencyBudgetMs: budgetMs });
+    }
     expect(unthrottled.route, `budget ${budgetMs} ms (${fast} vs ${slow} ms): ${unthrottled.reason}`).toBe('local');
   } finally {
     await server.close();
