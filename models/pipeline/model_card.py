@@ -5,6 +5,7 @@ import re
 
 from data import DATA, SPLIT_TEXT
 from export_onnx import OUT
+from write_tflite_variant import BEGIN as TFLITE_BEGIN, END as TFLITE_END
 
 
 def misread_hard(man):
@@ -172,7 +173,9 @@ def main():
     kept = []
     if os.path.exists(card_path):
         old = open(card_path).read()
-        kept = re.findall(r'<!-- tflite:begin -->.*?<!-- tflite:end -->\n?|<!-- monitoring:start.*?<!-- monitoring:end -->\n?', old, flags=re.S)
+        # calibrate.ts's markers: '<!-- monitoring:start (written by …) -->' … '<!-- monitoring:end -->'.
+        tflite = re.escape(TFLITE_BEGIN) + '.*?' + re.escape(TFLITE_END)
+        kept = re.findall(tflite + r'\n?|<!-- monitoring:start.*?<!-- monitoring:end -->\n?', old, flags=re.S)
     with open(card_path, 'w') as f:
         f.write('\n'.join(L) + ''.join('\n' + k.rstrip('\n') + '\n' for k in kept))
     print('wrote MODEL_CARD.md')

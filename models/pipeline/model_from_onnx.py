@@ -18,9 +18,10 @@ from onnx import numpy_helper
 from data import DATA
 from export_onnx import OUT
 from net import Net
+from train import HP
 
-# Lineage keys write_manifest.py adds beside train.py's own (HP, trainSeconds, torchAccuracy).
-NOT_TRAIN = ('architecture', 'onnxOpset', 'int8', 'prunedInt8', 'tfjsQuantization', 'tflite')
+# What train.py writes to train_meta.json; write_manifest.py copies it into the lineage beside keys of its own.
+TRAIN_KEYS = (*HP, 'trainSeconds', 'torchAccuracy')
 
 
 def main():
@@ -34,7 +35,7 @@ def main():
     if not os.path.exists(meta_path):
         with open(os.path.join(OUT, 'manifest.json')) as f:
             training = json.load(f)['lineage']['training']
-        meta = {k: v for k, v in training.items() if k not in NOT_TRAIN and not k.startswith('prune')}
+        meta = {k: training[k] for k in TRAIN_KEYS if k in training}
         with open(meta_path, 'w') as f:
             json.dump(meta, f, indent=2)
     print('wrote .data/model.pt from mnist-fp32.onnx')

@@ -19,22 +19,26 @@ export type InstancePriority = number | 'idle';
  */
 export function lowerPriority(priority: InstancePriority): PriorityResult {
   const thread = threadId();
-  const withThread = (result: PriorityResult): PriorityResult => (thread === undefined ? result : { ...result, thread });
-  if (priority === 0) return withThread({ got: 'nice unchanged' });
+  const result = lower(priority, thread);
+  return thread === undefined ? result : { ...result, thread };
+}
+
+function lower(priority: InstancePriority, thread: number | undefined): PriorityResult {
+  if (priority === 0) return { got: 'nice unchanged' };
   const nice = priority === 'idle' ? 19 : priority;
   try {
     setPriority(0, Math.min(19, getPriority(0) + Math.max(0, nice)));
   } catch (err) {
-    return withThread({ got: 'priority unchanged', shortfall: `setpriority refused: ${(err as Error).message}` });
+    return { got: 'priority unchanged', shortfall: `setpriority refused: ${(err as Error).message}` };
   }
   const got = `nice ${getPriority(0)}`;
-  if (priority !== 'idle') return withThread({ got });
+  if (priority !== 'idle') return { got };
   try {
     if (thread === undefined) throw new Error('no /proc/thread-self');
     execFileSync('chrt', ['--idle', '-p', '0', String(thread)], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 5000 });
-    return withThread({ got: `SCHED_IDLE, ${got}` });
+    return { got: `SCHED_IDLE, ${got}` };
   } catch (err) {
-    return withThread({ got, shortfall: `SCHED_IDLE not set (${(err as Error).message.split('\n')[0]})` });
+    return { got, shortfall: `SCHED_IDLE not set (${(err as Error).message.split('\n')[0]})` };
   }
 }
 
