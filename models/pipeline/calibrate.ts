@@ -394,7 +394,12 @@ const kinds = Object.entries(base.report['abstainNonDigitsTestByKind'] as Record
   .map(([kind, rate]) => `${kind} ${pct(rate)}`)
   .join(', ');
 const glyphs = base.report['abstainNonDigitsTestGlyphs'] as { seenInTraining: number; unseenInTraining: number };
-const met = (base.report['abstainNonDigitsTest'] as number) >= 0.9 && (base.report['abstainDigitsTest'] as number) <= 0.02;
+const meets = (r: Record<string, unknown>): boolean => (r['abstainNonDigitsTest'] as number) >= 0.9 && (r['abstainDigitsTest'] as number) <= 0.02;
+const met = meets(base.report);
+const missed = Object.entries(variants).filter(([, v]) => !meets(v.report));
+const byVariant = `Met by ${Object.entries(variants).filter(([, v]) => meets(v.report)).map(([id]) => id).join(', ') || 'no variant'}${
+  missed.length ? `; not by ${missed.map(([id, v]) => `${id} (${pct(v.report['abstainNonDigitsTest'])} / ${pct(v.report['abstainDigitsTest'])})`).join(', ')}` : ''
+}.`;
 const ndTrainCount = ndMeta.items.filter((item) => item.split === 'train').length;
 const testCounts: Record<string, number> = {};
 for (const kind of ndTestKinds) testCounts[kind] = (testCounts[kind] ?? 0) + 1;
@@ -424,7 +429,7 @@ ${rows.join('\n')}
 - **Target** (issue: ≥ 90% abstention on non-digits with ≤ 2% on digits): ${met ? 'met' : 'not met'} for fp32, ${pct(base.report['abstainNonDigitsTest'])}
   of test non-digits at ${pct(base.report['abstainDigitsTest'])} of test digits. By kind (fp32, test): ${kinds}. Glyphs shown to
   the model in other fonts during training ${pct(glyphs.seenInTraining)}, glyphs it never saw ${pct(glyphs.unseenInTraining)}: refusing a
-  shape depends on having met one like it, so expect less on drawings unlike any of these kinds.
+  shape depends on having met one like it, so expect less on drawings unlike any of these kinds. ${byVariant}
 - **Still answered most often** (fp32, test, times): ${(base.report['answeredNonDigitsTestMostOften'] as [string, number][])
     .map(([what, n]) => `${what} ${n}`)
     .join(', ')}. Slanted lines and strokes like / \\ [ are how many people write a 1 once the
