@@ -47,7 +47,12 @@ test('a weak device (probe override) is answered by the remote with the same lab
   }
 });
 
+/** Loads per step of the throttling test (each about a second); 3 failed one full run in 13. */
+const ATTEMPTS = 5;
+
 test('a CPU throttled through the DevTools protocol misses the latency budget and goes remote', async ({ page }) => {
+  // About 11 s when the first attempts succeed; room for every retry, which throttled loads make slower.
+  test.setTimeout(120_000);
   const server = await startInferenceServer();
   const remote = { url: server.url, protocol: 'v2' };
   // The library's own measurement (engine round trips over a 250 ms window; "local predict takes X ms"
@@ -61,18 +66,19 @@ test('a CPU throttled through the DevTools protocol misses the latency budget an
   try {
     await page.goto('/empty.html');
     const cdp = await page.context().newCDPSession(page);
-    const fast = await measuredMs();
+    // The faster of two loads: the page's first load can measure a worker still settling in.
+    const fast = Math.min(await measuredMs(), await measuredMs());
     // Chromium's throttling reaches a freshly spawned worker's round trips only some of the time (seen
-    // on Chromium 156: the same rate gave 47 ms one load and 1.1 ms the next), so each throttled step
-    // gets up to three loads under one setting; what is tested is the library's decision on what it measured.
+    // on Chromium 156: the same rate gave 47 ms one load and 1.1 ms the next), so each step gets up to
+    // ATTEMPTS loads under one setting; what is tested is the library's decision on what it measured.
     await cdp.send('Emulation.setCPUThrottlingRate', { rate: 20 });
     let slow = 0;
-    for (let attempt = 0; attempt < 3 && slow <= fast * 3; attempt++) slow = await measuredMs();
+    for (let attempt = 0; attempt < ATTEMPTS && slow <= fast * 3; attempt++) slow = await measuredMs();
     expect(slow, `throttled ${slow} ms vs ${fast} ms`).toBeGreaterThan(fast * 3);
     // Between the two, so the test holds on a fast or a busy machine alike.
     const budgetMs = Math.sqrt(fast * slow);
     let throttled = await classifyGolden(page, { variant: 'fp32', remote, latencyBudgetMs: budgetMs });
-    for (let attempt = 1; attempt < 3 && throttled.route !== 'remote'; attempt++) {
+    for (let attempt = 1; attempt < ATTEMPTS && throttled.route !== 'remote'; attempt++) {
       throttled = await classifyGolden(page, { variant: 'fp32', remote, latencyBudgetMs: budgetMs });
     }
     await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
@@ -80,10 +86,10 @@ test('a CPU throttled through the DevTools protocol misses the latency budget an
     expect(throttled.reason).toMatch(/over the .* ms budget/);
     expect(throttled.labels).toEqual(throttled.expected);
 
-    // Up to three loads here too: the rate's reset reaches a freshly spawned worker late some of the time (seen once in
+    // Up to ATTEMPTS loads here too: the rate's reset reaches a freshly spawned worker late some of the time (seen once in
     // a full run: 17.7 ms measured right after the reset, against 1.75 ms before throttling).
     let unthrottled = await classifyGolden(page, { variant: 'fp32', remote, latencyBudgetMs: budgetMs });
-    for (let attempt = 1; attempt < 3 && unthrottled.route !== 'local'; attempt++) {
+    for (let attempt = 1; attempt < ATTEMPTS && unthrottled.route !== 'local'; attempt++) {
       unthrottled = await classifyGolden(page, { variant: 'fp32', remote, latencyBudgetMs: budgetMs });
     }
     expect(unthrottled.route, `budget ${budgetMs} ms (${fast} vs ${slow} ms): ${unthrottled.reason}`).toBe('local');
