@@ -396,10 +396,11 @@ const kinds = Object.entries(base.report['abstainNonDigitsTestByKind'] as Record
 const glyphs = base.report['abstainNonDigitsTestGlyphs'] as { seenInTraining: number; unseenInTraining: number };
 const meets = (r: Record<string, unknown>): boolean => (r['abstainNonDigitsTest'] as number) >= 0.9 && (r['abstainDigitsTest'] as number) <= 0.02;
 const met = meets(base.report);
-const missed = Object.entries(variants).filter(([, v]) => !meets(v.report));
-const byVariant = `Met by ${Object.entries(variants).filter(([, v]) => meets(v.report)).map(([id]) => id).join(', ') || 'no variant'}${
-  missed.length ? `; not by ${missed.map(([id, v]) => `${id} (${pct(v.report['abstainNonDigitsTest'])} / ${pct(v.report['abstainDigitsTest'])})`).join(', ')}` : ''
-}.`;
+const metBy = Object.entries(variants).filter(([, v]) => meets(v.report)).map(([id]) => id);
+const missedBy = Object.entries(variants)
+  .filter(([, v]) => !meets(v.report))
+  .map(([id, v]) => `${id} (${pct(v.report['abstainNonDigitsTest'])} / ${pct(v.report['abstainDigitsTest'])})`);
+const byVariant = `Met by ${metBy.join(', ') || 'no variant'}${missedBy.length ? `; not by ${missedBy.join(', ')}` : ''}.`;
 const ndTrainCount = ndMeta.items.filter((item) => item.split === 'train').length;
 const testCounts: Record<string, number> = {};
 for (const kind of ndTestKinds) testCounts[kind] = (testCounts[kind] ?? 0) + 1;

@@ -50,6 +50,13 @@ test('a weak device (probe override) is answered by the remote with the same lab
 /** Loads per step of the throttling test (each about a second); 3 failed one full run in 13. */
 const ATTEMPTS = 5;
 
+/** `load` until `done` holds or ATTEMPTS loads were made; the last result, for the caller's assertion. */
+async function upToAttempts<T>(load: () => Promise<T>, done: (result: T) => boolean): Promise<T> {
+  let result = await load();
+  for (let attempt = 1; attempt < ATTEMPTS && !done(result); attempt++) result = await load();
+  return result;
+}
+
 test('a CPU throttled through the DevTools protocol misses the latency budget and goes remote', async ({ page }) => {
   // About 11 s when the first attempts succeed; room for every retry, which throttled loads make slower.
   test.setTimeout(120_000);
@@ -72,15 +79,12 @@ test('a CPU throttled through the DevTools protocol misses the latency budget an
     // on Chromium 156: the same rate gave 47 ms one load and 1.1 ms the next), so each step gets up to
     // ATTEMPTS loads under one setting; what is tested is the library's decision on what it measured.
     await cdp.send('Emulation.setCPUThrottlingRate', { rate: 20 });
-    let slow = 0;
-    for (let attempt = 0; attempt < ATTEMPTS && slow <= fast * 3; attempt++) slow = await measuredMs();
+    const slow = await upToAttempts(measuredMs, (ms) => ms > fast * 3);
     expect(slow, `throttled ${slow} ms vs ${fast} ms`).toBeGreaterThan(fast * 3);
     // Between the two, so the test holds on a fast or a busy machine alike.
     const budgetMs = Math.sqrt(fast * slow);
-    let throttled = await classifyGolden(page, { variant: 'fp32', remote, latencyBudgetMs: budgetMs });
-    for (let attempt = 1; attempt < ATTEMPTS && throttled.route !== 'remote'; attempt++) {
-      throttled = await classifyGolden(page, { variant: 'fp32', remote, latencyBudgetMs: budgetMs });
-    }
+    const classify = () => classifyGolden(page, { variant: 'fp32', remote, latencyBudgetMs: budgetMs });
+    const throttled = await upToAttempts(classify, (r) => r.route === 'remote');
     await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
     expect(throttled.route, `budget ${budgetMs} ms (${fast} vs ${slow} ms): ${throttled.reason}`).toBe('remote');
     expect(throttled.reason).toMatch(/over the .* ms budget/);
@@ -88,10 +92,7 @@ test('a CPU throttled through the DevTools protocol misses the latency budget an
 
     // Up to ATTEMPTS loads here too: the rate's reset reaches a freshly spawned worker late some of the time (seen once in
     // a full run: 17.7 ms measured right after the reset, against 1.75 ms before throttling).
-    let unthrottled = await classifyGolden(page, { variant: 'fp32', remote, latencyBudgetMs: budgetMs });
-    for (let attempt = 1; attempt < ATTEMPTS && unthrottled.route !== 'local'; attempt++) {
-      unthrottled = await classifyGolden(page, { variant: 'fp32', remote, latencyBudgetMs: budgetMs });
-    }
+    const unthrottled = await upToAttempts(classify, (r) => r.route === 'local');
     expect(unthrottled.route, `budget ${budgetMs} ms (${fast} vs ${slow} ms): ${unthrottled.reason}`).toBe('local');
   } finally {
     await server.close();
