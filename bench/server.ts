@@ -160,6 +160,7 @@ async function extraParts(): Promise<Record<string, unknown>> {
     if (PARTS.has('instances')) {
       const r = await measureInstances(writeMlpRepository(join(scratch, 'instances')), THREADS, PROBE_DURATION_S);
       console.log(`\nMLP batch 64, 4 connections, binary; in-process session.run ${r.directInfPerSec} inf/s; health probes every 10 ms during the load (target p99 <= 5 ms)`);
+      console.log(`control: a bare node:http server probed the same way, in a second window of the same load (bareProbe*), and on the idle machine: p50 ${r.idleBareProbeP50ms} ms, p99 ${r.idleBareProbeP99ms} ms`);
       table(r.rows as unknown as Array<Record<string, unknown>>);
       out.instances = { ...r, durationPerRunS: PROBE_DURATION_S, healthP99TargetMet: r.rows.every((x) => x.probeP99ms <= 5) };
     }
