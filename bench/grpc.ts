@@ -3,7 +3,7 @@
  * binary tensor extension) vs JSON REST, on the shipped MNIST CNN, batch 1 and 64, concurrency
  * 1/8/64, side by side against ONE server (REST and gRPC ports of the same process, same
  * batcher). Each scenario runs BENCH_REPEATS times, interleaved across protocols; the table
- * shows medians. Run: npm run bench:grpc  (≈5 min)
+ * shows medians. Run: npm run build, then npm run bench:grpc  (≈5 min; the server is the build, server/dist)
  *
  * Load generators (bench/protocol-load.ts) live in this process and drive all three protocols
  * alike: node:http for REST, node:http2 for gRPC, pre-built bodies, replies not decoded. The
@@ -15,7 +15,8 @@ import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { createServer, PACKAGE_ROOT } from '../server/src/index.js';
+import { PACKAGE_ROOT } from '../server/src/index.js';
+import { builtServer } from './built-server.js';
 import { measureCeiling, type Ceiling } from './protocol-ceiling.js';
 import { checkReply, grpcBody, h2Load, httpLoad } from './protocol-load.js';
 import { binaryBody, digits, jsonBody, stopChild, type Body } from './server-load.js';
@@ -222,6 +223,7 @@ async function main(): Promise<void> {
 
 // ---- entry: the child mode is just a server (batching per the model's config) -------------
 async function child(): Promise<void> {
+  const { createServer } = await builtServer();
   const server = createServer({ modelRepository: REPOSITORY, static: false, intraOpNumThreads: THREADS, instances: SERVER_INSTANCES, log: (m) => console.error(m) });
   const url = await server.listen(0, '127.0.0.1');
   const grpc = await server.listenGrpc(0, '127.0.0.1');

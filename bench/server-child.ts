@@ -10,9 +10,11 @@
 import { readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { createServer, type ServerOptions } from '../server/src/index.js';
+import type { ServerOptions } from '../server/src/index.js';
+import { builtServer } from './built-server.js';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as ServerOptions;
+const { createServer } = await builtServer();
 const server = createServer({ static: false, ...options, log: (m) => console.error(m) });
 const url = await server.listen(0, '127.0.0.1');
 await server.loaded;

@@ -1,7 +1,8 @@
 /**
- * Benchmark of the reference server (server/src) against onnxruntime-node in-process, on two
- * models: the shipped MNIST CNN, and a compute-bound MLP generated for the bench
- * (bench/mlp-model.ts). Run: npm run bench:server  (≈3 min; each autocannon run is short)
+ * Benchmark of the reference server (as built: server/dist, bench/built-server.ts) against
+ * onnxruntime-node in-process, on two models: the shipped MNIST CNN, and a compute-bound MLP
+ * generated for the bench (bench/mlp-model.ts). Run: npm run build, then npm run bench:server
+ * (≈4 min; each autocannon run is short).
  *
  * Each server runs in a child process (batching on, and off) so autocannon's event loop does
  * not share a thread with it. Prints a table and ONE JSON line at the end.
@@ -10,7 +11,8 @@ import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { createServer, PACKAGE_ROOT } from '../server/src/index.js';
+import { PACKAGE_ROOT } from '../server/src/index.js';
+import { builtServer } from './built-server.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { MLP_NAME, writeMlpRepository } from './mlp-model.js';
@@ -231,6 +233,7 @@ async function throughputPart(): Promise<Record<string, unknown>> {
 
 // ---- entry: the child mode is just a server ---------------------------------------------
 async function child(batching: boolean, repository: string): Promise<void> {
+  const { createServer } = await builtServer();
   const server = createServer({ batching, modelRepository: repository, static: false, intraOpNumThreads: THREADS, instances: INSTANCES, log: (m) => console.error(m) });
   const url = await server.listen(0, '127.0.0.1');
   await server.loaded;
