@@ -57,7 +57,6 @@ export function startProbe(url: string): { stop: () => Promise<number[]> } {
   };
 }
 
-
 /** No routing, no metrics, no model: `{"ready":true}` on every request. */
 const BARE_SERVER = `
 const http = require('node:http');
