@@ -6,6 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
+import { waitForUrl } from './server-load.js';
 
 /**
  * Sequential GET /v2/health/ready every 10 ms until stopped, latencies in ms, from a worker
@@ -41,6 +42,7 @@ const once = () => new Promise((resolve, reject) => {
 })();
 `;
 
+/** `stop()` ends the probing and gives its latencies, sorted ascending (ms). */
 export function startProbe(url: string): { stop: () => Promise<number[]> } {
   const worker = new Worker(PROBE, { eval: true, workerData: { url, nice: process.env.BENCH_PROBE_NICE } });
   const result = new Promise<number[]>((resolve, reject) => {
@@ -52,7 +54,7 @@ export function startProbe(url: string): { stop: () => Promise<number[]> } {
       worker.postMessage('stop');
       const r = await result;
       await worker.terminate();
-      return r;
+      return r.sort((a, b) => a - b);
     },
   };
 }
@@ -70,23 +72,13 @@ server.listen(0, '127.0.0.1', () => console.log('URL http://127.0.0.1:' + server
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
 `;
 
-export async function startBareServer(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['-e', BARE_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /URL (\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`bare server exited (${code}): ${out}`)));
-  });
-  return { url, child };
+export function startBareServer(): Promise<{ url: string; child: ChildProcess }> {
+  return waitForUrl(spawn(process.execPath, ['-e', BARE_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] }));
 }
 
 /** Probes `url` for `durationS` with nothing else started here; latencies sorted, ms. */
 export async function probeFor(url: string, durationS: number): Promise<number[]> {
   const probe = startProbe(url);
   await new Promise((r) => setTimeout(r, durationS * 1000));
-  return (await probe.stop()).sort((a, b) => a - b);
+  return probe.stop();
 }

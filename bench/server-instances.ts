@@ -108,12 +108,12 @@ async function measureOne(
     await serverEventLoop(child); // starts the server's event-loop histogram over
     const probe = startProbe(url);
     const r: AutocannonResult = await autocannon({ ...target, connections: 4, duration: durationS });
-    const lat = (await probe.stop()).sort((a, b) => a - b);
+    const lat = await probe.stop();
     const serverLoop = await serverEventLoop(child);
     const infPerSec = ((r.requests.total - r.non2xx) / r.duration) * 64;
     const bareProbe = startProbe(bareUrl);
     await autocannon({ ...target, connections: 4, duration: durationS });
-    const bareLat = (await bareProbe.stop()).sort((a, b) => a - b);
+    const bareLat = await bareProbe.stop();
     console.error(
       `instances ${instances}: ${Math.round(infPerSec)} inf/s, health p50/p99/max ${r2(pct(lat, 0.5))}/${r2(pct(lat, 0.99))}/${r2(lat[lat.length - 1] ?? NaN)} ms (bare node:http control under the same load ${r2(pct(bareLat, 0.5))}/${r2(pct(bareLat, 0.99))}/${r2(bareLat[bareLat.length - 1] ?? NaN)} ms); server event-loop delay p50/p99/max ${serverLoop.p50}/${serverLoop.p99}/${serverLoop.max} ms, utilisation ${serverLoop.utilization}; main thread ${serverLoop.cpuMs} ms on CPU, ${serverLoop.runQueueWaitMs} ms waiting for one, ${serverLoop.minorFaults} minor faults`,
     );

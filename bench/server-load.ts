@@ -60,7 +60,8 @@ export async function startChild(self: string, mode: 'on' | 'off', repository: s
   return waitForUrl(spawn(process.execPath, ['--import', 'tsx', self, '--child', mode, repository], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'inherit'] }));
 }
 
-async function waitForUrl(child: ChildProcess): Promise<{ url: string; child: ChildProcess }> {
+/** Waits (up to 60 s) for the `URL <base>` line a child server prints on stdout. */
+export async function waitForUrl(child: ChildProcess): Promise<{ url: string; child: ChildProcess }> {
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 60_000);
