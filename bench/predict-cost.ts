@@ -1,7 +1,8 @@
 // `node --import tsx bench/predict-cost.ts`: where a batch-1 predict() spends its time, next to the
 // minimal worker (bench/minimal-worker.ts), in one headless Chromium page:
 // - the round trip of each call (blocks of 100 calls, the ways interleaved block by block; p50 and
-//   p90 over all calls, as `npm run bench` reports p50): the minimal worker, predict() with
+//   p90 over all calls, as `npm run bench` reports p50): the minimal worker, the minimal worker
+//   followed by one setTimeout (a timer's cost on a thread the reply just woke), predict() with
 //   `monitoring: false`, predict() with monitoring on; then the same for batches of 64 (blocks of 5);
 // - with BENCH_TOP=n, where the page's thread spends its time per call (Chrome's sampling profiler
 //   over 2000 calls of each way; self time of the n busiest functions). On a busy machine the
@@ -12,7 +13,7 @@ import type { Page } from '@playwright/test';
 import { freshProfile, startReferenceServer } from './browser.js';
 
 const PORT = Number(process.env['BENCH_PORT'] ?? 8397);
-const WAYS = ['minimal', 'predict, monitoring off', 'predict, monitoring on'] as const;
+const WAYS = ['minimal', 'minimal, then a setTimeout', 'predict, monitoring off', 'predict, monitoring on'] as const;
 const BATCH_WAYS = ['minimal, batch 64', 'predictBatch(64), monitoring off', 'predictBatch(64), monitoring on'] as const;
 
 /** Inside the page: two models (monitoring off and on), the minimal worker, and one function per way. */
@@ -20,7 +21,10 @@ async function setUp(): Promise<void> {
   type Lib = typeof import('../src/index.js');
   const { loadModel } = (await import('/dist/index.js' as string)) as Lib;
   const options = { wasmPaths: '/wasm/', variant: 'fp32', cache: 'memory' } as const;
-  const [on, off] = await Promise.all([loadModel('/models/mnist/manifest.json', options), loadModel('/models/mnist/manifest.json', { ...options, monitoring: false })]);
+  const [on, off] = await Promise.all([
+    loadModel('/models/mnist/manifest.json', options),
+    loadModel('/models/mnist/manifest.json', { ...options, monitoring: false }),
+  ]);
   const worker = new Worker('/dist/bench/minimal-worker.js', { type: 'module' });
   const reply = (): Promise<MessageEvent> => new Promise((resolve) => worker.addEventListener('message', resolve, { once: true }));
   const bytes = new Uint8Array(await (await fetch('/models/mnist/mnist-fp32.onnx')).arrayBuffer());
@@ -29,11 +33,20 @@ async function setUp(): Promise<void> {
   // Inputs made up front, so no way pays for making them; each way reads its answer, as an app would.
   const inputs = Array.from({ length: 64 }, () => Float32Array.from({ length: 784 }, () => Math.random()));
   let sink = 0;
+  const noop = (): void => undefined;
   const ways: Record<string, (i: number) => Promise<void>> = {
     minimal: async (i) => {
       const data = inputs[i % 64]!.slice();
       worker.postMessage({ type: 'run', data, dims: [1, 1, 28, 28] }, [data.buffer]);
       sink += ((await reply()).data as { data: Float32Array }).data[0]!;
+    },
+    // What one timer costs on a thread just woken by the worker's reply: why monitoring's counting waits in a backlog
+    // that arms one timer per 50 ms, not one per call (src/monitoring/backlog.ts).
+    'minimal, then a setTimeout': async (i) => {
+      const data = inputs[i % 64]!.slice();
+      worker.postMessage({ type: 'run', data, dims: [1, 1, 28, 28] }, [data.buffer]);
+      sink += ((await reply()).data as { data: Float32Array }).data[0]!;
+      setTimeout(noop, 0);
     },
     'predict, monitoring off': async (i) => {
       sink += (await off.predict(inputs[i % 64]!)).index;
@@ -123,7 +136,9 @@ async function main(): Promise<void> {
   console.log(`${'way'.padEnd(34)} ${'p50'.padStart(6)} ${'vs minimal'.padStart(11)} ${'p90'.padStart(6)}`);
   for (const [way, row] of Object.entries(rows)) {
     const base = rows[way.includes('64') ? 'minimal, batch 64' : 'minimal']!;
-    console.log(`${way.padEnd(34)} ${row.p50Us.toFixed(0).padStart(6)} ${`${(row.p50Us / base.p50Us).toFixed(2)}×`.padStart(11)} ${row.p90Us.toFixed(0).padStart(6)}`);
+    console.log(
+      `${way.padEnd(34)} ${row.p50Us.toFixed(0).padStart(6)} ${`${(row.p50Us / base.p50Us).toFixed(2)}×`.padStart(11)} ${row.p90Us.toFixed(0).padStart(6)}`,
+    );
   }
   console.log(`\n${JSON.stringify({ bench: 'modelship-predict-cost', rows })}`);
 }

@@ -1,4 +1,5 @@
 import type { DeviceProfile } from './device/types.js';
+import type { TensorMap } from './engine.js';
 import type { Emitter } from './emitter.js';
 import type { RunRows } from './explain/explain.js';
 import type { FeedbackClient } from './feedback/client.js';
@@ -20,6 +21,7 @@ import { toLoadTimings } from './load/timings-report.js';
 import type { UpdateResult, Updater } from './lifecycle/updater.js';
 import type { ModelEvents, ModelInfo, PredictOptions, Prediction } from './model-types.js';
 import { calibrationFor } from './monitoring/calibration.js';
+import type { InputFeatures } from './monitoring/features.js';
 import { ModelMonitor, type Scored } from './monitoring/monitor.js';
 import type { MonitoringOptions, MonitoringSnapshot } from './monitoring/types.js';
 
@@ -56,13 +58,16 @@ export class Model {
   private readonly monitor: ModelMonitor;
   private readonly ids = new PredictionIds();
   /** The preprocessing chunk once it is in: later calls read it without an await (a turn of the microtask queue per call). */
-  private preprocessing: typeof import('./preprocess/input.js') | undefined;
+  private preprocessing: Preprocessing | undefined;
 
   constructor(private readonly parts: ModelParts) {
     const refresh = (): void => void this.refreshStorage();
     parts.events.on('update', refresh);
     parts.events.on('rollback', refresh);
-    this.monitor = new ModelMonitor(parts.monitoring ?? {}, parts.events, () => ({ name: parts.router.primary.manifest.name, channel: this.info().channel?.name }));
+    this.monitor = new ModelMonitor(parts.monitoring ?? {}, parts.events, () => ({
+      name: parts.router.primary.manifest.name,
+      channel: this.info().channel?.name,
+    }));
     this.monitor.loaded(parts.router.primary);
     parts.events.on('update', () => this.monitor.loaded(parts.router.primary));
   }
@@ -101,35 +106,44 @@ export class Model {
   }
 
   /** Classifies one input: preprocessed values, ImageData, a canvas or an ImageBitmap. */
-  async predict(input: ModelInput, options?: PredictOptions): Promise<Prediction> {
-    this.assertLive();
+  predict(input: ModelInput, options?: PredictOptions): Promise<Prediction> {
+    // Not async, like predictBatch and runRows: the answer's path is one reaction per layer rather than an
+    // await and a return each, hops that cost the page's thread most right after it wakes for the reply.
+    if (this.disposed) return Promise.reject(disposedError());
     const started = now();
     try {
       const checked = checkPredictOptions(options);
-      const { toInputTensor } = this.preprocessing ?? (this.preprocessing = await this.parts.preprocess);
-      const data = readInput(() => toInputTensor(input, this.parts.router.primary.manifest), 'input');
-      const [prediction] = await this.runRows(data, 1, started, checked);
-      return prediction!;
+      const run = ({ toInputTensor }: Preprocessing): Promise<Prediction> =>
+        this.guarded(() =>
+          this.runRows(
+            readInput(() => toInputTensor(input, this.parts.router.primary.manifest), 'input'),
+            1,
+            started,
+            checked,
+            firstRow,
+          ),
+        );
+      return this.preprocessing ? run(this.preprocessing) : this.loadPreprocessing().then(run, this.failed);
     } catch (error) {
-      this.monitor.error(error);
-      throw error;
+      return Promise.reject(this.noteFailure(error));
     }
   }
 
   /** Many inputs in one worker call and one runtime run. */
-  async predictBatch(inputs: ModelInput[], options?: PredictOptions): Promise<Prediction[]> {
-    this.assertLive();
+  predictBatch(inputs: ModelInput[], options?: PredictOptions): Promise<Prediction[]> {
+    if (this.disposed) return Promise.reject(disposedError());
     const started = now();
     try {
       const checked = checkPredictOptions(options);
       const rows = readInputs<ModelInput>(inputs);
-      if (rows.length === 0) return [];
-      const { toBatchTensor } = this.preprocessing ?? (this.preprocessing = await this.parts.preprocess);
-      const batch = readInput(() => toBatchTensor(rows, this.parts.router.primary.manifest), 'inputs');
-      return await this.runRows(batch.data, rows.length, started, checked);
+      if (rows.length === 0) return Promise.resolve([]);
+      const run = ({ toBatchTensor }: Preprocessing): Promise<Prediction[]> =>
+        this.guarded(() =>
+          this.runRows(readInput(() => toBatchTensor(rows, this.parts.router.primary.manifest), 'inputs').data, rows.length, started, checked, allRows),
+        );
+      return this.preprocessing ? run(this.preprocessing) : this.loadPreprocessing().then(run, this.failed);
     } catch (error) {
-      this.monitor.error(error);
-      throw error;
+      return Promise.reject(this.noteFailure(error));
     }
   }
 
@@ -187,7 +201,10 @@ export class Model {
       manifestSource: this.parts.resolved.source,
       storage: { ...this.storage },
       timings: toLoadTimings(this.parts.timings.origin, this.parts.timings.end, this.parts.timings.phases),
-      monitoring: this.parts.monitoring === false ? { calibrated: false, reason: 'monitoring: false' } : (({ calibrated, reason }) => ({ calibrated, reason }))(calibrationFor(manifest, slot.variant.id)),
+      monitoring:
+        this.parts.monitoring === false
+          ? { calibrated: false, reason: 'monitoring: false' }
+          : (({ calibrated, reason }) => ({ calibrated, reason }))(calibrationFor(manifest, slot.variant.id)),
     };
   }
 
@@ -205,7 +222,8 @@ export class Model {
     await Promise.all([this.parts.router.dispose(), this.monitor.dispose()]);
   }
 
-  private async runRows(data: Float32Array, rows: number, started: number, options: PredictOptions): Promise<Prediction[]> {
+  /** Runs `rows` inputs and turns the answer into Predictions, handed to `pick` (one row or all); a failure is counted and rethrown. */
+  private runRows<T>(data: Float32Array, rows: number, started: number, options: PredictOptions, pick: (predictions: Prediction[]) => T): Promise<T> {
     const { router } = this.parts;
     // Input names and shapes are fixed across versions of one model; labels and version come from the slot that answered.
     const input = router.primary.manifest.inputs[0]!;
@@ -217,7 +235,25 @@ export class Model {
     const features = copy ? this.monitor.inspect(copy, rows, router.primary.manifest) : [];
     // Drawn while the worker computes, like the features: the answer's ids do not depend on it (a failed call drops them).
     const ids = Array.from({ length: rows }, () => this.ids.draw());
-    const { outputs, slot } = await running;
+    return running.then(({ outputs, slot }) => {
+      try {
+        return pick(this.answered(outputs, slot, rows, started, features, ids, kept));
+      } catch (error) {
+        throw this.noteFailure(error);
+      }
+    }, this.failed);
+  }
+
+  /** The engine's outputs as Predictions, scored, counted (after the caller has them) and remembered for feedback. */
+  private answered(
+    outputs: TensorMap,
+    slot: Slot,
+    rows: number,
+    started: number,
+    features: InputFeatures[],
+    ids: string[],
+    kept: Float32Array | undefined,
+  ): Prediction[] {
     const manifest = slot.manifest;
     const output = manifest.outputs[0]!;
     const classes = manifest.labels.length;
@@ -227,11 +263,40 @@ export class Model {
     }
     const latencyMs = now() - started;
     const scored = Array.from({ length: rows }, (_, row) => this.monitor.score(values.data.subarray(row * classes, (row + 1) * classes), features[row], slot));
-    this.monitor.recorded(slot, latencyMs, scored);
+    this.monitor.recorded(slot, latencyMs, scored, features);
     const predictions = scored.map((part, row) => toPrediction(part, ids[row]!, slot, latencyMs));
-    this.parts.feedback?.remember(predictions.map((p) => p.id), kept, predictions);
+    this.parts.feedback?.remember(
+      predictions.map((p) => p.id),
+      kept,
+      predictions,
+    );
     return predictions;
   }
+
+  /** The preprocessing chunk, requested at load; the first call waits for it, later ones find it here. */
+  private async loadPreprocessing(): Promise<Preprocessing> {
+    this.preprocessing ??= await this.parts.preprocess;
+    return this.preprocessing;
+  }
+
+  /** `start()`'s promise, or its synchronous throw as a rejection (counted): a call's input errors reject, never throw. */
+  private guarded<T>(start: () => Promise<T>): Promise<T> {
+    try {
+      return start();
+    } catch (error) {
+      return Promise.reject(this.noteFailure(error));
+    }
+  }
+
+  /** Counts a failed call by its code and hands the error on. */
+  private noteFailure(error: unknown): unknown {
+    this.monitor.error(error);
+    return error;
+  }
+
+  private readonly failed = (error: unknown): never => {
+    throw this.noteFailure(error);
+  };
 
   /** Raw outputs of one batched run, below predictions (so explanations do not count as predictions). */
   private readonly runRaw: RunRows = async (data, rows, signal) => {
@@ -247,9 +312,15 @@ export class Model {
   }
 
   private assertLive(): void {
-    if (this.disposed) throw new ModelshipError('DISPOSED', 'This model was disposed; call loadModel again');
+    if (this.disposed) throw disposedError();
   }
 }
+
+type Preprocessing = typeof import('./preprocess/input.js');
+
+const disposedError = (): ModelshipError => new ModelshipError('DISPOSED', 'This model was disposed; call loadModel again');
+const firstRow = (predictions: Prediction[]): Prediction => predictions[0]!;
+const allRows = (predictions: Prediction[]): Prediction[] => predictions;
 
 /** Preprocessing reads the caller's object: a throwing getter or a Proxy's trap is bad input, said so. */
 function readInput<T>(read: () => T, field: string): T {

@@ -8,17 +8,29 @@ import type { Manifest } from './manifest/types.js';
  * of the manifest's shape or hold NaN/±Infinity become OUTPUT_INVALID — a wrong answer is worse
  * than none, and both codes let the router fall back.
  */
-export async function runChecked(engine: Engine, feeds: TensorMap, options: RunOptions, manifest: Manifest): Promise<TensorMap> {
+export function runChecked(engine: Engine, feeds: TensorMap, options: RunOptions, manifest: Manifest): Promise<TensorMap> {
   // Read before the run: the engine may transfer (detach) the feeds.
   const rows = Object.values(feeds)[0]?.dims[0] ?? 1;
-  let outputs: TensorMap;
+  let running: Promise<TensorMap>;
   try {
-    outputs = await engine.run(feeds, options);
+    running = engine.run(feeds, options);
   } catch (error) {
-    throw asModelshipError(error, 'BACKEND_UNAVAILABLE', `${engine.runtime} failed to run the model`, { runtime: engine.runtime });
+    return Promise.reject(backendFailure(engine, error));
   }
-  checkOutputs(outputs, manifest, rows, engine.runtime);
-  return outputs;
+  // One reaction rather than an async function's await and return: each is a hop on the reply's path.
+  return running.then(
+    (outputs) => {
+      checkOutputs(outputs, manifest, rows, engine.runtime);
+      return outputs;
+    },
+    (error: unknown) => {
+      throw backendFailure(engine, error);
+    },
+  );
+}
+
+function backendFailure(engine: Engine, error: unknown): ModelshipError {
+  return asModelshipError(error, 'BACKEND_UNAVAILABLE', `${engine.runtime} failed to run the model`, { runtime: engine.runtime });
 }
 
 /** Throws OUTPUT_INVALID unless every output the manifest names is there, of its shape for `rows`, and finite. */

@@ -4,6 +4,7 @@ import type { Manifest } from '../manifest/types.js';
 import type { Slot } from '../route/slot.js';
 import { topK } from '../scores.js';
 import type { ModelEvents, Prediction } from '../types.js';
+import { Backlog } from './backlog.js';
 import { calibrationFor, type Calibration } from './calibration.js';
 import { bump, UsageCounters } from './counters.js';
 import { DEFAULT_DRIFT_THRESHOLDS, DEFAULT_DRIFT_WINDOW, DriftWindow, type DriftThresholds } from './drift.js';
@@ -17,6 +18,15 @@ import type { MonitoringOptions, MonitoringSnapshot, VersionUsage } from './type
 
 /** The part of a Prediction that scoring decides. */
 export type Scored = Pick<Prediction, 'label' | 'index' | 'scores' | 'top' | 'abstain' | 'abstainReason' | 'oodScore'>;
+
+/** A call that returned, waiting for its counts and drift window (`Backlog`). */
+interface ReturnedCall {
+  slot: Slot;
+  latencyMs: number;
+  rows: readonly Scored[];
+  /** Each row's input features, with its predicted class and confidence added by `score`. */
+  features: readonly InputFeatures[];
+}
 
 /** Values (4 bytes each) up to which the input copy is one reused buffer: a batch of 334 MNIST pictures. */
 const REUSED_COPY_LIMIT = 262_144;
@@ -34,6 +44,8 @@ export class ModelMonitor {
   private current: Calibration;
   private readonly reporter: Reporter | undefined;
   private readonly options: MonitoringOptions;
+  /** Counting and the drift window run after the caller has its answer (backlog.ts says why). */
+  private readonly backlog = new Backlog<ReturnedCall>((call) => this.apply(call));
   /** `monitoring: false`: no features, no abstain, plain softmax, nothing counted (the benchmark's baseline). */
   readonly enabled: boolean;
 
@@ -78,6 +90,8 @@ export class ModelMonitor {
   /** Features of each row (of `copyInput`'s copy, or feedback's). */
   inspect(data: Float32Array, rows: number, manifest: Manifest): InputFeatures[] {
     if (!this.enabled) return [];
+    // This runs while the engine computes: the time to catch up on the calls before this one.
+    this.backlog.flush();
     const { width, height, mean, std } = manifest.preprocessing;
     const spec = { width, height, mean, std };
     if (this.featureMasks.length < width * height + width + height) this.featureMasks = new Uint8Array(width * height + width + height);
@@ -86,8 +100,8 @@ export class ModelMonitor {
   }
 
   /**
-   * Turns one row of raw outputs into the scored part of a Prediction and adds it to the drift window.
-   * `recorded` then counts the whole call once: per-row counting was a third of a batch's scoring.
+   * Turns one row of raw outputs into the scored part of a Prediction. `recorded` then counts the
+   * whole call once (per-row counting was a third of a batch's scoring) and adds its rows to the drift window.
    */
   score(raw: Float32Array, features: InputFeatures | undefined, slot: Slot): Scored {
     const { manifest } = slot;
@@ -107,29 +121,19 @@ export class ModelMonitor {
     if (calibration.calibrated && scorer) {
       ood = scorer(raw, features, best.score);
       reason = abstainReason(features.inkMass, ood, best.score, calibration.variant.thresholds);
-      // The features object is this row's own (made by inspect), so it carries the outputs too rather than being copied.
+      // The features object is this row's own (made by inspect), so it carries the outputs to the drift window too rather than being copied.
       const values = features as InputFeatures & Record<string, number>;
       values['predictedClass'] = best.index;
       values['confidence'] = best.score;
-      this.observe(manifest.version, calibration, values);
     }
     return { label: best.label, index: best.index, scores, top, abstain: reason !== undefined, abstainReason: reason, oodScore: ood };
   }
 
-  /** Counts one call's rows (scored by `score`), its latency once per row, and checks the drift window once. */
-  recorded(slot: Slot, latencyMs: number, rows: readonly Scored[]): void {
+  /** Counts one call's rows (scored by `score`) and its latency, and adds the rows to the drift window, once the caller has them. */
+  recorded(slot: Slot, latencyMs: number, rows: readonly Scored[], features: readonly InputFeatures[]): void {
     if (!this.enabled) return;
-    const version = slot.manifest.version;
-    this.lastVersion = version;
-    this.count(version, (c) => {
-      c.predictions += rows.length;
-      bump(c.route, slot.route, rows.length);
-      bump(c.runtime, slot.engine.runtime, rows.length);
-      bump(c.variant, slot.variant.id, rows.length);
-      c.latency.record(latencyMs, rows.length);
-      for (const row of rows) if (row.abstainReason) bump(c.abstentions, row.abstainReason);
-    });
-    if (this.drift?.version === version) for (const event of this.drift.window.check()) this.events.emit('drift', event);
+    this.lastVersion = slot.manifest.version;
+    this.backlog.add({ slot, latencyMs, rows, features });
   }
 
   error(error: unknown): void {
@@ -139,6 +143,7 @@ export class ModelMonitor {
   }
 
   snapshot(): MonitoringSnapshot {
+    this.backlog.flush();
     const figures: MonitoringSnapshot['drift']['figures'] = {};
     if (this.drift) {
       for (const [name, figure] of Object.entries(this.drift.window.figures())) figures[name] = { ...figure, threshold: this.drift.window.thresholdsOf(name) };
@@ -154,7 +159,24 @@ export class ModelMonitor {
   }
 
   dispose(): Promise<void> {
+    this.backlog.dispose();
     return this.reporter?.dispose() ?? Promise.resolve();
+  }
+
+  /** A returned call's counts, its rows in the drift window, and the window checked once. */
+  private apply({ slot, latencyMs, rows, features }: ReturnedCall): void {
+    const version = slot.manifest.version;
+    const { calibration, scorer } = this.scoringOf(slot.manifest, slot.variant.id);
+    if (calibration.calibrated && scorer) for (const values of features) this.observe(version, calibration, values as InputFeatures & Record<string, number>);
+    this.count(version, (c) => {
+      c.predictions += rows.length;
+      bump(c.route, slot.route, rows.length);
+      bump(c.runtime, slot.engine.runtime, rows.length);
+      bump(c.variant, slot.variant.id, rows.length);
+      c.latency.record(latencyMs, rows.length);
+      for (const row of rows) if (row.abstainReason) bump(c.abstentions, row.abstainReason);
+    });
+    if (this.drift?.version === version) for (const event of this.drift.window.check()) this.events.emit('drift', event);
   }
 
   private observe(version: string, calibration: Extract<Calibration, { calibrated: true }>, values: Record<string, number>): void {
@@ -193,6 +215,7 @@ export class ModelMonitor {
 
   /** The figures gathered since the last report, one per version, and a fresh period. */
   private drain(): ReportBody[] {
+    this.backlog.flush();
     const pending = this.pending;
     this.pending = new Map();
     const { name, channel } = this.describe();

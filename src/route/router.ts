@@ -66,7 +66,7 @@ export class Router {
   run(feeds: TensorMap, options: RunOptions): Promise<Answer> {
     const { primary } = this.parts;
     // Without a fallback there is nothing to catch: one promise less per call.
-    if (!this.canFallBack()) return this.runOn(primary, feeds, options).then((outputs) => ({ outputs, slot: primary }));
+    if (!this.canFallBack()) return this.runOn(primary, feeds, options);
     return this.runWithFallback(feeds, options, primary);
   }
 
@@ -74,7 +74,7 @@ export class Router {
     if (isCircuitOpen(primary)) return this.runFallback(feeds, options, primary, 'the remote circuit is open');
     try {
       // The fallback may need the inputs again: the primary's transfer would detach them.
-      return { outputs: await this.runOn(primary, cloneTensors(feeds), options), slot: primary };
+      return await this.runOn(primary, cloneTensors(feeds), options);
     } catch (error) {
       if (!this.canFallBack() || !isModelshipError(error) || !SWITCHABLE.includes(error.code)) throw error;
       if (options.signal?.aborted) throw error;
@@ -88,14 +88,30 @@ export class Router {
     await Promise.allSettled(slots.map(disposeSlot));
   }
 
-  private async runOn(slot: Slot, feeds: TensorMap, options: RunOptions): Promise<TensorMap> {
+  /** One reaction on the engine's answer (not an async function's await, finally and return: three hops on the reply's path). */
+  private runOn(slot: Slot, feeds: TensorMap, options: RunOptions): Promise<Answer> {
     this.inFlight.set(slot, (this.inFlight.get(slot) ?? 0) + 1);
-    try {
-      return await runChecked(slot.engine, feeds, options, slot.manifest);
-    } finally {
+    const settled = (): void => {
       this.inFlight.set(slot, this.inFlight.get(slot)! - 1);
       this.disposeIfIdle(slot);
+    };
+    let running: Promise<TensorMap>;
+    try {
+      running = runChecked(slot.engine, feeds, options, slot.manifest);
+    } catch (error) {
+      settled();
+      return Promise.reject(error);
     }
+    return running.then(
+      (outputs) => {
+        settled();
+        return { outputs, slot };
+      },
+      (error: unknown) => {
+        settled();
+        throw error;
+      },
+    );
   }
 
   private disposeIfIdle(slot: Slot): void {
@@ -112,7 +128,7 @@ export class Router {
   private async runFallback(feeds: TensorMap, options: RunOptions, from: Slot, reason: string): Promise<Answer> {
     const slot = await this.loadFallback();
     this.parts.events.emit('fallback', { from: label(from), to: label(slot), reason });
-    return { outputs: await this.runOn(slot, feeds, options), slot };
+    return this.runOn(slot, feeds, options);
   }
 
   private loadFallback(): Promise<Slot> {

@@ -110,7 +110,12 @@ describe('abstain and calibrated confidence', () => {
       const features = inputFeatures(input, { width: 28, height: 28, mean: manifest.preprocessing!.mean, std: manifest.preprocessing!.std });
       const top = Math.max(...temperatureSoftmax(logits, block.temperature));
       const rules = { oodFeatures: block.oodFeatures!, oneSided: block.oneSided };
-      const terms = oodTerms({ energy: energy(logits), top, predicted: logits.indexOf(Math.max(...logits)), features }, block.features, block.classFeatures!, rules);
+      const terms = oodTerms(
+        { energy: energy(logits), top, predicted: logits.indexOf(Math.max(...logits)), features },
+        block.features,
+        block.classFeatures!,
+        rules,
+      );
       assert.ok(Math.abs(p.oodScore - combine(terms, block.combiner!)) < 1e-3, `${p.oodScore} vs ${combine(terms, block.combiner!)}`);
       assert.equal(p.abstain, false, 'a golden digit is answered');
     });
@@ -155,7 +160,11 @@ describe('abstain and calibrated confidence', () => {
       ['lowConfidence > 1', (m) => (m.monitoring!.thresholds.lowConfidence = 2), /monitoring\.thresholds\.lowConfidence/],
       ['combiner without classFeatures', (m) => delete m.monitoring!.classFeatures, /monitoring\.classFeatures/],
       ['classFeatures per label', (m) => m.monitoring!.classFeatures!.pop(), /monitoring\.classFeatures/],
-      ['combiner weight missing', (m) => delete (m.monitoring!.combiner!.weights as Partial<Record<string, number>>)['classZ'], /monitoring\.combiner\.weights/],
+      [
+        'combiner weight missing',
+        (m) => delete (m.monitoring!.combiner!.weights as Partial<Record<string, number>>)['classZ'],
+        /monitoring\.combiner\.weights/,
+      ],
     ];
     for (const [name, edit, field] of cases) {
       assert.throws(
@@ -193,6 +202,22 @@ describe('drift on the device', () => {
     const { events, figures } = await run(stream.map((s) => s.p));
     assert.deepEqual(events, []);
     assert.ok(Object.keys(figures).length === 7);
+  });
+
+  it('fires its events without a read of the figures (the counting waits at most the backlog delay)', async () => {
+    const twoClasses = stream.filter((s) => s.label === 1 || s.label === 7).map((s) => s.p);
+    const pictures = [...twoClasses, ...twoClasses].slice(0, 300);
+    const events = await withModel(async (model) => {
+      const seen: DriftEvent[] = [];
+      model.on('drift', (event) => seen.push(event));
+      for (const picture of pictures) await model.predict(toRgba(picture));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return seen;
+    });
+    assert.ok(
+      events.some((e) => e.feature === 'predictedClass'),
+      JSON.stringify(events),
+    );
   });
 
   it('fires on a stream of one or two classes (prediction drift)', async () => {
