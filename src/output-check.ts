@@ -10,7 +10,11 @@ import type { Manifest } from './manifest/types.js';
  */
 export function runChecked(engine: Engine, feeds: TensorMap, options: RunOptions, manifest: Manifest): Promise<TensorMap> {
   // Read before the run: the engine may transfer (detach) the feeds.
-  const rows = Object.values(feeds)[0]?.dims[0] ?? 1;
+  let rows = 1;
+  for (const name in feeds) {
+    rows = feeds[name]!.dims[0] ?? 1;
+    break;
+  }
   let running: Promise<TensorMap>;
   try {
     running = engine.run(feeds, options);
@@ -41,12 +45,20 @@ export function checkOutputs(outputs: unknown, manifest: Manifest, rows: number,
   for (const spec of manifest.outputs) {
     const tensor = (outputs as Record<string, unknown>)[spec.name] as { data?: unknown; dims?: unknown } | undefined;
     if (!tensor || !(tensor.data instanceof Float32Array) || !Array.isArray(tensor.dims)) throw fail(spec.name, 'missing or not a float32 tensor');
-    const expected = spec.shape.map((dim, index) => (index === 0 && dim === -1 ? rows : dim));
+    // Plain loops, no arrays made: this runs on every answer, on a thread that has just woken for it.
     const dims = tensor.dims as unknown[];
-    if (dims.length !== expected.length || dims.some((dim, index) => dim !== expected[index])) {
+    const shape = spec.shape;
+    let count = 1;
+    let sameShape = dims.length === shape.length;
+    for (let index = 0; sameShape && index < shape.length; index++) {
+      const dim = index === 0 && shape[0] === -1 ? rows : shape[index]!;
+      sameShape = dims[index] === dim;
+      count *= dim;
+    }
+    if (!sameShape) {
+      const expected = shape.map((dim, index) => (index === 0 && dim === -1 ? rows : dim));
       throw fail(spec.name, `with shape ${JSON.stringify(dims)}; the manifest expects ${JSON.stringify(expected)}`, { shape: dims, expected });
     }
-    const count = expected.reduce((product, dim) => product * dim, 1);
     if (tensor.data.length !== count) {
       throw fail(spec.name, `with ${tensor.data.length} values; its shape holds ${count}`, { received: tensor.data.length, expected: count });
     }

@@ -3,8 +3,12 @@ import { checkFunction, checkSignal, describeValue, invalidArgument, snapshot } 
 
 const EVENTS: ReadonlyArray<keyof ModelEvents> = ['fallback', 'update', 'rollback', 'warning', 'drift'];
 
+const NO_OPTIONS: PredictOptions = Object.freeze({ signal: undefined });
+
 /** `predict`/`predictBatch` options, read once: undefined or an object whose `signal` is an AbortSignal. */
 export function checkPredictOptions(options: unknown): PredictOptions {
+  // Most calls pass none: one shared answer rather than two objects made per call.
+  if (options === undefined) return NO_OPTIONS;
   const copy = snapshot(options, 'options') ?? {};
   return { signal: checkSignal(copy['signal'], 'options.signal') };
 }
