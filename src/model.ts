@@ -1,5 +1,4 @@
 import type { DeviceProfile } from './device/types.js';
-import type { TensorMap } from './engine.js';
 import type { Emitter } from './emitter.js';
 import type { RunRows } from './explain/explain.js';
 import type { FeedbackClient } from './feedback/client.js';
@@ -10,9 +9,9 @@ import type { ExplainOptions, Explanation } from './explain/types.js';
 import { checkPredictOptions, checkSubscription, readInputs } from './args/model-args.js';
 import { ModelshipError, asModelshipError } from './errors.js';
 import type { ModelInput } from './preprocess/input.js';
+import { toPredictions } from './predictions.js';
 import type { RemoteOptions } from './load/options.js';
 import type { Router } from './route/router.js';
-import type { Slot } from './route/slot.js';
 import type { ModelCache } from './store/model-cache.js';
 import { storageEstimate } from './store/persistence.js';
 import type { ResolvedManifest } from './load/resolved-manifest.js';
@@ -21,8 +20,7 @@ import { toLoadTimings } from './load/timings-report.js';
 import type { UpdateResult, Updater } from './lifecycle/updater.js';
 import type { ModelEvents, ModelInfo, PredictOptions, Prediction } from './model-types.js';
 import { calibrationFor } from './monitoring/calibration.js';
-import type { InputFeatures } from './monitoring/features.js';
-import { ModelMonitor, type Scored } from './monitoring/monitor.js';
+import { ModelMonitor } from './monitoring/monitor.js';
 import type { MonitoringOptions, MonitoringSnapshot } from './monitoring/types.js';
 
 export interface ModelParts {
@@ -111,40 +109,32 @@ export class Model {
     // await and a return each, hops that cost the page's thread most right after it wakes for the reply.
     if (this.disposed) return Promise.reject(disposedError());
     const started = now();
-    try {
+    return this.guarded(() => {
       const checked = checkPredictOptions(options);
-      const run = ({ toInputTensor }: Preprocessing): Promise<Prediction> =>
-        this.guarded(() =>
-          this.runRows(
-            readInput(() => toInputTensor(input, this.parts.router.primary.manifest), 'input'),
-            1,
-            started,
-            checked,
-            firstRow,
-          ),
-        );
-      return this.preprocessing ? run(this.preprocessing) : this.loadPreprocessing().then(run, this.failed);
-    } catch (error) {
-      return Promise.reject(this.noteFailure(error));
-    }
+      return this.withPreprocessing(({ toInputTensor }) =>
+        this.runRows(
+          readInput(() => toInputTensor(input, this.parts.router.primary.manifest), 'input'),
+          1,
+          started,
+          checked,
+          firstRow,
+        ),
+      );
+    });
   }
 
   /** Many inputs in one worker call and one runtime run. */
   predictBatch(inputs: ModelInput[], options?: PredictOptions): Promise<Prediction[]> {
     if (this.disposed) return Promise.reject(disposedError());
     const started = now();
-    try {
+    return this.guarded(() => {
       const checked = checkPredictOptions(options);
       const rows = readInputs<ModelInput>(inputs);
       if (rows.length === 0) return Promise.resolve([]);
-      const run = ({ toBatchTensor }: Preprocessing): Promise<Prediction[]> =>
-        this.guarded(() =>
-          this.runRows(readInput(() => toBatchTensor(rows, this.parts.router.primary.manifest), 'inputs').data, rows.length, started, checked, allRows),
-        );
-      return this.preprocessing ? run(this.preprocessing) : this.loadPreprocessing().then(run, this.failed);
-    } catch (error) {
-      return Promise.reject(this.noteFailure(error));
-    }
+      return this.withPreprocessing(({ toBatchTensor }) =>
+        this.runRows(readInput(() => toBatchTensor(rows, this.parts.router.primary.manifest), 'inputs').data, rows.length, started, checked, allRows),
+      );
+    });
   }
 
   /** What the answer rests on: occlusion sensitivity of the predicted class, all occluded copies in one run (src/explain/). */
@@ -235,48 +225,31 @@ export class Model {
     const features = copy ? this.monitor.inspect(copy, rows, router.primary.manifest) : [];
     // Drawn while the worker computes, like the features: the answer's ids do not depend on it (a failed call drops them).
     const ids = Array.from({ length: rows }, () => this.ids.draw());
-    return running.then(({ outputs, slot }) => {
+    return running.then((answer) => {
       try {
-        return pick(this.answered(outputs, slot, rows, started, features, ids, kept));
+        const predictions = toPredictions(answer, { rows, features, ids, latencyMs: now() - started }, this.monitor);
+        this.parts.feedback?.remember(
+          predictions.map((p) => p.id),
+          kept,
+          predictions,
+        );
+        return pick(predictions);
       } catch (error) {
         throw this.noteFailure(error);
       }
     }, this.failed);
   }
 
-  /** The engine's outputs as Predictions, scored, counted (after the caller has them) and remembered for feedback. */
-  private answered(
-    outputs: TensorMap,
-    slot: Slot,
-    rows: number,
-    started: number,
-    features: InputFeatures[],
-    ids: string[],
-    kept: Float32Array | undefined,
-  ): Prediction[] {
-    const manifest = slot.manifest;
-    const output = manifest.outputs[0]!;
-    const classes = manifest.labels.length;
-    const values = outputs[output.name];
-    if (!values || values.data.length !== rows * classes) {
-      throw new ModelshipError('OUTPUT_INVALID', `${slot.engine.runtime} returned ${values?.data.length ?? 0} values for ${rows}×${classes}`);
-    }
-    const latencyMs = now() - started;
-    const scored = Array.from({ length: rows }, (_, row) => this.monitor.score(values.data.subarray(row * classes, (row + 1) * classes), features[row], slot));
-    this.monitor.recorded(slot, latencyMs, scored, features);
-    const predictions = scored.map((part, row) => toPrediction(part, ids[row]!, slot, latencyMs));
-    this.parts.feedback?.remember(
-      predictions.map((p) => p.id),
-      kept,
-      predictions,
-    );
-    return predictions;
-  }
-
-  /** The preprocessing chunk, requested at load; the first call waits for it, later ones find it here. */
-  private async loadPreprocessing(): Promise<Preprocessing> {
-    this.preprocessing ??= await this.parts.preprocess;
-    return this.preprocessing;
+  /**
+   * Runs `use` with the preprocessing chunk: at once when it is in (no await, a turn of the microtask
+   * queue per call; the caller's `guarded` takes a throw), else when the chunk the load requested arrives.
+   */
+  private withPreprocessing<T>(use: (preprocessing: Preprocessing) => Promise<T>): Promise<T> {
+    if (this.preprocessing) return use(this.preprocessing);
+    return this.parts.preprocess.then((loaded) => {
+      this.preprocessing = loaded;
+      return this.guarded(() => use(loaded));
+    }, this.failed);
   }
 
   /** `start()`'s promise, or its synchronous throw as a rejection (counted): a call's input errors reject, never throw. */
@@ -335,23 +308,4 @@ function channelInfo(resolved: ResolvedManifest): ModelInfo['channel'] {
   const choice = resolved.channel;
   if (!choice?.channel) return undefined;
   return { name: choice.channel.name, version: choice.version ?? resolved.manifest.version, reason: choice.reason };
-}
-
-/** Every field written out, in one order: one object shape for every answer (a spread of `scored` built each one key by key). */
-function toPrediction(scored: Scored, id: string, slot: Slot, latencyMs: number): Prediction {
-  return {
-    id,
-    label: scored.label,
-    index: scored.index,
-    scores: scored.scores,
-    top: scored.top,
-    abstain: scored.abstain,
-    abstainReason: scored.abstainReason,
-    oodScore: scored.oodScore,
-    route: slot.route,
-    runtime: slot.engine.runtime,
-    variant: slot.variant.id,
-    version: slot.manifest.version,
-    latencyMs,
-  };
 }

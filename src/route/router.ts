@@ -95,14 +95,8 @@ export class Router {
       this.inFlight.set(slot, this.inFlight.get(slot)! - 1);
       this.disposeIfIdle(slot);
     };
-    let running: Promise<TensorMap>;
-    try {
-      running = runChecked(slot.engine, feeds, options, slot.manifest);
-    } catch (error) {
-      settled();
-      return Promise.reject(error);
-    }
-    return running.then(
+    // runChecked never throws: an engine's synchronous throw comes back as its rejection.
+    return runChecked(slot.engine, feeds, options, slot.manifest).then(
       (outputs) => {
         settled();
         return { outputs, slot };
