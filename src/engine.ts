@@ -23,6 +23,15 @@ export interface EngineHealth {
 export const LOCAL_HEALTH: EngineHealth = Object.freeze({ circuit: 'closed', consecutiveFailures: 0 });
 
 /**
+ * How runs reach an inference worker: through shared memory (a cross-origin isolated page) or as
+ * messages; `reason` says why, so a page that could be faster learns what it lacks.
+ */
+export interface RunTransport {
+  kind: 'shared-memory' | 'message';
+  reason: string;
+}
+
+/**
  * One interface for every place a model can run: a worker, the current thread, a remote server.
  * The plan swaps engines without the caller noticing.
  */
@@ -33,6 +42,8 @@ export interface Engine {
   readonly executionProvider: string;
   /** The runtime library's version (`1.30.0`), or the remote protocol's (`v2`). */
   readonly runtimeVersion: string;
+  /** Worker engines only: how runs travel to the worker. */
+  readonly transport?: RunTransport;
   health(): EngineHealth;
   run(feeds: TensorMap, options?: RunOptions): Promise<TensorMap>;
   dispose(): Promise<void>;

@@ -2,6 +2,7 @@ export { loadModel } from './load/load-model.js';
 export type { Model } from './model.js';
 export { ModelshipError, isModelshipError } from './errors.js';
 export type { ModelshipErrorCode, ModelshipErrorOptions, ModelshipWarningCode } from './errors.js';
+export type { RunTransport } from './engine.js';
 export type {
   CacheStatus,
   DeviceOverrides,

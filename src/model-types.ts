@@ -1,3 +1,4 @@
+import type { RunTransport } from './engine.js';
 import type { DriftEvent } from './monitoring/types.js';
 import type { DeviceProfile } from './device/types.js';
 import type { EngineHealth } from './engine.js';
@@ -48,6 +49,8 @@ export interface ModelInfo {
   runtime: string;
   runtimeVersion: string;
   executionProvider: string;
+  /** How calls reach the inference worker (absent: no worker, e.g. remote or in-thread), and why. */
+  transport?: RunTransport;
   /** Why this route, runtime and variant were chosen. */
   reason: string;
   /** What the device probe found (after overrides). */

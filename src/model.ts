@@ -179,6 +179,7 @@ export class Model {
       runtime: slot.engine.runtime,
       runtimeVersion: slot.engine.runtimeVersion,
       executionProvider: slot.engine.executionProvider,
+      transport: slot.engine.transport && { ...slot.engine.transport },
       reason: slot.reason,
       manifestUrl: this.parts.manifestUrl,
       cache: { ...slot.cache },

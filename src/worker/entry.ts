@@ -3,7 +3,9 @@ import { expose } from 'comlink';
 import { serializeError } from '../errors-wire.js';
 import { type RuntimeEntry, resolveRuntimeEntry } from '../runtimes/registry.js';
 import type { LoadedSession, RuntimeConfig } from '../runtimes/types.js';
-import type { ConnectRequest, DownloadReply, LivenessReply, LivenessRequest, RunReply, RunRequest, Span, WorkerApi, WorkerResult } from './protocol.js';
+import type { TensorMap } from '../engine.js';
+import type { ConnectRequest, DownloadReply, LivenessReply, LivenessRequest, RunReply, RunRequest, SharedReady, SharedSetup, Span, WorkerApi, WorkerResult } from './protocol.js';
+import { serveSharedRuns } from './shared-runs.js';
 import { wasmToPrefetch } from '../runtimes/wasm-to-prefetch.js';
 import { countRuntimeDownloads } from './runtime-download.js';
 import { prefetchWasm } from './wasm-prefetch.js';
@@ -78,15 +80,21 @@ const api: WorkerApi = {
   },
 };
 
-async function answerRun({ id, feeds }: RunRequest): Promise<void> {
-  let reply: RunReply;
+/** One run, from a message or the shared slot; errors come back as data. */
+async function runFeeds(feeds: TensorMap, id: number): Promise<RunReply> {
   try {
     if (!session) throw new ModelshipError('BACKEND_UNAVAILABLE', 'No model is loaded in this worker');
-    reply = { ok: true, value: await session.run(feeds), id };
+    return { ok: true, value: await session.run(feeds), id };
   } catch (error) {
-    reply = { ok: false, error: serializeError(error), id };
+    return { ok: false, error: serializeError(error), id };
   }
-  self.postMessage(reply, { transfer: reply.ok ? tensorBuffers(reply.value) : [] });
+}
+
+const sendReply = (reply: RunReply | SharedReady): void =>
+  self.postMessage(reply, { transfer: 'ok' in reply && reply.ok ? tensorBuffers(reply.value) : [] });
+
+async function answerRun({ id, feeds }: RunRequest): Promise<void> {
+  sendReply(await runFeeds(feeds, id));
 }
 
 /** Held until this context ends: the main thread's request for the same lock is granted only then. */
@@ -104,10 +112,11 @@ function answerLiveness(request: LivenessRequest): void {
 
 // The worker's own channel: first the port comlink's calls use, then runs and liveness checks. Anything
 // else (a message an app or a shim posts to this worker) is not ours to answer.
-self.onmessage = (event: MessageEvent<ConnectRequest | RunRequest | LivenessRequest | null>) => {
+self.onmessage = (event: MessageEvent<ConnectRequest | RunRequest | SharedSetup | LivenessRequest | null>) => {
   const data = event.data;
   if (typeof data !== 'object' || data === null) return;
   if ('id' in data) void answerRun(data);
+  else if ('shared' in data) void serveSharedRuns(data, runFeeds, sendReply);
   else if ('connect' in data) expose(api, data.connect);
   else if ('ping' in data || 'hold' in data) answerLiveness(data);
 };

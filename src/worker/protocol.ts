@@ -58,6 +58,23 @@ export interface RunRequest {
 export type RunReply = WorkerResult<TensorMap> & { id: number };
 
 /**
+ * On the worker's own channel, main → worker, once, on a cross-origin isolated page: the slot runs may
+ * travel through instead of as RunRequests (shared-slot.ts), for models of one input and one output.
+ */
+export interface SharedSetup {
+  shared: SharedArrayBuffer;
+  input: string;
+  output: string;
+}
+
+/**
+ * Worker → main, the answer to SharedSetup: the slot is served. Until it comes every run is a message,
+ * so a worker script older than the page's bundle (which ignores the setup) is never sent a run it would
+ * not see.
+ */
+export type SharedReady = { sharedReady: true };
+
+/**
  * Liveness, on the same channel (no `id`, so never taken for a run). `hold`: the worker takes the Web
  * Lock of that name for its whole life and answers `held`; the lock is released the moment the
  * worker's context ends, however it ends. `ping`/`pong`: the check where Web Locks are missing.

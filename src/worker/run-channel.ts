@@ -2,8 +2,18 @@ import type { TensorMap } from '../engine.js';
 import { abortError } from '../errors.js';
 import { deserializeError } from '../errors-wire.js';
 import { timeoutError } from '../abort/deadline.js';
-import type { DownloadReply, LivenessReply, LivenessRequest, RunReply, RunRequest, RuntimeDownload } from './protocol.js';
+import type { DownloadReply, LivenessReply, LivenessRequest, RunReply, RunRequest, RuntimeDownload, SharedReady, SharedSetup } from './protocol.js';
+import { awaitReply, closeSlot, createSharedSlot, fits, lastReply, OUTPUT, postRequest, readOutput, type SharedSlot } from './shared-slot.js';
 import { tensorBuffers } from './transfer.js';
+
+/** The shared-memory slot of a channel: the one input and output it carries; `ready` once the worker serves it, `busy` while a run holds it. */
+interface SharedState {
+  slot: SharedSlot;
+  input: string;
+  output: string;
+  ready: boolean;
+  busy: boolean;
+}
 
 interface Pending {
   resolve: (outputs: TensorMap) => void;
@@ -37,17 +47,21 @@ export class RunChannel {
   onTimeout: () => void = () => undefined;
   /** Receives the liveness replies (see `liveness.ts`). */
   onLiveness: ((reply: LivenessReply) => void) | undefined;
+  /** Set by `shareMemory`. */
+  private shared: SharedState | undefined;
 
   /** `onDownload`: the runtime's download progress while it starts (see `runtime-download.ts`). */
   constructor(
     private readonly port: RunEndpoint,
     onDownload?: (download: RuntimeDownload) => void,
   ) {
-    port.onmessage = (event: MessageEvent<RunReply | LivenessReply | DownloadReply>) => {
+    port.onmessage = (event: MessageEvent<RunReply | LivenessReply | DownloadReply | SharedReady>) => {
       const data = event.data;
       if ('id' in data) this.settle(data);
       else if ('download' in data) onDownload?.(data.download);
-      else this.onLiveness?.(data);
+      else if ('sharedReady' in data) {
+        if (this.shared) this.shared.ready = true;
+      } else this.onLiveness?.(data);
     };
   }
 
@@ -55,8 +69,25 @@ export class RunChannel {
     return this.pending.size;
   }
 
+  /** Whether runs may go through shared memory now (`shareMemory` called and the worker serves the slot). */
+  get sharing(): boolean {
+    return this.shared?.ready === true;
+  }
+
   sendLiveness(request: LivenessRequest): void {
     this.port.postMessage(request, []);
+  }
+
+  /**
+   * From now on a run of the one input `input` that finds the slot free and fits it travels through
+   * shared memory (shared-slot.ts), its reply of the one output `output` too; any other run (a second
+   * one in flight, a batch too large) is a message as before; so is every run until the worker says it
+   * serves the slot. Needs a cross-origin isolated page.
+   */
+  shareMemory(input: string, output: string): void {
+    const slot = createSharedSlot();
+    this.port.postMessage({ shared: slot.buffer, input, output } satisfies SharedSetup, []);
+    this.shared = { slot, input, output, ready: false, busy: false };
   }
 
   /** Posts the request synchronously (the caller's work after this call overlaps the worker's). `signal`: rejects ABORTED at once; a late reply is dropped. */
@@ -73,9 +104,29 @@ export class RunChannel {
       }
       this.pending.set(id, entry);
       this.arm(this.timeoutMs);
+      if (this.shared?.ready && !this.shared.busy && this.postShared(id, feeds, this.shared)) return;
       const request: RunRequest = { id, feeds };
       this.port.postMessage(request, tensorBuffers(feeds));
     });
+  }
+
+  /** Sends run `id` through the slot when it is the slot's one input and fits; false: it goes as a message. */
+  private postShared(id: number, feeds: TensorMap, shared: SharedState): boolean {
+    let inputs = 0;
+    for (const name in feeds) if (Object.hasOwn(feeds, name)) inputs++;
+    const tensor = feeds[shared.input];
+    if (inputs !== 1 || !tensor || !fits(shared.slot, tensor.dims, tensor.data.length)) return false;
+    shared.busy = true;
+    const previous = lastReply(shared.slot);
+    postRequest(shared.slot, id, tensor.data, tensor.dims);
+    // BY_MESSAGE: the reply's message settles the run; undefined: the slot was closed and the run rejected with the rest.
+    void awaitReply(shared.slot, id, previous).then((status) => {
+      const output = status === OUTPUT ? { [shared.output]: readOutput(shared.slot) } : undefined;
+      shared.busy = false;
+      // A run aborted or timed out meanwhile is no longer pending: its late answer only frees the slot.
+      if (output) this.take(id)?.resolve(output);
+    });
+    return true;
   }
 
   /** A reply that will never come (the worker died or timed out) must not leave its promise hanging. */
@@ -87,6 +138,7 @@ export class RunChannel {
   close(): void {
     clearTimeout(this.timer);
     this.port.onmessage = null;
+    if (this.shared) closeSlot(this.shared.slot);
   }
 
   private settle(reply: RunReply): void {

@@ -1,5 +1,5 @@
 import { releaseProxy, transfer, type Remote } from 'comlink';
-import { LOCAL_HEALTH, type Engine, type RunOptions, type TensorMap } from '../engine.js';
+import { LOCAL_HEALTH, type Engine, type RunOptions, type RunTransport, type TensorMap } from '../engine.js';
 import { ModelshipError } from '../errors.js';
 import { deserializeError } from '../errors-wire.js';
 import type { RuntimeConfig } from '../runtimes/types.js';
@@ -8,6 +8,7 @@ import { spawnWorker, workerScriptHref, type WorkerHandle } from './host.js';
 import { watchLiveness } from './liveness.js';
 import type { LoadedInfo, Span, WorkerApi, WorkerResult } from './protocol.js';
 import { RunChannel } from './run-channel.js';
+import { SLOT_VALUES, sharedMemoryUnavailable } from './shared-slot.js';
 
 export interface WorkerEngineOptions {
   config: RuntimeConfig;
@@ -68,6 +69,9 @@ export async function createWorkerEngine(options: WorkerEngineOptions): Promise<
     });
   };
 
+  const io = options.config.io;
+  const transport = runTransport(io);
+
   const start = (signal?: AbortSignal, given?: WorkerHandle): NonNullable<typeof live> => {
     // A restart has nobody to report a download to.
     const config = given ? options.config : { ...options.config, reportDownload: false };
@@ -75,6 +79,7 @@ export async function createWorkerEngine(options: WorkerEngineOptions): Promise<
     handle.startRuntime(config);
     const { worker, api, onCrash } = handle;
     const channel = new RunChannel(worker, handle.receiveDownload);
+    if (transport.kind === 'shared-memory') channel.shareMemory(io!.inputs[0]!, io!.outputs[0]!);
     channel.timeoutMs = options.runTimeoutMs;
     channel.onTimeout = () => kill(new ModelshipError('TIMEOUT', 'Inference timed out; the worker was restarted'));
     onCrash((event) => {
@@ -119,6 +124,7 @@ export async function createWorkerEngine(options: WorkerEngineOptions): Promise<
     runtime: info.runtime,
     runtimeVersion: info.runtimeVersion,
     executionProvider: info.executionProvider,
+    transport,
     health: () => LOCAL_HEALTH,
     run(feeds: TensorMap, runOptions: RunOptions = {}): Promise<TensorMap> {
       if (disposed) return Promise.reject(new ModelshipError('DISPOSED', 'This model was disposed'));
@@ -138,6 +144,17 @@ export async function createWorkerEngine(options: WorkerEngineOptions): Promise<
       await withDeadline(current.api.dispose(), { timeoutMs: 2000, what: 'Worker dispose' }).catch(() => undefined);
       kill(new ModelshipError('DISPOSED', 'This model was disposed'));
     },
+  };
+}
+
+/** Shared memory where the page allows it and the model has one input and one output (shared-slot.ts), else messages. */
+function runTransport(io: RuntimeConfig['io']): RunTransport {
+  const unavailable =
+    sharedMemoryUnavailable() ?? (io?.inputs.length === 1 && io.outputs.length === 1 ? undefined : 'the model has more than one input or output');
+  if (unavailable) return { kind: 'message', reason: `runs travel as messages: ${unavailable}` };
+  return {
+    kind: 'shared-memory',
+    reason: `cross-origin isolated page: a run of up to ${SLOT_VALUES.toLocaleString('en-US')} input values travels through memory shared with the worker (a second run in flight at once, or a larger one, as a message)`,
   };
 }
 

@@ -1,4 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
+import { startFixtureServer, type FixtureServer } from './fixtures/server.js';
 
 /*
  * A worker that stops without an error event (`self.close()`) must be noticed by the liveness
@@ -16,6 +17,17 @@ self.addEventListener('message', (event) => {
   if (order === 'close-now') self.close();
   if (order === 'close-instead-of-reply') mode = 'close-on-reply';
 });
+// On a cross-origin isolated page a run's reply is written to shared memory instead (src/worker/shared-slot.ts:
+// STATUS, slot 2 of the header, is its first write); the throw stops the rest of that reply.
+const store = Atomics.store;
+Atomics.store = function (array, index, value) {
+  if (mode === 'close-on-reply' && array.buffer instanceof SharedArrayBuffer && index === 2) {
+    self.postMessage({ __closedBy: 'shared-memory reply' });
+    self.close();
+    throw new Error('closed by the test instead of replying');
+  }
+  return store.call(Atomics, array, index, value);
+};
 // Run replies travel on the worker's own channel (src/worker/entry.ts).
 const post = self.postMessage;
 self.postMessage = function (message, options) {
@@ -37,6 +49,11 @@ async function installShim(page: Page): Promise<void> {
         const source = shim.replace('WORKER_URL', JSON.stringify(new URL(url, location.href).href));
         super(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })), { ...options, type: 'module' });
         spawned.push(this);
+        // Which reply the shim closed the worker instead of (the shared-memory one says so first).
+        this.addEventListener('message', (event) => {
+          const by = (event.data as { __closedBy?: string } | null)?.__closedBy;
+          if (by) (window as unknown as { __closedBy?: string }).__closedBy = by;
+        });
       }
     } as typeof Worker;
   }, SHIM);
@@ -106,4 +123,31 @@ test('a worker that closed itself while idle is replaced before the next call wa
   expect(next!.label).toBe(before!.label);
   expect(next!.workers).toBe(2);
   expect(again!.workers).toBe(2);
+});
+
+test.describe('cross-origin isolated page: the run in flight is in shared memory', () => {
+  let server: FixtureServer;
+  test.beforeAll(async () => {
+    server = await startFixtureServer({ crossOriginIsolation: true });
+  });
+  test.afterAll(async () => {
+    await server?.close();
+  });
+
+  test('a shared-memory run in flight when the worker closes itself rejects WORKER_CRASHED within 1 s; the next call respawns', async ({ page }) => {
+    await installShim(page);
+    await page.goto(`${server.url}/empty.html`);
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    const [before, inFlight, after] = await scenario(page, 'close-instead-of-reply');
+    expect(before!.ok, JSON.stringify(before)).toBe(true);
+    expect(inFlight!.ok, JSON.stringify(inFlight)).toBe(false);
+    if (inFlight!.ok) return;
+    expect(inFlight!.code).toBe('WORKER_CRASHED');
+    expect(inFlight!.ms).toBeLessThan(1000);
+    expect(after!.ok, JSON.stringify(after)).toBe(true);
+    if (!after!.ok || !before!.ok) return;
+    expect(after!.label).toBe(before!.label);
+    expect(after!.workers).toBe(2);
+    expect(await page.evaluate(() => (window as unknown as { __closedBy?: string }).__closedBy)).toBe('shared-memory reply');
+  });
 });
