@@ -82,6 +82,19 @@ export default [
       }),
     ],
   },
+  {
+    // The same baseline over shared memory (bench/transport.ts: what the message hop costs).
+    input: 'bench/minimal-shared-worker.ts',
+    output: { file: 'dist/bench/minimal-shared-worker.js', format: 'es' },
+    plugins: [
+      nodeResolve({ browser: true }),
+      typescript({
+        tsconfig: './tsconfig.json',
+        include: ['bench/minimal-shared-worker.ts'],
+        compilerOptions: { noEmit: false, declaration: false, sourceMap: false, outDir: 'dist/bench', types: [] },
+      }),
+    ],
+  },
   // React Native: the host page (runs in the WebView over the built library) and the app side.
   {
     input: 'src/react-native/host/main.ts',
