@@ -9,18 +9,18 @@ import { serveSharedRuns } from './shared-runs.js';
 import { wasmToPrefetch } from '../runtimes/wasm-to-prefetch.js';
 import { countRuntimeDownloads } from './runtime-download.js';
 import { prefetchWasm } from './wasm-prefetch.js';
-import { startSpans, now } from './spans.js';
+import { startSpans, now, wasmTimed } from './spans.js';
 import { tensorBuffers } from './transfer.js';
 
 /** From the worker's creation to its script running: the first span of every load. */
 const boot: Span = { name: 'worker', start: performance.timeOrigin, end: now() };
 let session: LoadedSession | undefined;
 /** The runtime starts once per worker; a load waits for it. */
-let starting: Promise<{ entry: RuntimeEntry; spans: () => Span[] }> | undefined;
+let starting: Promise<{ entry: RuntimeEntry; spans: () => Promise<Span[]> }> | undefined;
 
 let startedRuntime: RuntimeConfig['runtime'] | undefined;
 
-function start(config: RuntimeConfig): Promise<{ entry: RuntimeEntry; spans: () => Span[] }> {
+function start(config: RuntimeConfig): Promise<{ entry: RuntimeEntry; spans: () => Promise<Span[]> }> {
   // One worker runs one runtime for its whole life (tfjs and onnxruntime keep one per realm).
   if (startedRuntime !== undefined && startedRuntime !== config.runtime) {
     return Promise.reject(new ModelshipError('BACKEND_UNAVAILABLE', `This worker runs ${startedRuntime}, not ${config.runtime}`));
@@ -41,8 +41,8 @@ function start(config: RuntimeConfig): Promise<{ entry: RuntimeEntry; spans: () 
       await entry.start(config);
       const started = now();
       // Read later, when the load reports them: the wasm's Resource Timing entry is queued after its last byte,
-      // which a small wasm reaches only just before the start ends.
-      return { entry, spans: () => startSpans(begun, imported, started) };
+      // which a small wasm reaches only just before the start ends (wasmTimed waits for it, briefly).
+      return { entry, spans: () => wasmTimed(config.runtime, begun).then(() => startSpans(begun, imported, started)) };
     } finally {
       stopCounting();
       stopPrefetch();
@@ -72,7 +72,7 @@ const api: WorkerApi = {
       const begun = now();
       session = await entry.load(config, files);
       const loaded: Span = { name: 'session', start: begun, end: now() };
-      return { runtime: session.runtime, runtimeVersion: session.runtimeVersion, executionProvider: session.executionProvider, spans: [boot, ...spans(), loaded] };
+      return { runtime: session.runtime, runtimeVersion: session.runtimeVersion, executionProvider: session.executionProvider, spans: [boot, ...(await spans()), loaded] };
     }),
   dispose: async () => {
     await session?.dispose();

@@ -29,3 +29,31 @@ export function startSpans(begun: number, imported: number, started: number): Sp
     { name: 'compile', start: fetchEnd, end: started },
   ];
 }
+
+/** Runtimes whose start fetches a .wasm (the others run on JavaScript, WebGL or WebGPU alone). */
+const FETCHES_WASM = new Set(['onnx-wasm', 'onnx-webgpu', 'tfjs-wasm', 'litert-wasm', 'litert-webgpu']);
+
+const wasmTimedSince = (begun: number): boolean =>
+  (performance.getEntriesByType?.('resource') ?? []).some((entry) => entry.name.endsWith('.wasm') && performance.timeOrigin + entry.startTime >= begun - 1);
+
+/**
+ * Resolves once the wasm fetched since `begun` has its Resource Timing entry, or after `withinMs`. The
+ * entry is queued a task or more after the fetch's last byte, and a start that compiles the wasm as it
+ * streams in can end first; a load that read its spans at once then reported no `runtime-fetch` at all.
+ * Waits only for runtimes that fetch a wasm, and only while the entry is missing.
+ */
+export function wasmTimed(runtime: string, begun: number, withinMs = 100): Promise<void> {
+  if (!FETCHES_WASM.has(runtime) || wasmTimedSince(begun) || typeof PerformanceObserver === 'undefined') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      observer.disconnect();
+      resolve();
+    };
+    const timer = setTimeout(done, withinMs);
+    const observer = new PerformanceObserver(() => {
+      if (wasmTimedSince(begun)) done();
+    });
+    observer.observe({ type: 'resource' });
+  });
+}
