@@ -155,6 +155,15 @@ async function main(): Promise<void> {
     text('model', `${info.name} ${info.version}`);
     text('runtime', info.runtime);
     text('runtime-version', `${info.runtime.startsWith('tfjs') ? 'TensorFlow.js' : 'onnxruntime-web'} ${info.runtimeVersion}`);
+    // Plain words for info().transport: shared memory needs a page served with COOP/COEP headers (README).
+    text(
+      'transport',
+      info.transport?.kind === 'shared-memory'
+        ? 'through memory shared with the worker'
+        : info.transport
+          ? `as messages to the worker${globalThis.crossOriginIsolated ? '' : ' (this page is not cross-origin isolated, so it cannot share memory with it)'}`
+          : 'in this thread',
+    );
     text('variant', `${info.variant}, right on ${(info.accuracy * 100).toFixed(1)}% of held-out test digits`);
     text('route', info.route === 'local' ? 'local (on this device)' : 'remote server');
     text('cache', `${info.cache.status}, ${info.cache.bytes} bytes`);

@@ -11,6 +11,8 @@ test.describe('demo: draw a digit', () => {
       await expect(page.locator('#label')).toHaveText(digit);
       await expect(page.locator('#runtime')).toHaveText('onnx-wasm');
       await expect(page.locator('#runtime-version')).toHaveText(/^onnxruntime-web \d+\.\d+/);
+      // The test server sends no COOP/COEP headers: the demo says its calls are messages, and why.
+      await expect(page.locator('#transport')).toHaveText(/^as messages to the worker \(this page is not cross-origin isolated/);
       await expect(page.locator('#route')).toHaveText(/^local/);
       await expect(page.locator('#verdict')).toBeHidden();
       await expect(page.locator('#progress')).toBeHidden();
