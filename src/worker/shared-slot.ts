@@ -57,11 +57,19 @@ function writeDims(slot: SharedSlot, dims: readonly number[]): void {
   for (let i = 0; i < dims.length; i++) slot.header[DIMS + i] = dims[i]!;
 }
 
-function readDims(slot: SharedSlot): number[] {
+/**
+ * The tensor in the slot (a request's input or a reply's output), copied out: the slot is reused for the
+ * next message, and a runtime may keep or transfer its input.
+ */
+function readTensor(slot: SharedSlot): { data: Float32Array; dims: number[] } {
   const rank = slot.header[RANK]!;
   const dims: number[] = [];
-  for (let i = 0; i < rank; i++) dims.push(slot.header[DIMS + i]!);
-  return dims;
+  let count = 1;
+  for (let i = 0; i < rank; i++) {
+    dims.push(slot.header[DIMS + i]!);
+    count *= dims[i]!;
+  }
+  return { data: slot.values.slice(0, count), dims };
 }
 
 // ---- the page's side ----------------------------------------------------------------------
@@ -108,10 +116,7 @@ export function awaitReply(slot: SharedSlot, id: number, previous: number): Prom
 
 /** The reply's output, copied out of the slot (the next run overwrites it). */
 export function readOutput(slot: SharedSlot): { data: Float32Array; dims: number[] } {
-  const dims = readDims(slot);
-  let count = 1;
-  for (const dim of dims) count *= dim;
-  return { data: slot.values.slice(0, count), dims };
+  return readTensor(slot);
 }
 
 /** Ends both ends' waits: the worker's loop returns, a page waiting for a reply gets `undefined`. */
@@ -128,13 +133,7 @@ export async function nextRequest(slot: SharedSlot, seen: number): Promise<{ id:
   for (;;) {
     const id = Atomics.load(slot.header, REQUEST);
     if (id === CLOSED) return undefined;
-    if (id !== seen) {
-      const dims = readDims(slot);
-      let count = 1;
-      for (const dim of dims) count *= dim;
-      // A copy: the runtime may keep or transfer its input, and the slot is reused for the reply.
-      return { id, data: slot.values.slice(0, count), dims };
-    }
+    if (id !== seen) return { id, ...readTensor(slot) };
     const waiting = waitAsync(slot.header, REQUEST, seen);
     if (waiting.async) await waiting.value;
   }
